@@ -1,0 +1,19 @@
+// Wiring of the desks subgraph: registry client -> per-request loaders -> resolvers.
+import type { RunningHttpServer } from '../../lib/graphql-http.js';
+import { createSubgraphServer } from '../shared/server.js';
+import { RegistryClient } from './client.js';
+import type { DesksConfig } from './config.js';
+import { createLoaders } from './loaders.js';
+import { resolvers, type DesksContext } from './resolvers.js';
+
+export async function createDesksSubgraph(config: Omit<DesksConfig, 'port' | 'host'> & { port?: number; host?: string }): Promise<RunningHttpServer> {
+  const client = new RegistryClient(config.registry);
+  return createSubgraphServer<DesksContext>({
+    name: 'desks',
+    resolvers,
+    context: () => Promise.resolve({ loaders: createLoaders(client) }),
+    port: config.port,
+    host: config.host,
+    onStop: () => client.close(),
+  });
+}

@@ -1,0 +1,60 @@
+// Per-request loaders over the registry. The registry has no per-id endpoint: every
+// lookup reads the (client-cached) whole document once per request.
+import DataLoader from 'dataloader';
+import { chunk, groupByKeys, orderByKeys } from '../shared/batch.js';
+import { once } from '../shared/memo.js';
+import { ACTIVITY_DESK_CAP, type RegistryClient } from './client.js';
+import type { Comune, Desk, DeskActivity, DeskService, HostOrganization, Registry } from './model.js';
+
+export interface ActivityKey {
+  deskId: string;
+  from: string;
+  to: string;
+  service: DeskService | null;
+}
+
+export interface DeskLoaders {
+  registry: () => Promise<Registry>;
+  comuni: () => Promise<Comune[]>;
+  deskById: DataLoader<string, Desk | null>;
+  comuneByIstatCode: DataLoader<string, Comune | null>;
+  hostById: DataLoader<string, HostOrganization | null>;
+  activityByDesk: DataLoader<ActivityKey, DeskActivity[], string>;
+}
+
+export function createLoaders(client: RegistryClient): DeskLoaders {
+  const registry = once(() => client.getRegistry());
+  const comuni = once(() => client.getComuni());
+  return {
+    registry,
+    comuni,
+    deskById: new DataLoader(async (ids) => orderByKeys(ids, (await registry()).desks, (d) => d.id)),
+    comuneByIstatCode: new DataLoader(async (codes) => orderByKeys(codes, await comuni(), (c) => c.istatCode)),
+    hostById: new DataLoader(async (ids) => orderByKeys(ids, (await registry()).hosts, (h) => h.id)),
+    activityByDesk: new DataLoader(
+      async (keys) => {
+        // One upstream request per month range (and per 50 desks), whatever the service filter.
+        const rangeOf = (k: ActivityKey): string => `${k.from}|${k.to}`;
+        const byRange = new Map<string, ActivityKey[]>();
+        for (const key of keys) byRange.set(rangeOf(key), [...(byRange.get(rangeOf(key)) ?? []), key]);
+        const rowsByRange = new Map<string, DeskActivity[]>();
+        await Promise.all(
+          [...byRange.entries()].flatMap(([range, rangeKeys]) => {
+            const { from, to } = rangeKeys[0] as ActivityKey;
+            const rows: DeskActivity[] = [];
+            rowsByRange.set(range, rows);
+            const deskIds = [...new Set(rangeKeys.map((k) => k.deskId))];
+            return chunk(deskIds, ACTIVITY_DESK_CAP).map(async (ids) => {
+              rows.push(...(await client.getActivity({ deskIds: ids, from, to })));
+            });
+          }),
+        );
+        return keys.map((key) => {
+          const [forDesk = []] = groupByKeys([key.deskId], rowsByRange.get(rangeOf(key)) ?? [], (row) => row.deskId);
+          return forDesk.filter((row) => key.service === null || row.service === key.service);
+        });
+      },
+      { cacheKeyFn: (k) => `${k.deskId}|${k.from}|${k.to}|${k.service ?? ''}` },
+    ),
+  };
+}

@@ -1,0 +1,174 @@
+// co (compulsory communications and employer registry): one method per endpoint,
+// decoded models out, typed upstream errors thrown. Knows nothing of GraphQL.
+import type { Page } from '../shared/decode.js';
+import { UpstreamHttpClient } from '../shared/upstream-client.js';
+import type { UpstreamConfig } from '../shared/config.js';
+import {
+  decodeCommunicationPage,
+  decodeCommunications,
+  decodeEmployerPage,
+  decodeEmployers,
+  decodeFlows,
+  decodeVacancies,
+  decodeVacancyPage,
+  type Communication,
+  type CommunicationPage,
+  type Employer,
+  type FlowRow,
+  type Vacancy,
+} from './model.js';
+
+/** Largest id (or fiscal-code) list co accepts on its batch endpoints. */
+export const CO_ID_CAP = 50;
+/** Largest `limite` of co's cursor paging over one employer's communications. */
+export const CO_PAGE_LIMIT_CAP = 500;
+/** Largest `dimensione` of co's paged searches. */
+export const CO_SEARCH_SIZE_CAP = 200;
+
+export interface EmployerSearch {
+  /** ATECO prefix (`13`, `14.13`). */
+  ateco?: string;
+  /** ISTAT code of the seat's comune. */
+  comune?: string;
+  pagina: number;
+  dimensione: number;
+}
+
+export interface EmployerCommunicationsQuery {
+  employerId: string;
+  from?: string;
+  to?: string;
+  /** co `tipo` code (ASS, PRO, ...). */
+  type?: string;
+  /** co's opaque cursor, absent for the first page. */
+  cursor?: string;
+  limit: number;
+}
+
+export interface VacancySearch {
+  /** co `stato` code (APERTA, CHIUSA). */
+  status?: string;
+  comune?: string;
+  /** CP2011 prefix. */
+  occupation?: string;
+  pagina: number;
+  dimensione: number;
+}
+
+export interface FlowsQuery {
+  from: string;
+  to: string;
+  /** co `raggruppa` names. */
+  groupBy: readonly string[];
+}
+
+function checkCap(what: string, size: number, cap: number): void {
+  // A caller bug, not a user error: loaders chunk to the cap before they get here.
+  if (size < 1 || size > cap) throw new RangeError(`${what}: between 1 and ${cap} values, got ${size}`);
+}
+
+export class CoClient {
+  private readonly http: UpstreamHttpClient;
+
+  constructor(options: UpstreamConfig) {
+    this.http = new UpstreamHttpClient({
+      name: 'co',
+      baseUrl: options.baseUrl,
+      auth: { header: 'x-api-key', value: options.credential },
+      timeoutMs: options.timeoutMs,
+      connections: options.connections,
+    });
+  }
+
+  /** GET /v1/aziende?id= (at most CO_ID_CAP ids). */
+  async getEmployersByIds(ids: readonly string[]): Promise<Employer[]> {
+    checkCap('getEmployersByIds', ids.length, CO_ID_CAP);
+    return decodeEmployers((await this.http.get('/v1/aziende', { id: ids })).body);
+  }
+
+  /** GET /v1/aziende?cf= (at most CO_ID_CAP partite IVA). */
+  async getEmployersByFiscalCodes(fiscalCodes: readonly string[]): Promise<Employer[]> {
+    checkCap('getEmployersByFiscalCodes', fiscalCodes.length, CO_ID_CAP);
+    return decodeEmployers((await this.http.get('/v1/aziende', { cf: fiscalCodes })).body);
+  }
+
+  /** GET /v1/aziende/ricerca, ordered by id. */
+  async searchEmployers(search: EmployerSearch): Promise<Page<Employer>> {
+    checkCap('searchEmployers', search.dimensione, CO_SEARCH_SIZE_CAP);
+    const response = await this.http.get('/v1/aziende/ricerca', {
+      ateco: search.ateco,
+      comune: search.comune,
+      pagina: search.pagina,
+      dimensione: search.dimensione,
+    });
+    return decodeEmployerPage(response.body);
+  }
+
+  /** GET /v1/comunicazioni?id= (at most CO_ID_CAP ids). */
+  async getCommunicationsByIds(ids: readonly string[]): Promise<Communication[]> {
+    checkCap('getCommunicationsByIds', ids.length, CO_ID_CAP);
+    return decodeCommunications((await this.http.get('/v1/comunicazioni', { id: ids })).body);
+  }
+
+  /** GET /v1/comunicazioni?azienda=: one page of one employer's communications, by start date then id. */
+  async getEmployerCommunications(query: EmployerCommunicationsQuery): Promise<CommunicationPage> {
+    checkCap('getEmployerCommunications', query.limit, CO_PAGE_LIMIT_CAP);
+    const response = await this.http.get('/v1/comunicazioni', {
+      azienda: query.employerId,
+      dal: query.from,
+      al: query.to,
+      tipo: query.type,
+      cursore: query.cursor,
+      limite: query.limit,
+    });
+    return decodeCommunicationPage(response.body);
+  }
+
+  /**
+   * GET /v1/comunicazioni?lavoratoreCf= (at most CO_ID_CAP fiscal codes): every
+   * communication of those workers. The codes travel in the query string because that is
+   * co's only form; the shared client never logs URLs.
+   */
+  async getCommunicationsByWorkerFiscalCodes(fiscalCodes: readonly string[]): Promise<Communication[]> {
+    checkCap('getCommunicationsByWorkerFiscalCodes', fiscalCodes.length, CO_ID_CAP);
+    return decodeCommunications((await this.http.get('/v1/comunicazioni', { lavoratoreCf: fiscalCodes })).body);
+  }
+
+  /** GET /v1/offerte?id= (at most CO_ID_CAP ids). */
+  async getVacanciesByIds(ids: readonly string[]): Promise<Vacancy[]> {
+    checkCap('getVacanciesByIds', ids.length, CO_ID_CAP);
+    return decodeVacancies((await this.http.get('/v1/offerte', { id: ids })).body);
+  }
+
+  /** GET /v1/offerte?azienda=: one employer's vacancies (co takes one employer per request). */
+  async getEmployerVacancies(employerId: string): Promise<Vacancy[]> {
+    return decodeVacancies((await this.http.get('/v1/offerte', { azienda: employerId })).body);
+  }
+
+  /** GET /v1/offerte/ricerca, ordered by id. */
+  async searchVacancies(search: VacancySearch): Promise<Page<Vacancy>> {
+    checkCap('searchVacancies', search.dimensione, CO_SEARCH_SIZE_CAP);
+    const response = await this.http.get('/v1/offerte/ricerca', {
+      stato: search.status,
+      comune: search.comune,
+      qualifica: search.occupation,
+      pagina: search.pagina,
+      dimensione: search.dimensione,
+    });
+    return decodeVacancyPage(response.body);
+  }
+
+  /** GET /v1/statistiche/flussi: communications starting in [from, to], grouped. */
+  async getFlows(query: FlowsQuery): Promise<FlowRow[]> {
+    const response = await this.http.get('/v1/statistiche/flussi', {
+      dal: query.from,
+      al: query.to,
+      raggruppa: query.groupBy.length > 0 ? query.groupBy : undefined,
+    });
+    return decodeFlows(response.body);
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}

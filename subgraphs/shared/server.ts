@@ -1,0 +1,83 @@
+// The subgraph server factory: Apollo Server with the subgraph schema, served over
+// node:http by lib/graphql-http.ts, with errors converted and masked in one place.
+import type { IncomingMessage } from 'node:http';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import { GraphQLError, parse, type GraphQLFormattedError } from 'graphql';
+import { serveGraphQL, type RunningHttpServer } from '../../lib/graphql-http.js';
+import { readProjectFile } from '../../lib/project-files.js';
+import { toGraphQLError } from './errors.js';
+
+export interface SubgraphServerOptions<TContext extends BaseContext> {
+  /** Subgraph name; its SDL is schema/<name>.graphql. */
+  name: 'desks' | 'workers' | 'employers' | 'training';
+  resolvers: GraphQLResolverMap<TContext>;
+  /** Builds the per-request context (fresh DataLoaders every time). */
+  context: (req: IncomingMessage) => Promise<TContext>;
+  port?: number;
+  host?: string;
+  /** Called after the HTTP server stops, e.g. to close upstream pools. */
+  onStop?: () => Promise<void>;
+}
+
+/** Codes that our own resolvers and graphql-js produce deliberately; anything else is masked. */
+const PASS_THROUGH_CODES = new Set([
+  'BAD_USER_INPUT',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'OPERATION_RESOLUTION_FAILURE',
+  'BAD_REQUEST',
+]);
+
+export function formatSubgraphError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  const upstream = toGraphQLError(original);
+  if (upstream) {
+    return { message: upstream.message, path: formatted.path, extensions: upstream.extensions };
+  }
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && PASS_THROUGH_CODES.has(code)) return formatted;
+  if (original instanceof GraphQLError && original.extensions.code === undefined && !original.originalError) {
+    // graphql-js execution errors (e.g. null for a non-null field) carry no secrets.
+    return formatted;
+  }
+  return {
+    message: 'Internal error',
+    path: formatted.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
+}
+
+export async function createSubgraphServer<TContext extends BaseContext>(
+  options: SubgraphServerOptions<TContext>,
+): Promise<RunningHttpServer> {
+  const schema = buildSubgraphSchema({
+    typeDefs: parse(readProjectFile('schema', `${options.name}.graphql`)),
+    // buildSubgraphSchema types resolvers with an `unknown` context; ours is TContext.
+    resolvers: options.resolvers as GraphQLResolverMap<unknown>,
+  });
+  const server = new ApolloServer<TContext>({
+    schema,
+    // Inline tracing (ftv1) costs CPU on every request that asks for it; nothing here wants it.
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    includeStacktraceInErrorResponses: false,
+    formatError: formatSubgraphError,
+  });
+  const running = await serveGraphQL({
+    server,
+    context: options.context,
+    port: options.port,
+    host: options.host,
+  });
+  return {
+    ...running,
+    async stop() {
+      await running.stop();
+      await options.onStop?.();
+    },
+  };
+}

@@ -1,0 +1,135 @@
+// TRIO (the Region's e-learning portal): one method per endpoint, decoded models out.
+import type { Page } from '../shared/decode.js';
+import { RevalidatingDocument } from '../shared/revalidating-document.js';
+import { UpstreamHttpClient } from '../shared/upstream-client.js';
+import type { UpstreamConfig } from '../shared/config.js';
+import {
+  USAGE_DIMENSION_CODES,
+  decodeAreas,
+  decodeCertificates,
+  decodeCourse,
+  decodeCoursePage,
+  decodeCourseUsage,
+  decodeEnrollments,
+  decodeWorkstations,
+  type Certificate,
+  type Course,
+  type CourseArea,
+  type CourseUsageDimension,
+  type CourseUsageRow,
+  type Enrollment,
+  type Workstation,
+} from './model.js';
+
+export interface TrioClientOptions extends UpstreamConfig {
+  /** How long the areas document is used before it is fetched again. */
+  areasMaxAgeMs: number;
+}
+
+/** Largest `cf` list trio accepts on /v1/iscrizioni and /v1/attestati. */
+export const FISCAL_CODE_CAP = 20;
+/** Largest `sportello` list trio accepts on /v1/postazioni. */
+export const WORKSTATION_DESK_CAP = 20;
+/** Largest `dimensione` of a catalogue page. */
+export const COURSE_PAGE_CAP = 50;
+
+/**
+ * What may go into the /v1/corsi/{id} path segment. Anything else is answered as an
+ * unknown course without a request, so no path can be smuggled through an id.
+ */
+const COURSE_ID = /^[A-Za-z0-9_-]{1,32}$/;
+
+export function isCourseId(id: string): boolean {
+  return COURSE_ID.test(id);
+}
+
+export interface CourseSearch {
+  area?: string | undefined;
+  search?: string | undefined;
+  certifiable?: boolean | undefined;
+  pagina: number;
+  dimensione: number;
+}
+
+export class TrioClient {
+  private readonly http: UpstreamHttpClient;
+  private readonly areas: RevalidatingDocument<CourseArea[]>;
+
+  constructor(options: TrioClientOptions) {
+    this.http = new UpstreamHttpClient({
+      name: 'trio',
+      baseUrl: options.baseUrl,
+      auth: { header: 'authorization', value: `Bearer ${options.credential}` },
+      timeoutMs: options.timeoutMs,
+      connections: options.connections,
+    });
+    // trio sends no ETag, so this is a plain time-based copy: after maxAgeMs the whole
+    // (small) document is fetched again. Concurrent callers share one request.
+    this.areas = new RevalidatingDocument({
+      fetch: () => this.http.get('/v1/aree'),
+      decode: decodeAreas,
+      maxAgeMs: options.areasMaxAgeMs,
+    });
+  }
+
+  /** GET /v1/aree, served from the cached copy. */
+  getAreas(): Promise<CourseArea[]> {
+    return this.areas.get();
+  }
+
+  /** GET /v1/corsi: one page of the catalogue (dimensione at most COURSE_PAGE_CAP). */
+  async searchCourses(params: CourseSearch): Promise<Page<Course>> {
+    const response = await this.http.get('/v1/corsi', {
+      area: params.area,
+      q: params.search,
+      certificabile: params.certifiable,
+      pagina: params.pagina,
+      dimensione: params.dimensione,
+    });
+    return decodeCoursePage(response.body);
+  }
+
+  /** GET /v1/corsi/{id}: one course, or null when trio does not know it (or the id is malformed). */
+  async getCourse(id: string): Promise<Course | null> {
+    if (!isCourseId(id)) return null;
+    const response = await this.http.get(`/v1/corsi/${encodeURIComponent(id)}`, undefined, { accept: [404] });
+    if (response.status === 404) return null;
+    return decodeCourse(response.body);
+  }
+
+  /** GET /v1/iscrizioni for up to FISCAL_CODE_CAP fiscal codes. */
+  async getEnrollments(fiscalCodes: readonly string[]): Promise<Enrollment[]> {
+    const response = await this.http.get('/v1/iscrizioni', { cf: fiscalCodes });
+    return decodeEnrollments(response.body);
+  }
+
+  /** GET /v1/attestati for up to FISCAL_CODE_CAP fiscal codes. */
+  async getCertificates(fiscalCodes: readonly string[]): Promise<Certificate[]> {
+    const response = await this.http.get('/v1/attestati', { cf: fiscalCodes });
+    return decodeCertificates(response.body);
+  }
+
+  /** GET /v1/postazioni for up to WORKSTATION_DESK_CAP desks. */
+  async getWorkstations(deskIds: readonly string[]): Promise<Workstation[]> {
+    const response = await this.http.get('/v1/postazioni', { sportello: deskIds });
+    return decodeWorkstations(response.body);
+  }
+
+  /** GET /v1/statistiche/utilizzo between two inclusive dates. */
+  async getCourseUsage(params: {
+    from: string;
+    to: string;
+    groupBy: readonly CourseUsageDimension[];
+  }): Promise<CourseUsageRow[]> {
+    const response = await this.http.get('/v1/statistiche/utilizzo', {
+      dal: params.from,
+      al: params.to,
+      raggruppa: params.groupBy.length > 0 ? params.groupBy.map((dim) => USAGE_DIMENSION_CODES[dim]) : undefined,
+    });
+    return decodeCourseUsage(response.body);
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}

@@ -1,0 +1,166 @@
+// Training subgraph resolvers: no I/O here, only loaders.
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import { badUserInput, UpstreamBadResponseError } from '../shared/errors.js';
+import { checkFirst, offsetAfter, offsetConnection, pagesCovering, type Connection } from '../shared/pagination.js';
+import { checkDateRange } from '../shared/ranges.js';
+import { DateScalar, DateTimeScalar, YearMonthScalar } from '../shared/scalars.js';
+import { COURSE_PAGE_CAP } from './client.js';
+import type { TrainingLoaders } from './loaders.js';
+import type {
+  Certificate,
+  Course,
+  CourseArea,
+  CourseUsageDimension,
+  CourseUsageRow,
+  Enrollment,
+  Workstation,
+} from './model.js';
+
+export interface TrainingContext {
+  loaders: TrainingLoaders;
+}
+
+/** Longest date range a usage query may span: ten years (the dataset covers five). */
+export const MAX_USAGE_DAYS = 3653;
+/** Longest catalogue search text, after trimming. */
+export const MAX_SEARCH_LENGTH = 100;
+const DEFAULT_PAGE_SIZE = 20;
+
+interface CatalogueFilter {
+  area?: string | undefined;
+  search?: string | undefined;
+  certifiable?: boolean | undefined;
+}
+
+/** The search text as sent to trio: trimmed, bounded, printable; undefined when blank. */
+export function checkSearch(search: string | null | undefined): string | undefined {
+  if (search === null || search === undefined) return undefined;
+  const text = search.trim();
+  if (text.length > MAX_SEARCH_LENGTH) {
+    throw badUserInput(`search may be at most ${MAX_SEARCH_LENGTH} characters`, 'search');
+  }
+  if (/\p{Cc}/u.test(text)) throw badUserInput('search must not contain control characters', 'search');
+  return text === '' ? undefined : text;
+}
+
+/** One Relay page of the catalogue, from the trio page(s) covering it. */
+async function catalogue(
+  loaders: TrainingLoaders,
+  filter: CatalogueFilter,
+  firstArg: number | null | undefined,
+  after: string | null | undefined,
+): Promise<Connection<Course>> {
+  const first = checkFirst(firstArg, COURSE_PAGE_CAP, DEFAULT_PAGE_SIZE);
+  const offset = offsetAfter(after);
+  const pages = pagesCovering(offset, first);
+  const answers = await loaders.coursePage.loadMany(pages.map((p) => ({ ...filter, ...p })));
+  const items: Course[] = [];
+  let total = 0;
+  for (const answer of answers) {
+    if (answer instanceof Error) throw answer;
+    items.push(...answer.items);
+    total = answer.total;
+  }
+  const start = ((pages[0]?.pagina ?? 1) - 1) * first;
+  return offsetConnection(items.slice(offset - start), offset, first, total);
+}
+
+/** A reference trio makes (a course of an enrolment) that trio itself cannot resolve. */
+function dangling(field: string): never {
+  throw new UpstreamBadResponseError('trio', `field ${field}`);
+}
+
+export const resolvers: GraphQLResolverMap<TrainingContext> = {
+  Date: DateScalar,
+  YearMonth: YearMonthScalar,
+  DateTime: DateTimeScalar,
+  Query: {
+    courseAreas: (_: unknown, __: unknown, ctx: TrainingContext) => ctx.loaders.areas(),
+    courses: async (
+      _: unknown,
+      args: {
+        area?: string | null;
+        search?: string | null;
+        certifiable?: boolean | null;
+        first?: number | null;
+        after?: string | null;
+      },
+      ctx: TrainingContext,
+    ) => {
+      const search = checkSearch(args.search);
+      checkFirst(args.first, COURSE_PAGE_CAP, DEFAULT_PAGE_SIZE);
+      offsetAfter(args.after);
+      if (args.area !== null && args.area !== undefined) {
+        const known = (await ctx.loaders.areas()).some((a) => a.code === args.area);
+        if (!known) throw badUserInput('area is not a known course area code', 'area');
+      }
+      return catalogue(
+        ctx.loaders,
+        { area: args.area ?? undefined, search, certifiable: args.certifiable ?? undefined },
+        args.first,
+        args.after,
+      );
+    },
+    course: (_: unknown, { id }: { id: string }, ctx: TrainingContext) => ctx.loaders.courseById.load(id),
+    courseUsage: async (
+      _: unknown,
+      args: { from: string; to: string; groupBy: CourseUsageDimension[] },
+      ctx: TrainingContext,
+    ) => {
+      checkDateRange(args.from, args.to, MAX_USAGE_DAYS);
+      return ctx.loaders.courseUsage.load({ from: args.from, to: args.to, groupBy: [...new Set(args.groupBy)] });
+    },
+  },
+  CourseArea: {
+    __resolveReference: (ref: { code: string }, ctx: TrainingContext) => ctx.loaders.areaByCode.load(ref.code),
+    courses: (area: CourseArea, args: { first?: number | null; after?: string | null }, ctx: TrainingContext) =>
+      catalogue(ctx.loaders, { area: area.code }, args.first, args.after),
+  },
+  Course: {
+    __resolveReference: (ref: { id: string }, ctx: TrainingContext) => ctx.loaders.courseById.load(ref.id),
+    area: async (course: Course, _: unknown, ctx: TrainingContext) =>
+      (await ctx.loaders.areaByCode.load(course.areaCode)) ?? dangling('area'),
+  },
+  Enrollment: {
+    course: async (e: Enrollment, _: unknown, ctx: TrainingContext) =>
+      (await ctx.loaders.courseById.load(e.courseId)) ?? dangling('corso'),
+    desk: (e: Enrollment) => (e.deskId === null ? null : { id: e.deskId }),
+  },
+  Certificate: {
+    course: async (c: Certificate, _: unknown, ctx: TrainingContext) =>
+      (await ctx.loaders.courseById.load(c.courseId)) ?? dangling('corso'),
+  },
+  Worker: {
+    // trio knows people only by fiscal code; fiscalCodeKey is the upper-case code.
+    __resolveReference: (ref: { fiscalCodeKey: string }) => ({ fiscalCodeKey: ref.fiscalCodeKey }),
+    trainingEnrollments: (w: { fiscalCodeKey: string }, _: unknown, ctx: TrainingContext) =>
+      ctx.loaders.enrollmentsByFiscalCode.load(w.fiscalCodeKey.toUpperCase()),
+    certificates: (w: { fiscalCodeKey: string }, _: unknown, ctx: TrainingContext) =>
+      ctx.loaders.certificatesByFiscalCode.load(w.fiscalCodeKey.toUpperCase()),
+  },
+  Desk: {
+    // The desks subgraph owns desks; here a desk is only its id and its workstations.
+    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+    workstations: (desk: { id: string }, _: unknown, ctx: TrainingContext) =>
+      ctx.loaders.workstationsByDeskId.load(desk.id),
+  },
+  Workstation: {
+    __resolveReference: (ref: { id: string }, ctx: TrainingContext) => ctx.loaders.workstationById.load(ref.id),
+    desk: (w: Workstation) => ({ id: w.deskId }),
+    bookings: (w: Workstation, args: { from?: string | null; to?: string | null }) => {
+      const from = args.from ?? null;
+      const to = args.to ?? null;
+      if (from !== null && to !== null && from > to) throw badUserInput('from must not be after to', 'from');
+      // The day of a slot is its local day at the desk, as trio writes it.
+      return w.bookings.filter((b) => {
+        const day = b.startsAt.slice(0, 10);
+        return (from === null || day >= from) && (to === null || day <= to);
+      });
+    },
+  },
+  CourseUsageCell: {
+    desk: (row: CourseUsageRow) => (row.deskId === null ? null : { id: row.deskId }),
+    area: (row: CourseUsageRow, _: unknown, ctx: TrainingContext) =>
+      row.areaCode === null ? null : ctx.loaders.areaByCode.load(row.areaCode),
+  },
+};

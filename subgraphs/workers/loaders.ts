@@ -1,0 +1,145 @@
+// Per-request loaders over IDOL. Every batch function honours the DataLoader contract
+// whatever IDOL answers (order, gaps, duplicates, foreign ids), and each loader's
+// maxBatchSize is the cap of the endpoint behind it, so a request costs one upstream
+// call per cap-sized batch of distinct keys, never one per row.
+import DataLoader from 'dataloader';
+import type { Page } from '../shared/decode.js';
+import { groupByKeys, mapWithConcurrency, orderByKeys } from '../shared/batch.js';
+import { EMPLOYER_CAP, PERSON_CAP, VACANCY_CAP, type IdolApi, type JobSeekerSearch } from './client.js';
+import type { Candidacy, GuidanceSession, IncomeSupportEpisode, JobSeekerProfile, RegistrationCell, Worker } from './model.js';
+
+/** Searches in flight at once for one GraphQL request (Desk.jobSeekers over many desks). */
+export const SEARCH_CONCURRENCY = 4;
+
+export interface RegistrationStatsKey {
+  from: string;
+  to: string;
+  /** Upstream dimension names (`mese`, `sportello`...), deduplicated. */
+  groupBy: readonly string[];
+}
+
+export interface WorkerLoaders {
+  workerById: DataLoader<string, Worker | null>;
+  /** Keyed by the upper-case fiscal code (`fiscalCodeKey`). */
+  workerByFiscalCode: DataLoader<string, Worker | null>;
+  /** Null for a person who never registered at a desk. */
+  profileByWorkerId: DataLoader<string, JobSeekerProfile | null>;
+  /** Oldest first. */
+  guidanceSessionsByWorkerId: DataLoader<string, GuidanceSession[]>;
+  /** Best score first. */
+  candidatesByVacancyId: DataLoader<string, Candidacy[]>;
+  /** Oldest first. */
+  incomeSupportByEmployerId: DataLoader<string, IncomeSupportEpisode[]>;
+  /** One key is one page of /v1/lavoratori/ricerca. */
+  jobSeekerPage: DataLoader<JobSeekerSearch, Page<Worker>, string>;
+  registrationStats: DataLoader<RegistrationStatsKey, RegistrationCell[], string>;
+}
+
+/**
+ * A key that can travel as one element of a comma-separated list. Anything else would
+ * ask IDOL for other people (or more than the cap), so it is answered null unasked.
+ */
+export function isListableKey(key: string): boolean {
+  return /^[A-Za-z0-9_.-]{1,64}$/.test(key);
+}
+
+/** Asks `fetch` only for the listable keys and answers null for the others. */
+async function fetchListable<T>(
+  keys: readonly string[],
+  fetch: (keys: string[]) => Promise<T[]>,
+  keyOf: (record: T) => string,
+): Promise<(T | null)[]> {
+  const asked = [...new Set(keys.filter(isListableKey))];
+  const records = asked.length > 0 ? await fetch(asked) : [];
+  return orderByKeys(keys, records, keyOf);
+}
+
+async function fetchGrouped<T>(
+  keys: readonly string[],
+  fetch: (keys: string[]) => Promise<T[]>,
+  keyOf: (record: T) => string,
+): Promise<T[][]> {
+  const asked = [...new Set(keys.filter(isListableKey))];
+  const records = asked.length > 0 ? await fetch(asked) : [];
+  return groupByKeys(keys, records, keyOf);
+}
+
+const byDateThenId = (a: GuidanceSession, b: GuidanceSession): number =>
+  a.date.localeCompare(b.date) || a.id.localeCompare(b.id);
+const byBestScore = (a: Candidacy, b: Candidacy): number => b.score - a.score || a.workerId.localeCompare(b.workerId);
+const byStartThenWorker = (a: IncomeSupportEpisode, b: IncomeSupportEpisode): number =>
+  a.from.localeCompare(b.from) || a.workerId.localeCompare(b.workerId);
+
+export function createLoaders(client: IdolApi): WorkerLoaders {
+  // The two person loaders feed each other: a person found by id is also known by
+  // fiscal code for the rest of the request, and vice versa, so a plan that switches
+  // keys (id -> fiscalCodeKey -> id) never asks IDOL twice for one person.
+  const primeBoth = (workers: readonly (Worker | null)[]): void => {
+    for (const worker of workers) {
+      if (!worker) continue;
+      workerById.prime(worker.id, worker);
+      workerByFiscalCode.prime(worker.fiscalCodeKey, worker);
+    }
+  };
+
+  const workerById: DataLoader<string, Worker | null> = new DataLoader(
+    async (ids) => {
+      const workers = await fetchListable(ids, (asked) => client.workersByIds(asked), (w) => w.id);
+      for (const worker of workers) if (worker) workerByFiscalCode.prime(worker.fiscalCodeKey, worker);
+      return workers;
+    },
+    { maxBatchSize: PERSON_CAP },
+  );
+
+  const workerByFiscalCode: DataLoader<string, Worker | null> = new DataLoader(
+    async (codes) => {
+      const workers = await fetchListable(codes, (asked) => client.workersByFiscalCodes(asked), (w) => w.fiscalCodeKey);
+      for (const worker of workers) if (worker) workerById.prime(worker.id, worker);
+      return workers;
+    },
+    { maxBatchSize: PERSON_CAP },
+  );
+
+  return {
+    workerById,
+    workerByFiscalCode,
+    profileByWorkerId: new DataLoader(
+      (ids) => fetchListable(ids, (asked) => client.profilesByWorkerIds(asked), (p) => p.workerId),
+      { maxBatchSize: PERSON_CAP },
+    ),
+    guidanceSessionsByWorkerId: new DataLoader(
+      async (ids) =>
+        (await fetchGrouped(ids, (asked) => client.guidanceSessionsByWorkerIds(asked), (s) => s.workerId)).map((sessions) =>
+          sessions.sort(byDateThenId),
+        ),
+      { maxBatchSize: PERSON_CAP },
+    ),
+    candidatesByVacancyId: new DataLoader(
+      async (ids) =>
+        (await fetchGrouped(ids, (asked) => client.candidaciesByVacancyIds(asked), (c) => c.vacancyId)).map((candidates) =>
+          candidates.sort(byBestScore),
+        ),
+      { maxBatchSize: VACANCY_CAP },
+    ),
+    incomeSupportByEmployerId: new DataLoader(
+      async (ids) =>
+        (await fetchGrouped(ids, (asked) => client.incomeSupportByEmployerIds(asked), (e) => e.employerId)).map(
+          (episodes) => episodes.sort(byStartThenWorker),
+        ),
+      { maxBatchSize: EMPLOYER_CAP },
+    ),
+    jobSeekerPage: new DataLoader(
+      // IDOL has no multi-search: each distinct page is its own request, a few at a time.
+      async (searches) => {
+        const pages = await mapWithConcurrency(searches, SEARCH_CONCURRENCY, (search) => client.searchJobSeekers(search));
+        for (const page of pages) if (!(page instanceof Error)) primeBoth(page.items);
+        return pages;
+      },
+      { cacheKeyFn: (s) => JSON.stringify([s.stato, s.comune, s.sportello, s.lista, s.pagina, s.dimensione]) },
+    ),
+    registrationStats: new DataLoader(
+      (keys) => mapWithConcurrency(keys, SEARCH_CONCURRENCY, (key) => client.registrationStats(key)),
+      { cacheKeyFn: (k) => JSON.stringify([k.from, k.to, k.groupBy]) },
+    ),
+  };
+}

@@ -1,0 +1,330 @@
+// The federated graph end to end: the gateway, four subgraphs and four simulated
+// upstreams over real HTTP, checked against what the upstreams themselves hold.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { graphql, resetUpstreamStats, startStack, upstreamGet, upstreamStats, type Stack } from './stack.js';
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack({ dataDir: inject('dataDir'), registryMaxAgeMs: 1500 });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+interface Paged<T> {
+  totale: number;
+  [key: string]: T[] | number;
+}
+type Json = Record<string, unknown>;
+
+const sortBy = <T>(items: T[], key: (item: T) => string): T[] => [...items].sort((a, b) => key(a).localeCompare(key(b)));
+
+function routeCounts(stats: Record<string, Record<string, number>>): Record<string, number> {
+  const flat: Record<string, number> = {};
+  for (const [system, routes] of Object.entries(stats)) {
+    for (const [route, n] of Object.entries(routes)) if (n > 0) flat[`${system} ${route}`] = n;
+  }
+  return flat;
+}
+
+async function countRequests(query: string, variables: Json): Promise<Record<string, number>> {
+  await resetUpstreamStats(stack);
+  const res = await graphql(stack.gatewayUrl, query, variables);
+  expect(res.errors).toBeUndefined();
+  return routeCounts(await upstreamStats(stack));
+}
+
+describe('desks', () => {
+  it('lists the employment centre, the 11 registry desks and the 18 first-reception points with comune and host', async () => {
+    const registry = await upstreamGet<{ sportelli: Json[]; enti: Json[] }>(stack, 'registry', '/v1/sportelli');
+    const comuni = await upstreamGet<{ comuni: Json[] }>(stack, 'registry', '/v1/comuni');
+    const comuneName = new Map(comuni.comuni.map((c) => [c.istat, c.denominazione]));
+    const hostName = new Map(registry.enti.map((e) => [e.codice, e.denominazione]));
+
+    const res = await graphql<{ desks: { id: string; kind: string; name: string; comune: { istatCode: string; name: string }; host: { name: string } | null }[] }>(
+      stack.gatewayUrl,
+      '{ desks { id kind name comune { istatCode name } host { name kind } } }',
+    );
+    expect(res.errors).toBeUndefined();
+    const desks = res.data!.desks;
+    expect(desks.filter((d) => d.kind !== 'FIRST_RECEPTION_POINT')).toHaveLength(12);
+    expect(desks.filter((d) => d.kind === 'EMPLOYMENT_CENTRE')).toHaveLength(1);
+    expect(desks.filter((d) => d.kind === 'FIRST_RECEPTION_POINT')).toHaveLength(18);
+    expect(desks.map((d) => d.id).sort()).toEqual(registry.sportelli.map((s) => s.codice as string).sort());
+    for (const desk of desks) {
+      const source = registry.sportelli.find((s) => s.codice === desk.id)!;
+      expect(desk.name).toBe(source.denominazione);
+      expect(desk.comune).toEqual({ istatCode: source.comune, name: comuneName.get(source.comune) });
+      expect(desk.host?.name ?? null).toBe(source.ente ? hostName.get(source.ente) : null);
+      if (desk.kind === 'FIRST_RECEPTION_POINT') expect(desk.host).not.toBeNull();
+    }
+  });
+
+  it('serves the registry document from cache while fresh and revalidates it with a 304 afterwards', async () => {
+    const query = '{ desk(id: "PO-NORD") { name } }';
+    await graphql(stack.gatewayUrl, query);
+    await new Promise((r) => setTimeout(r, 1600));
+    await resetUpstreamStats(stack);
+    for (let i = 0; i < 3; i++) expect((await graphql(stack.gatewayUrl, query)).errors).toBeUndefined();
+    const stats = (await upstreamStats(stack)).registry;
+    // One revalidation after the copy went stale, answered 304; then served from cache.
+    expect(stats['GET /v1/sportelli 304']).toBe(1);
+    expect(stats['GET /v1/sportelli']).toBe(1);
+  });
+});
+
+/** Finds job seekers who also have communications in co and enrolments in trio. */
+async function findWorkerInAllSystems(): Promise<{ id: string; cf: string }> {
+  for (let page = 1; page <= 20; page++) {
+    const seekers = await upstreamGet<{ lavoratori: Json[] }>(stack, 'idol', `/v1/lavoratori/ricerca?pagina=${page}&dimensione=200`);
+    if (seekers.lavoratori.length === 0) break;
+    for (let i = 0; i < seekers.lavoratori.length; i += 20) {
+      const batch = seekers.lavoratori.slice(i, i + 20);
+      const cfs = batch.map((w) => w.codiceFiscale as string);
+      const enrolments = await upstreamGet<{ iscrizioni: Json[] }>(stack, 'trio', `/v1/iscrizioni?cf=${cfs.join(',')}`);
+      for (const e of enrolments.iscrizioni) {
+        const cf = e.codiceFiscale as string;
+        const comms = await upstreamGet<{ comunicazioni: Json[] }>(stack, 'co', `/v1/comunicazioni?lavoratoreCf=${cf}`);
+        if (comms.comunicazioni.length > 0) {
+          return { id: batch.find((w) => w.codiceFiscale === cf)!.id as string, cf };
+        }
+      }
+    }
+  }
+  throw new Error('the dataset has no job seeker with communications and enrolments');
+}
+
+describe('workers across the four systems', () => {
+  it('joins one worker profile (idol), employment history (co), enrolments and certificates (trio) and desks (registry)', async () => {
+    const { id, cf } = await findWorkerInAllSystems();
+    const [person] = (await upstreamGet<{ lavoratori: Json[] }>(stack, 'idol', `/v1/lavoratori?id=${id}`)).lavoratori;
+    const [record] = (await upstreamGet<{ schede: Json[] }>(stack, 'idol', `/v1/schede?lavoratori=${id}`)).schede;
+    const comms = (await upstreamGet<{ comunicazioni: Json[] }>(stack, 'co', `/v1/comunicazioni?lavoratoreCf=${cf}`)).comunicazioni;
+    const enrolments = (await upstreamGet<{ iscrizioni: Json[] }>(stack, 'trio', `/v1/iscrizioni?cf=${cf}`)).iscrizioni;
+    const certificates = (await upstreamGet<{ attestati: Json[] }>(stack, 'trio', `/v1/attestati?cf=${cf}`)).attestati;
+    const registry = await upstreamGet<{ sportelli: Json[] }>(stack, 'registry', '/v1/sportelli');
+
+    const res = await graphql<{ worker: Json & { profile: Json; employmentHistory: Json[]; trainingEnrollments: Json[]; certificates: Json[] } }>(
+      stack.gatewayUrl,
+      `query ($id: ID!) {
+        worker(id: $id) {
+          id fiscalCode familyName givenName birthDate sex
+          profile { status registeredAt { id name comune { name } } }
+          employmentHistory { id type startDate endDate employer { id name } contractType { code openEnded } }
+          trainingEnrollments { id status course { id title area { code name } } }
+          certificates { id score course { id title } }
+        }
+      }`,
+      { id },
+    );
+    expect(res.errors).toBeUndefined();
+    const worker = res.data!.worker;
+    expect(worker.id).toBe(id);
+    expect(worker.fiscalCode).toBe(cf);
+    expect(String(worker.familyName).toUpperCase()).toBe(String(person!.cognome).toUpperCase());
+    expect(worker.birthDate).toBe(person!.dataNascita);
+    expect(worker.sex).toBe(person!.sesso === 'M' ? 'MALE' : 'FEMALE');
+
+    const desk = registry.sportelli.find((s) => s.codice === record!.sportello)!;
+    expect((worker.profile.registeredAt as Json).id).toBe(desk.codice);
+    expect((worker.profile.registeredAt as Json).name).toBe(desk.denominazione);
+
+    expect(worker.employmentHistory.map((c) => c.id)).toEqual(comms.map((c) => c.id));
+    for (const [i, c] of worker.employmentHistory.entries()) {
+      const source = comms[i]!;
+      expect(c.startDate).toBe(source.dataInizio);
+      expect((c.employer as Json).id).toBe(source.azienda);
+      expect((c.contractType as Json).code).toBe(source.tipologiaContrattuale);
+    }
+    const [employer] = (await upstreamGet<{ aziende: Json[] }>(stack, 'co', `/v1/aziende?id=${comms[0]!.azienda as string}`)).aziende;
+    expect((worker.employmentHistory[0]!.employer as Json).name).toBe(employer!.ragioneSociale);
+
+    expect(sortBy(worker.trainingEnrollments.map((e) => e.id as string), (x) => x)).toEqual(
+      sortBy(enrolments.map((e) => e.id as string), (x) => x),
+    );
+    for (const e of worker.trainingEnrollments) {
+      const source = enrolments.find((s) => s.id === e.id)!;
+      const course = await upstreamGet<Json>(stack, 'trio', `/v1/corsi/${source.corso as string}`);
+      expect(e.course).toMatchObject({ id: course.id, title: course.titolo, area: { code: course.area } });
+    }
+    expect(worker.certificates.map((c) => c.id).sort()).toEqual(certificates.map((c) => c.id).sort());
+  });
+
+  it('never exposes the fiscal-code join key to clients', async () => {
+    const res = await graphql(stack.gatewayUrl, '{ __type(name: "Worker") { fields { name } } }');
+    const fields = ((res.data!.__type as Json).fields as { name: string }[]).map((f) => f.name);
+    expect(fields).toContain('fiscalCode');
+    expect(fields).not.toContain('fiscalCodeKey');
+  });
+});
+
+/** An employer with at least `min` communications, found by asking co. */
+async function findEmployerWithCommunications(min: number): Promise<string> {
+  let best = { id: '', total: 0 };
+  for (let page = 1; page <= 50; page++) {
+    const employers = await upstreamGet<{ aziende: Json[] }>(stack, 'co', `/v1/aziende/ricerca?pagina=${page}&dimensione=200`);
+    if (employers.aziende.length === 0) break;
+    for (const e of employers.aziende) {
+      const page1 = await upstreamGet<{ totale: number }>(stack, 'co', `/v1/comunicazioni?azienda=${e.id as string}&limite=1`);
+      if (page1.totale > best.total) best = { id: e.id as string, total: page1.totale };
+      if (best.total >= min) return best.id;
+    }
+  }
+  throw new Error(`no employer with ${min} communications (largest has ${best.total})`);
+}
+
+describe('employers', () => {
+  const pageQuery = `query ($id: ID!, $first: Int!, $after: String) {
+    employer(id: $id) {
+      id name
+      communications(first: $first, after: $after) {
+        totalCount
+        pageInfo { hasNextPage endCursor }
+        edges { node { id type startDate worker { id familyName } handledAt { id name } contractType { code label } } }
+      }
+    }
+  }`;
+
+  it('pages an employer’s communications with each one’s worker, desk and contract type', async () => {
+    const id = await findEmployerWithCommunications(150);
+    const source = await upstreamGet<{ comunicazioni: Json[]; totale: number; cursore: string | null }>(
+      stack,
+      'co',
+      `/v1/comunicazioni?azienda=${id}&limite=100`,
+    );
+    const res = await graphql<{ employer: { communications: { totalCount: number; pageInfo: Json; edges: { node: Json }[] } } }>(
+      stack.gatewayUrl,
+      pageQuery,
+      { id, first: 100 },
+    );
+    expect(res.errors).toBeUndefined();
+    const connection = res.data!.employer.communications;
+    expect(connection.totalCount).toBe(source.totale);
+    expect(connection.pageInfo.hasNextPage).toBe(true);
+    expect(connection.edges.map((e) => e.node.id)).toEqual(source.comunicazioni.map((c) => c.id));
+
+    const cfs = [...new Set(source.comunicazioni.map((c) => (c.lavoratore as Json).codiceFiscale as string))];
+    const people = new Map<string, Json>();
+    for (let i = 0; i < cfs.length; i += 100) {
+      const batch = await upstreamGet<{ lavoratori: Json[] }>(stack, 'idol', `/v1/lavoratori?cf=${cfs.slice(i, i + 100).join(',')}`);
+      for (const p of batch.lavoratori) people.set(p.codiceFiscale as string, p);
+    }
+    for (const [i, edge] of connection.edges.entries()) {
+      const c = source.comunicazioni[i]!;
+      const person = people.get((c.lavoratore as Json).codiceFiscale as string)!;
+      expect(edge.node.worker).toEqual({ id: person.id, familyName: expect.any(String) });
+      expect(String((edge.node.worker as Json).familyName).toUpperCase()).toBe(String(person.cognome).toUpperCase());
+      expect((edge.node.contractType as Json).code).toBe(c.tipologiaContrattuale);
+      expect(((edge.node.handledAt as Json | null)?.id ?? null)).toBe(c.sportello);
+    }
+
+    // The next page continues exactly where this one ended.
+    const next = await graphql<{ employer: { communications: { edges: { node: Json }[] } } }>(stack.gatewayUrl, pageQuery, {
+      id,
+      first: 50,
+      after: connection.pageInfo.endCursor,
+    });
+    const sourceNext = await upstreamGet<{ comunicazioni: Json[] }>(
+      stack,
+      'co',
+      `/v1/comunicazioni?azienda=${id}&limite=50&cursore=${encodeURIComponent(source.cursore!)}`,
+    );
+    expect(next.data!.employer.communications.edges.map((e) => e.node.id)).toEqual(sourceNext.comunicazioni.map((c) => c.id));
+  });
+
+  it('makes the same upstream requests for a page of 10 communications as for a page of 100', async () => {
+    const id = await findEmployerWithCommunications(150);
+    await graphql(stack.gatewayUrl, pageQuery, { id, first: 100 }); // warm the registry copy
+    const ten = await countRequests(pageQuery, { id, first: 10 });
+    const hundred = await countRequests(pageQuery, { id, first: 100 });
+    expect(hundred).toEqual(ten);
+    // One page from co, one batch of employers, one batch of people from idol; desks from the cached registry.
+    expect(hundred).toEqual({
+      'co GET /v1/comunicazioni': 1,
+      'co GET /v1/aziende': 1,
+      'idol GET /v1/lavoratori': 1,
+    });
+  });
+
+  it('lists open vacancies with their matched candidates', async () => {
+    const open = await upstreamGet<{ offerte: Json[]; totale: number }>(stack, 'co', '/v1/offerte/ricerca?stato=APERTA&pagina=1&dimensione=20');
+    expect(open.offerte.length).toBeGreaterThan(0);
+    const ids = open.offerte.map((o) => o.id as string);
+    const candidates = await upstreamGet<{ candidature: Json[] }>(stack, 'idol', `/v1/candidature?offerte=${ids.join(',')}`);
+    const res = await graphql<{ vacancies: { totalCount: number; edges: { node: Json & { candidates: Json[] } }[] } }>(
+      stack.gatewayUrl,
+      `{ vacancies(first: 20) { totalCount edges { node { id status positions employer { id name } occupation { code }
+           candidates { score status worker { id familyName } } } } } }`,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.vacancies.totalCount).toBe(open.totale);
+    expect(res.data!.vacancies.edges.map((e) => e.node.id)).toEqual(ids);
+    let withCandidates = 0;
+    for (const { node } of res.data!.vacancies.edges) {
+      expect(node.status).toBe('OPEN');
+      const expected = candidates.candidature.filter((c) => c.offerta === node.id);
+      expect(node.candidates.map((c) => (c.worker as Json).id).sort()).toEqual(expected.map((c) => c.lavoratore).sort());
+      const scores = node.candidates.map((c) => c.score as number);
+      expect(scores).toEqual([...scores].sort((a, b) => b - a));
+      if (expected.length > 0) withCandidates++;
+    }
+    expect(withCandidates).toBeGreaterThan(0);
+  });
+});
+
+describe('analyst aggregates', () => {
+  it('counts 2011 flows of communications by month and contract type as co does', async () => {
+    const source = await upstreamGet<{ gruppi: Json[] }>(
+      stack,
+      'co',
+      '/v1/statistiche/flussi?dal=2011-01-01&al=2011-12-31&raggruppa=mese,contratto',
+    );
+    const res = await graphql<{ communicationFlows: { month: string; contractType: { code: string; label: string }; communications: number; workers: number }[] }>(
+      stack.gatewayUrl,
+      `{ communicationFlows(from: "2011-01-01", to: "2011-12-31", groupBy: [MONTH, CONTRACT_TYPE]) {
+          month contractType { code label } communications workers sex } }`,
+    );
+    expect(res.errors).toBeUndefined();
+    const cells = res.data!.communicationFlows;
+    const key = (month: unknown, code: unknown) => `${String(month)}|${String(code)}`;
+    expect(new Map(cells.map((c) => [key(c.month, c.contractType.code), [c.communications, c.workers]]))).toEqual(
+      new Map(source.gruppi.map((g) => [key(g.mese, g.contratto), [g.comunicazioni, g.lavoratori]])),
+    );
+    expect(new Set(cells.map((c) => c.month)).size).toBe(12);
+    expect(cells.every((c) => c.contractType.label.length > 0 && (c as Json).sex === null)).toBe(true);
+  });
+});
+
+describe('training catalogue', () => {
+  it('searches the course catalogue by area and pages through it', async () => {
+    const areas = await upstreamGet<{ aree: Json[] }>(stack, 'trio', '/v1/aree');
+    expect(areas.aree).toHaveLength(12);
+    const area = areas.aree[0]!.codice as string;
+    const all = await upstreamGet<{ corsi: Json[]; totale: number }>(stack, 'trio', `/v1/corsi?area=${area}&pagina=1&dimensione=50`);
+    const seen: string[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    do {
+      const res: Awaited<ReturnType<typeof graphql<{ courses: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: Json }[] } }>>> =
+        await graphql(stack.gatewayUrl, `query ($area: ID!, $after: String) {
+          courses(area: $area, first: 4, after: $after) {
+            totalCount pageInfo { hasNextPage endCursor } edges { node { id title area { code name } hours certifiable } }
+          } }`, { area, after });
+      expect(res.errors).toBeUndefined();
+      const page = res.data!.courses;
+      expect(page.totalCount).toBe(all.totale);
+      for (const { node } of page.edges) {
+        expect((node.area as Json).code).toBe(area);
+        seen.push(node.id as string);
+      }
+      after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+      pages++;
+    } while (after && pages < 100);
+    expect(pages).toBeGreaterThan(1);
+    expect(seen.slice(0, all.corsi.length)).toEqual(all.corsi.map((c) => c.id));
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.length).toBe(all.totale);
+  });
+});

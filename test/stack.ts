@@ -1,0 +1,119 @@
+// Test harness: the whole system in this process over real HTTP on free ports — four
+// simulated upstreams on a small dataset, the four subgraphs and the gateway.
+import { createUpstream, type RunningUpstream, type SystemName } from '../upstreams/index.js';
+import { createDesksSubgraph } from '../subgraphs/desks/index.js';
+import { createWorkersSubgraph } from '../subgraphs/workers/index.js';
+import { createEmployersSubgraph } from '../subgraphs/employers/index.js';
+import { createTrainingSubgraph } from '../subgraphs/training/index.js';
+import { createGateway } from '../gateway/index.js';
+import type { RunningHttpServer } from '../lib/graphql-http.js';
+
+export const CREDENTIALS: Record<SystemName, string> = {
+  registry: 'registry-test-key',
+  idol: 'idol-test-key',
+  co: 'co-test-key',
+  trio: 'trio-test-token',
+};
+
+export interface StackOptions {
+  dataDir: string;
+  /** How long the desks subgraph uses the registry document before revalidating. */
+  registryMaxAgeMs?: number;
+  upstreamTimeoutMs?: number;
+}
+
+export interface Stack {
+  gatewayUrl: string;
+  subgraphUrls: Record<'desks' | 'workers' | 'employers' | 'training', string>;
+  upstreamUrls: Record<SystemName, string>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const upstreams: RunningUpstream[] = [];
+  const servers: RunningHttpServer[] = [];
+  const stopAll = async () => {
+    await Promise.allSettled(servers.reverse().map((s) => s.stop()));
+    await Promise.allSettled(upstreams.map((u) => u.stop()));
+  };
+  try {
+    const systems: SystemName[] = ['registry', 'idol', 'co', 'trio'];
+    for (const system of systems) {
+      upstreams.push(await createUpstream({ system, dataDir: options.dataDir, credential: CREDENTIALS[system] }));
+    }
+    const upstreamUrls = Object.fromEntries(upstreams.map((u) => [u.system, u.url])) as Record<SystemName, string>;
+    const upstream = (system: SystemName) => ({
+      baseUrl: upstreamUrls[system],
+      credential: CREDENTIALS[system],
+      timeoutMs: options.upstreamTimeoutMs ?? 5000,
+      connections: 8,
+    });
+    const desks = await createDesksSubgraph({
+      registry: { ...upstream('registry'), documentMaxAgeMs: options.registryMaxAgeMs ?? 60_000 },
+    });
+    servers.push(desks);
+    const workers = await createWorkersSubgraph({ idol: upstream('idol') });
+    servers.push(workers);
+    const employers = await createEmployersSubgraph({ co: upstream('co') });
+    servers.push(employers);
+    const training = await createTrainingSubgraph({ trio: upstream('trio') });
+    servers.push(training);
+    const subgraphUrls = { desks: desks.url, workers: workers.url, employers: employers.url, training: training.url };
+    const gateway = await createGateway({
+      subgraphUrls,
+      subgraphTimeoutMs: 10_000,
+      subgraphConnections: 16,
+      maxBodyBytes: 1_000_000,
+    });
+    servers.push(gateway);
+    return { gatewayUrl: gateway.url, subgraphUrls, upstreamUrls, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  data?: T;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+}
+
+export async function graphql<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<GraphQLResponse<T>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as Omit<GraphQLResponse<T>, 'status'>;
+  return { status: res.status, ...body };
+}
+
+/** Requests each upstream served, per route, since the last reset. */
+export async function upstreamStats(stack: Stack): Promise<Record<SystemName, Record<string, number>>> {
+  const entries = await Promise.all(
+    Object.entries(stack.upstreamUrls).map(async ([system, url]) => {
+      const res = await fetch(`${url}/_admin/stats`);
+      const body = (await res.json()) as { richieste: Record<string, number> };
+      return [system, body.richieste] as const;
+    }),
+  );
+  return Object.fromEntries(entries) as Record<SystemName, Record<string, number>>;
+}
+
+export async function resetUpstreamStats(stack: Stack): Promise<void> {
+  await Promise.all(Object.values(stack.upstreamUrls).map((url) => fetch(`${url}/_admin/stats`, { method: 'DELETE' })));
+}
+
+/** Reads an upstream directly with its credential: the source of truth tests compare against. */
+export async function upstreamGet<T = unknown>(stack: Stack, system: SystemName, path: string): Promise<T> {
+  const headers: Record<string, string> =
+    system === 'trio' ? { authorization: `Bearer ${CREDENTIALS.trio}` } : { 'x-api-key': CREDENTIALS[system] };
+  const res = await fetch(`${stack.upstreamUrls[system]}${path}`, { headers });
+  if (!res.ok) throw new Error(`${system} ${path}: ${res.status}`);
+  return (await res.json()) as T;
+}
