@@ -143,8 +143,9 @@ export function createLoaders(client: CoReader, options: LoaderOptions = { concu
     communicationsByEmployerId: perKey(
       async (query) => {
         const page = await client.getEmployerCommunications(query);
-        primeCommunications(page.items);
-        return page;
+        const items = page.items.filter((c) => c.employerId === query.employerId);
+        primeCommunications(items);
+        return { ...page, items };
       },
       (q) => JSON.stringify([q.employerId, q.from ?? null, q.to ?? null, q.type ?? null, q.cursor ?? null, q.limit]),
       options,

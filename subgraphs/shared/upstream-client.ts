@@ -44,7 +44,7 @@ export function buildPath(path: string, query?: Record<string, QueryValue>): str
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
     if (value === undefined || value === null) continue;
-    params.set(key, Array.isArray(value) ? value.join(',') : String(value as string | number | boolean));
+    params.set(key, Array.isArray(value) ? value.join(',') : String(value));
   }
   const search = params.toString();
   return search ? `${path}?${search}` : path;

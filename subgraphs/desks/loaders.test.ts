@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import type { RegistryClient } from './client.js';
+import { createLoaders } from './loaders.js';
+import type { Comune, DeskActivity, Registry } from './model.js';
+
+const desk = (id: string, comuneIstat = '100005') => ({
+  id,
+  kind: 'LABOUR_REGISTRY_DESK' as const,
+  name: `Desk ${id}`,
+  address: 'Via Roma 1',
+  comuneIstat,
+  district: null,
+  hostId: null,
+  openingHours: [],
+  services: [],
+  accreditation: null,
+  publicWorkstationCount: 0,
+  openedOn: '2010-01-01',
+  closedOn: null,
+});
+
+function fakeClient(deskIds: string[]) {
+  const calls: string[] = [];
+  const client = {
+    getRegistry: () => {
+      calls.push('sportelli');
+      return Promise.resolve<Registry>({ revision: 'r', desks: deskIds.map((id) => desk(id)), hosts: [] });
+    },
+    getComuni: () => {
+      calls.push('comuni');
+      return Promise.resolve<Comune[]>([]);
+    },
+    getActivity: (p: { deskIds?: readonly string[]; from: string; to: string }) => {
+      calls.push(`attivita ${p.deskIds?.join(',')} ${p.from}..${p.to}`);
+      return Promise.resolve<DeskActivity[]>(
+        (p.deskIds ?? []).flatMap((deskId) => [
+          { deskId, month: p.from, service: 'REGISTRATION' as const, count: 3 },
+          { deskId, month: p.from, service: 'GUIDANCE' as const, count: 4 },
+        ]),
+      );
+    },
+  };
+  return { calls, client: client as unknown as RegistryClient };
+}
+
+describe('desk loaders', () => {
+  it('read the registry document once per request for any number of desk lookups', async () => {
+    const { calls, client } = fakeClient(['A', 'B', 'C']);
+    const loaders = createLoaders(client);
+    const desks = await Promise.all(['C', 'A', 'X', 'A'].map((id) => loaders.deskById.load(id)));
+    expect(desks.map((d) => d?.id ?? null)).toEqual(['C', 'A', null, 'A']);
+    await loaders.registry();
+    expect(calls).toEqual(['sportelli']);
+  });
+
+  it('batch activity of many desks into one request per month range, filtering services per key', async () => {
+    const ids = Array.from({ length: 60 }, (_, i) => `D${i}`);
+    const { calls, client } = fakeClient(ids);
+    const loaders = createLoaders(client);
+    const results = await Promise.all([
+      ...ids.map((deskId) => loaders.activityByDesk.load({ deskId, from: '2011-01', to: '2011-12', service: null })),
+      loaders.activityByDesk.load({ deskId: 'D1', from: '2011-01', to: '2011-12', service: 'GUIDANCE' }),
+      loaders.activityByDesk.load({ deskId: 'D1', from: '2012-01', to: '2012-03', service: null }),
+    ]);
+    expect(calls).toEqual([
+      `attivita ${ids.slice(0, 50).join(',')} 2011-01..2011-12`,
+      `attivita ${ids.slice(50).join(',')} 2011-01..2011-12`,
+      'attivita D1 2012-01..2012-03',
+    ]);
+    expect(results[0]).toHaveLength(2);
+    expect(results[60]).toEqual([{ deskId: 'D1', month: '2011-01', service: 'GUIDANCE', count: 4 }]);
+    expect(results[61]!.every((r) => r.month === '2012-01')).toBe(true);
+  });
+});

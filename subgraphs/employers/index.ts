@@ -1,0 +1,26 @@
+// Wiring of the employers subgraph: co client -> per-request loaders -> resolvers.
+import type { RunningHttpServer } from '../../lib/graphql-http.js';
+import { createSubgraphServer } from '../shared/server.js';
+import { CoClient } from './client.js';
+import type { EmployersConfig } from './config.js';
+import { createLoaders } from './loaders.js';
+import { resolvers, type EmployersContext } from './resolvers.js';
+
+export type EmployersSubgraphOptions = Omit<EmployersConfig, 'port' | 'host' | 'coConcurrency'> & {
+  port?: number;
+  host?: string;
+  coConcurrency?: number;
+};
+
+export async function createEmployersSubgraph(config: EmployersSubgraphOptions): Promise<RunningHttpServer> {
+  const client = new CoClient(config.co);
+  const loaderOptions = { concurrency: config.coConcurrency ?? 8 };
+  return createSubgraphServer<EmployersContext>({
+    name: 'employers',
+    resolvers,
+    context: () => Promise.resolve({ loaders: createLoaders(client, loaderOptions) }),
+    port: config.port,
+    host: config.host,
+    onStop: () => client.close(),
+  });
+}

@@ -1,0 +1,254 @@
+// Employers subgraph resolvers: no I/O here, only loaders. Inputs are checked before
+// any loader is asked, so a refused query costs no upstream request.
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import { isValidPartitaIva } from '../../lib/fiscal-code.js';
+import { badUserInput, UpstreamBadResponseError } from '../shared/errors.js';
+import {
+  checkFirst,
+  decodeCursor,
+  encodeCursor,
+  offsetAfter,
+  offsetConnection,
+  pagesCovering,
+  type Connection,
+} from '../shared/pagination.js';
+import { checkDateRange } from '../shared/ranges.js';
+import { DateScalar, YearMonthScalar } from '../shared/scalars.js';
+import type { Page } from '../shared/decode.js';
+import { CO_PAGE_LIMIT_CAP, CO_SEARCH_SIZE_CAP } from './client.js';
+import type { EmployerLoaders } from './loaders.js';
+import {
+  COMMUNICATION_TYPE_CODES,
+  describeCessationCause,
+  describeCitizenship,
+  describeCollectiveAgreement,
+  describeContractType,
+  describeOccupation,
+  describeSector,
+  describeSizeClass,
+  describeTransformation,
+  describeWorkingTime,
+  FLOW_DIMENSION_NAMES,
+  VACANCY_STATUS_CODES,
+  type Communication,
+  type CommunicationType,
+  type Employer,
+  type FlowDimension,
+  type FlowRow,
+  type Vacancy,
+  type VacancyStatus,
+} from './model.js';
+
+export interface EmployersContext {
+  loaders: EmployerLoaders;
+}
+
+/** Default and largest `first` of Employer.communications. */
+export const DEFAULT_COMMUNICATIONS_FIRST = 50;
+/** Default `first` of the employer and vacancy searches (their maximum is co's page size cap). */
+export const DEFAULT_SEARCH_FIRST = 50;
+/** Longest date range of communicationFlows: ten years, leap days included. */
+export const MAX_FLOW_DAYS = 3653;
+
+const SECTOR_PREFIX = /^\d{2}(\.\d{1,2}){0,2}$/;
+const COMUNE_CODE = /^\d{6}$/;
+const OCCUPATION_PREFIX = /^\d(\.\d{1,2}){0,5}$/;
+
+function checkPattern(value: string | null | undefined, pattern: RegExp, message: string, field: string): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (!pattern.test(value)) throw badUserInput(message, field);
+  return value;
+}
+
+/**
+ * A page of a co paged search (`pagina`/`dimensione`) as a connection: the upstream pages
+ * covering [offset, offset+first), one when the client keeps `first` constant.
+ */
+async function searchConnection<T>(
+  args: { first?: number | null; after?: string | null },
+  load: (page: { pagina: number; dimensione: number }) => Promise<Page<T>>,
+): Promise<Connection<T>> {
+  const first = checkFirst(args.first, CO_SEARCH_SIZE_CAP, DEFAULT_SEARCH_FIRST);
+  const offset = offsetAfter(args.after);
+  const pages = pagesCovering(offset, first);
+  const answers = await Promise.all(pages.map(load));
+  const skip = offset - ((pages[0]?.pagina ?? 1) - 1) * first;
+  const items = answers.flatMap((page) => page.items).slice(skip);
+  return offsetConnection(items, offset, first, answers[0]?.total ?? 0);
+}
+
+// Employer.communications cursors wrap co's opaque cursor. co gives one cursor per page
+// (where the next page starts), so an edge's cursor is "co cursor of a page start + how
+// many items of that page to skip": the last edge carries co's next cursor with skip 0,
+// the others the cursor this page was fetched with and their position in it. Resuming
+// from any edge is one co request.
+interface CommunicationPosition {
+  coCursor: string | undefined;
+  skip: number;
+}
+
+function encodeCommunicationCursor(position: CommunicationPosition): string {
+  return encodeCursor('c', `${position.skip}.${position.coCursor ?? ''}`);
+}
+
+function decodeCommunicationCursor(after: string | null | undefined): CommunicationPosition {
+  if (after === null || after === undefined) return { coCursor: undefined, skip: 0 };
+  const match = /^(\d{1,3})\.(.*)$/s.exec(decodeCursor(after, 'c'));
+  const skip = Number(match?.[1]);
+  if (!match || skip > CO_PAGE_LIMIT_CAP) throw badUserInput('after is not a cursor of this list', 'after');
+  return { coCursor: match[2] === '' ? undefined : match[2], skip };
+}
+
+async function employerOf(ctx: EmployersContext, employerId: string): Promise<Employer> {
+  const employer = await ctx.loaders.employerById.load(employerId);
+  // co's rows point at its own registry; a dangling pointer is co's inconsistency.
+  if (!employer) throw new UpstreamBadResponseError('co', 'field azienda');
+  return employer;
+}
+
+function flowCell(row: FlowRow, asked: ReadonlySet<FlowDimension>) {
+  const when = <T>(dimension: FlowDimension, value: T | null, describe: (v: T) => unknown = (v) => v) =>
+    asked.has(dimension) && value !== null ? describe(value) : null;
+  return {
+    month: when('MONTH', row.month),
+    comune: when('COMUNE', row.comuneCode, (istatCode) => ({ istatCode })),
+    sectorDivision: when('SECTOR', row.sectorDivision),
+    contractType: when('CONTRACT_TYPE', row.contractTypeCode, describeContractType),
+    type: when('TYPE', row.type),
+    sex: when('SEX', row.sex),
+    citizenship: when('CITIZENSHIP', row.citizenshipCode, describeCitizenship),
+    communications: row.communications,
+    workers: row.workers,
+  };
+}
+
+export const resolvers: GraphQLResolverMap<EmployersContext> = {
+  Date: DateScalar,
+  YearMonth: YearMonthScalar,
+  Query: {
+    employer: (_: unknown, { id }: { id: string }, ctx: EmployersContext) => ctx.loaders.employerById.load(id),
+    employerByFiscalCode: (_: unknown, { fiscalCode }: { fiscalCode: string }, ctx: EmployersContext) => {
+      if (!isValidPartitaIva(fiscalCode)) {
+        throw badUserInput('fiscalCode must be an 11-digit partita IVA with a valid check digit', 'fiscalCode');
+      }
+      return ctx.loaders.employerByFiscalCode.load(fiscalCode);
+    },
+    employers: (
+      _: unknown,
+      args: { sectorPrefix?: string | null; comune?: string | null; first?: number | null; after?: string | null },
+      ctx: EmployersContext,
+    ) => {
+      const ateco = checkPattern(args.sectorPrefix, SECTOR_PREFIX, 'sectorPrefix must be an ATECO prefix like 13 or 14.13', 'sectorPrefix');
+      const comune = checkPattern(args.comune, COMUNE_CODE, 'comune must be a 6-digit ISTAT code', 'comune');
+      return searchConnection(args, (page) => ctx.loaders.employerSearch.load({ ateco, comune, ...page }));
+    },
+    communication: (_: unknown, { id }: { id: string }, ctx: EmployersContext) => ctx.loaders.communicationById.load(id),
+    vacancy: (_: unknown, { id }: { id: string }, ctx: EmployersContext) => ctx.loaders.vacancyById.load(id),
+    vacancies: (
+      _: unknown,
+      args: {
+        status?: VacancyStatus | null;
+        comune?: string | null;
+        occupationPrefix?: string | null;
+        first?: number | null;
+        after?: string | null;
+      },
+      ctx: EmployersContext,
+    ) => {
+      const comune = checkPattern(args.comune, COMUNE_CODE, 'comune must be a 6-digit ISTAT code', 'comune');
+      const occupation = checkPattern(
+        args.occupationPrefix,
+        OCCUPATION_PREFIX,
+        'occupationPrefix must be a CP2011 prefix like 6.5.3',
+        'occupationPrefix',
+      );
+      const status = args.status ? VACANCY_STATUS_CODES[args.status] : undefined;
+      return searchConnection(args, (page) => ctx.loaders.vacancySearch.load({ status, comune, occupation, ...page }));
+    },
+    communicationFlows: async (
+      _: unknown,
+      args: { from: string; to: string; groupBy: FlowDimension[] },
+      ctx: EmployersContext,
+    ) => {
+      checkDateRange(args.from, args.to, MAX_FLOW_DAYS);
+      const asked = new Set(args.groupBy);
+      const rows = await ctx.loaders.flows.load({
+        from: args.from,
+        to: args.to,
+        groupBy: [...asked].map((dimension) => FLOW_DIMENSION_NAMES[dimension]),
+      });
+      return rows.map((row) => flowCell(row, asked));
+    },
+  },
+  Employer: {
+    __resolveReference: (ref: { id: string }, ctx: EmployersContext) => ctx.loaders.employerById.load(ref.id),
+    sector: (e: Employer) => describeSector(e.atecoCode),
+    sizeClass: (e: Employer) => describeSizeClass(e.sizeClassCode),
+    seat: (e: Employer) => ({ ...e.seat, comune: { istatCode: e.seat.comuneCode } }),
+    usualCollectiveAgreement: (e: Employer) => (e.ccnlCode === null ? null : describeCollectiveAgreement(e.ccnlCode)),
+    communications: async (
+      e: Employer,
+      args: { from?: string | null; to?: string | null; type?: CommunicationType | null; first?: number | null; after?: string | null },
+      ctx: EmployersContext,
+    ): Promise<Connection<Communication>> => {
+      const first = checkFirst(args.first, CO_PAGE_LIMIT_CAP, DEFAULT_COMMUNICATIONS_FIRST);
+      if (args.from && args.to && args.from > args.to) throw badUserInput('from must not be after to', 'from');
+      const position = decodeCommunicationCursor(args.after);
+      const page = await ctx.loaders.communicationsByEmployerId.load({
+        employerId: e.id,
+        from: args.from ?? undefined,
+        to: args.to ?? undefined,
+        type: args.type ? COMMUNICATION_TYPE_CODES[args.type] : undefined,
+        cursor: position.coCursor,
+        // One co request whatever the position: a mid-page cursor re-reads its page's start.
+        limit: Math.min(CO_PAGE_LIMIT_CAP, position.skip + first),
+      });
+      const nodes = page.items.slice(position.skip, position.skip + first);
+      const exhaustsFetched = position.skip + nodes.length >= page.items.length;
+      const edges = nodes.map((node, i) => ({
+        node,
+        cursor:
+          i === nodes.length - 1 && exhaustsFetched && page.nextCursor !== null
+            ? encodeCommunicationCursor({ coCursor: page.nextCursor, skip: 0 })
+            : encodeCommunicationCursor({ coCursor: position.coCursor, skip: position.skip + i + 1 }),
+      }));
+      return {
+        edges,
+        pageInfo: {
+          hasNextPage: page.nextCursor !== null || !exhaustsFetched,
+          hasPreviousPage: args.after !== null && args.after !== undefined,
+          startCursor: edges[0]?.cursor ?? null,
+          endCursor: edges.at(-1)?.cursor ?? null,
+        },
+        totalCount: page.total,
+      };
+    },
+    vacancies: (e: Employer, _: unknown, ctx: EmployersContext) => ctx.loaders.vacanciesByEmployerId.load(e.id),
+  },
+  EmploymentCommunication: {
+    __resolveReference: (ref: { id: string }, ctx: EmployersContext) => ctx.loaders.communicationById.load(ref.id),
+    employer: (c: Communication, _: unknown, ctx: EmployersContext) => employerOf(ctx, c.employerId),
+    worker: (c: Communication) => ({ fiscalCodeKey: c.workerFiscalCode }),
+    workplace: (c: Communication) => ({ istatCode: c.workplaceCode }),
+    contractType: (c: Communication) => describeContractType(c.contractTypeCode),
+    workingTime: (c: Communication) => describeWorkingTime(c.workingTimeCode),
+    collectiveAgreement: (c: Communication) => (c.ccnlCode === null ? null : describeCollectiveAgreement(c.ccnlCode)),
+    occupation: (c: Communication) => describeOccupation(c.occupationCode),
+    transformation: (c: Communication) => (c.transformationCode === null ? null : describeTransformation(c.transformationCode)),
+    cessationCause: (c: Communication) => (c.cessationCauseCode === null ? null : describeCessationCause(c.cessationCauseCode)),
+    handledAt: (c: Communication) => (c.deskId === null ? null : { id: c.deskId }),
+  },
+  Worker: {
+    // co knows people only by fiscal code: the reference is all there is to resolve.
+    __resolveReference: (ref: { fiscalCodeKey: string }) => ({ fiscalCodeKey: ref.fiscalCodeKey }),
+    employmentHistory: (w: { fiscalCodeKey: string }, _: unknown, ctx: EmployersContext) =>
+      ctx.loaders.communicationsByWorkerFiscalCode.load(w.fiscalCodeKey.toUpperCase()),
+  },
+  Vacancy: {
+    __resolveReference: (ref: { id: string }, ctx: EmployersContext) => ctx.loaders.vacancyById.load(ref.id),
+    employer: (v: Vacancy, _: unknown, ctx: EmployersContext) => employerOf(ctx, v.employerId),
+    occupation: (v: Vacancy) => describeOccupation(v.occupationCode),
+    contractType: (v: Vacancy) => describeContractType(v.contractTypeCode),
+    comune: (v: Vacancy) => ({ istatCode: v.comuneCode }),
+  },
+};

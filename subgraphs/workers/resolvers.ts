@@ -1,0 +1,219 @@
+// Workers subgraph resolvers: no I/O here, only loaders. Entity references towards
+// other subgraphs are returned as bare keys (Desk {id}, Comune {istatCode},
+// Employer {id}); their owners resolve them.
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import { isValidFiscalCode } from '../../lib/fiscal-code.js';
+import {
+  citizenships,
+  comuniByCadastralCode,
+  countriesByZCode,
+  didEndCauses,
+  educationLevels,
+  jobSeekerConditions,
+} from '../shared/code-lists.js';
+import { badUserInput, UpstreamBadResponseError } from '../shared/errors.js';
+import { checkFirst, offsetAfter, offsetConnection, pagesCovering, type Connection } from '../shared/pagination.js';
+import { checkDateRange } from '../shared/ranges.js';
+import { DateScalar, YearMonthScalar } from '../shared/scalars.js';
+import { SEARCH_PAGE_CAP, type JobSeekerSearch } from './client.js';
+import type { WorkerLoaders } from './loaders.js';
+import {
+  codeOf,
+  EMPLOYMENT_STATUSES,
+  REGISTRATION_DIMENSIONS,
+  SPECIAL_LISTS,
+  type Candidacy,
+  type EmploymentStatus,
+  type GuidanceSession,
+  type IncomeSupportEpisode,
+  type JobSeekerProfile,
+  type RegistrationCell,
+  type RegistrationDimension,
+  type SpecialList,
+  type Worker,
+} from './model.js';
+
+export interface WorkersContext {
+  loaders: WorkerLoaders;
+}
+
+/** Default and largest `first` of the job-seeker lists (the search endpoint's page cap). */
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = SEARCH_PAGE_CAP;
+/** Longest date range of registrationStats: about ten years. */
+export const MAX_STATS_DAYS = 3660;
+
+interface JobSeekerFilter {
+  status?: EmploymentStatus | null;
+  comune?: string | null;
+  desk?: string | null;
+  specialList?: SpecialList | null;
+}
+
+/** Trims and upper-cases a fiscal code as typed by a person. */
+export function normalizeFiscalCode(value: string): string {
+  return value.trim().toUpperCase();
+}
+
+/** The search filters of a JobSeekerFilter, refusing values IDOL could misread. */
+export function searchFilters(filter: JobSeekerFilter | null | undefined): Omit<JobSeekerSearch, 'pagina' | 'dimensione'> {
+  if (!filter) return {};
+  if (filter.comune != null && !/^\d{6}$/.test(filter.comune)) {
+    throw badUserInput('comune must be a six-digit ISTAT code', 'filter.comune');
+  }
+  if (filter.desk != null && !/^[A-Za-z0-9-]{1,40}$/.test(filter.desk)) {
+    throw badUserInput('desk must be a desk registry code', 'filter.desk');
+  }
+  return {
+    stato: filter.status ? codeOf(EMPLOYMENT_STATUSES, filter.status) : undefined,
+    comune: filter.comune ?? undefined,
+    sportello: filter.desk ?? undefined,
+    lista: filter.specialList ? codeOf(SPECIAL_LISTS, filter.specialList) : undefined,
+  };
+}
+
+/**
+ * A page of job seekers: the upstream pages (of size `first`) covering the requested
+ * window, one request when the client keeps `first` constant.
+ */
+async function jobSeekerConnection(
+  loaders: WorkerLoaders,
+  filters: Omit<JobSeekerSearch, 'pagina' | 'dimensione'>,
+  firstArg: number | null | undefined,
+  after: string | null | undefined,
+): Promise<Connection<Worker>> {
+  const first = checkFirst(firstArg, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
+  const offset = offsetAfter(after);
+  const requests = pagesCovering(offset, first);
+  const pages = await loaders.jobSeekerPage.loadMany(requests.map((page) => ({ ...filters, ...page })));
+  const items: Worker[] = [];
+  let total = 0;
+  for (const page of pages) {
+    if (page instanceof Error) throw page;
+    items.push(...page.items);
+    total = page.total;
+  }
+  const skip = offset - ((requests[0]?.pagina ?? 1) - 1) * first;
+  return offsetConnection(items.slice(skip), offset, first, total);
+}
+
+function unknownCode(field: string): never {
+  throw new UpstreamBadResponseError('idol', `field ${field}`);
+}
+
+const desk = (id: string) => ({ id });
+
+export const resolvers: GraphQLResolverMap<WorkersContext> = {
+  Date: DateScalar,
+  YearMonth: YearMonthScalar,
+  Query: {
+    worker: (_: unknown, { id }: { id: string }, ctx: WorkersContext) => ctx.loaders.workerById.load(id),
+    workerByFiscalCode: (_: unknown, args: { fiscalCode: string }, ctx: WorkersContext) => {
+      const code = normalizeFiscalCode(args.fiscalCode);
+      // The message never echoes the code: it is personal data.
+      if (!isValidFiscalCode(code)) throw badUserInput('fiscalCode is not a valid Italian fiscal code', 'fiscalCode');
+      return ctx.loaders.workerByFiscalCode.load(code);
+    },
+    jobSeekers: (
+      _: unknown,
+      args: { filter?: JobSeekerFilter | null; first?: number | null; after?: string | null },
+      ctx: WorkersContext,
+    ) => jobSeekerConnection(ctx.loaders, searchFilters(args.filter), args.first, args.after),
+    registrationStats: async (
+      _: unknown,
+      args: { from: string; to: string; groupBy: RegistrationDimension[] },
+      ctx: WorkersContext,
+    ) => {
+      checkDateRange(args.from, args.to, MAX_STATS_DAYS);
+      const asked = new Set(args.groupBy);
+      const groupBy = [...asked].map((dim) => REGISTRATION_DIMENSIONS[dim]);
+      const cells = await ctx.loaders.registrationStats.load({ from: args.from, to: args.to, groupBy });
+      // A dimension not asked for is null in every cell, whatever the upstream sent.
+      return cells.map((cell: RegistrationCell) => ({
+        month: asked.has('MONTH') ? cell.month : null,
+        desk: asked.has('DESK') && cell.deskId !== null ? desk(cell.deskId) : null,
+        comune: asked.has('COMUNE') && cell.comuneCode !== null ? { istatCode: cell.comuneCode } : null,
+        status: asked.has('STATUS') ? cell.status : null,
+        sex: asked.has('SEX') ? cell.sex : null,
+        ageBand: asked.has('AGE_BAND') ? cell.ageBand : null,
+        registrations: cell.registrations,
+      }));
+    },
+  },
+  Worker: {
+    __resolveReference: (ref: { id?: string; fiscalCodeKey?: string }, ctx: WorkersContext) => {
+      if (typeof ref.id === 'string') return ctx.loaders.workerById.load(ref.id);
+      if (typeof ref.fiscalCodeKey === 'string') {
+        return ctx.loaders.workerByFiscalCode.load(normalizeFiscalCode(ref.fiscalCodeKey));
+      }
+      return null;
+    },
+    birthPlace: (w: Worker) => {
+      const abroad = w.birthPlaceCode.startsWith('Z');
+      const name = abroad
+        ? countriesByZCode().get(w.birthPlaceCode)
+        : comuniByCadastralCode().get(w.birthPlaceCode)?.name;
+      return { code: w.birthPlaceCode, name: name ?? null, abroad };
+    },
+    citizenship: (w: Worker) => citizenships().get(w.citizenshipCode) ?? unknownCode('cittadinanza'),
+    residence: (w: Worker) =>
+      w.residence && {
+        street: w.residence.street,
+        comune: { istatCode: w.residence.comuneCode },
+        comuneCode: w.residence.comuneCode,
+        postalCode: w.residence.postalCode,
+      },
+    educationLevel: (w: Worker) =>
+      w.educationLevelCode === null ? null : (educationLevels().get(w.educationLevelCode) ?? unknownCode('titoloStudio')),
+    profile: (w: Worker, _: unknown, ctx: WorkersContext) => ctx.loaders.profileByWorkerId.load(w.id),
+    guidanceSessions: (w: Worker, _: unknown, ctx: WorkersContext) => ctx.loaders.guidanceSessionsByWorkerId.load(w.id),
+  },
+  JobSeekerProfile: {
+    registeredAt: (p: JobSeekerProfile) => desk(p.deskId),
+    condition: (p: JobSeekerProfile) =>
+      p.conditionCode === null ? null : (jobSeekerConditions().get(p.conditionCode) ?? unknownCode('condizione')),
+    servicePacts: (p: JobSeekerProfile) => [...p.servicePacts].sort((a, b) => a.signedOn.localeCompare(b.signedOn)),
+  },
+  AvailabilityDeclaration: {
+    desk: (did: JobSeekerProfile['availabilityDeclaration']) => desk(did.deskId),
+    endReason: (did: JobSeekerProfile['availabilityDeclaration']) =>
+      did.endCauseCode === null ? null : (didEndCauses().get(did.endCauseCode) ?? unknownCode('causaFine')),
+  },
+  ServicePact: {
+    desk: (pact: { deskId: string }) => desk(pact.deskId),
+  },
+  IncomeSupportEpisode: {
+    worker: (e: IncomeSupportEpisode, _: unknown, ctx: WorkersContext) => ctx.loaders.workerById.load(e.workerId),
+    employer: (e: IncomeSupportEpisode) => ({ id: e.employerId }),
+  },
+  GuidanceSession: {
+    desk: (s: GuidanceSession) => desk(s.deskId),
+  },
+  Candidate: {
+    worker: (c: Candidacy, _: unknown, ctx: WorkersContext) => ctx.loaders.workerById.load(c.workerId),
+  },
+  Desk: {
+    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+    jobSeekers: (
+      d: { id: string },
+      args: { status?: EmploymentStatus | null; first?: number | null; after?: string | null },
+      ctx: WorkersContext,
+    ) =>
+      // The desk id comes from the registry (via the planner), not from a client: no shape check.
+      jobSeekerConnection(
+        ctx.loaders,
+        { sportello: d.id, stato: args.status ? codeOf(EMPLOYMENT_STATUSES, args.status) : undefined },
+        args.first,
+        args.after,
+      ),
+  },
+  Employer: {
+    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+    incomeSupportEpisodes: (e: { id: string }, _: unknown, ctx: WorkersContext) =>
+      ctx.loaders.incomeSupportByEmployerId.load(e.id),
+  },
+  Vacancy: {
+    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+    candidates: (v: { id: string }, _: unknown, ctx: WorkersContext) => ctx.loaders.candidatesByVacancyId.load(v.id),
+  },
+};
