@@ -25,6 +25,16 @@ export const CO_PAGE_LIMIT_CAP = 500;
 /** Largest `dimensione` of co's paged searches. */
 export const CO_SEARCH_SIZE_CAP = 200;
 
+/**
+ * co's identifier shapes (API.md). co refuses a whole list (400) when one value in it is
+ * malformed, so loaders keep such keys out of their batches.
+ */
+export const CO_ID_SHAPES = {
+  employer: /^A\d{6}$/,
+  communication: /^C\d{8}$/,
+  vacancy: /^O\d{6}$/,
+} as const;
+
 export interface EmployerSearch {
   /** ATECO prefix (`13`, `14.13`). */
   ateco?: string;
@@ -64,7 +74,8 @@ export interface FlowsQuery {
 
 function checkCap(what: string, size: number, cap: number): void {
   // A caller bug, not a user error: loaders chunk to the cap before they get here.
-  if (size < 1 || size > cap) throw new RangeError(`${what}: between 1 and ${cap} values, got ${size}`);
+  if (size < 1 || size > cap)
+    throw new RangeError(`${what}: between 1 and ${cap} values, got ${size}`);
 }
 
 export class CoClient {
@@ -129,9 +140,13 @@ export class CoClient {
    * communication of those workers. The codes travel in the query string because that is
    * co's only form; the shared client never logs URLs.
    */
-  async getCommunicationsByWorkerFiscalCodes(fiscalCodes: readonly string[]): Promise<Communication[]> {
+  async getCommunicationsByWorkerFiscalCodes(
+    fiscalCodes: readonly string[],
+  ): Promise<Communication[]> {
     checkCap('getCommunicationsByWorkerFiscalCodes', fiscalCodes.length, CO_ID_CAP);
-    return decodeCommunications((await this.http.get('/v1/comunicazioni', { lavoratoreCf: fiscalCodes })).body);
+    return decodeCommunications(
+      (await this.http.get('/v1/comunicazioni', { lavoratoreCf: fiscalCodes })).body,
+    );
   }
 
   /** GET /v1/offerte?id= (at most CO_ID_CAP ids). */

@@ -1,6 +1,11 @@
 // The employers subgraph's configuration, from the environment.
 import { envInt, type Env } from '../../lib/env.js';
-import { readListenConfig, readUpstreamConfig, type SubgraphProcessConfig, type UpstreamConfig } from '../shared/config.js';
+import {
+  readListenConfig,
+  readUpstreamConfig,
+  type SubgraphProcessConfig,
+  type UpstreamConfig,
+} from '../shared/config.js';
 
 export interface EmployersConfig extends SubgraphProcessConfig {
   co: UpstreamConfig;

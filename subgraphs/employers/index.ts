@@ -12,7 +12,9 @@ export type EmployersSubgraphOptions = Omit<EmployersConfig, 'port' | 'host' | '
   coConcurrency?: number;
 };
 
-export async function createEmployersSubgraph(config: EmployersSubgraphOptions): Promise<RunningHttpServer> {
+export async function createEmployersSubgraph(
+  config: EmployersSubgraphOptions,
+): Promise<RunningHttpServer> {
   const client = new CoClient(config.co);
   const loaderOptions = { concurrency: config.coConcurrency ?? 8 };
   return createSubgraphServer<EmployersContext>({

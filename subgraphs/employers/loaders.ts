@@ -5,8 +5,10 @@
 import DataLoader from 'dataloader';
 import type { Page } from '../shared/decode.js';
 import { chunk, groupByKeys, mapWithConcurrency, orderByKeys } from '../shared/batch.js';
+import { isValidFiscalCode, isValidPartitaIva } from '../../lib/fiscal-code.js';
 import {
   CO_ID_CAP,
+  CO_ID_SHAPES,
   type CoClient,
   type EmployerCommunicationsQuery,
   type EmployerSearch,
@@ -48,21 +50,47 @@ export interface EmployerLoaders {
   flows: DataLoader<FlowsQuery, FlowRow[], string>;
 }
 
-// co's lists are comma-separated: a key that could smuggle a comma (or anything else odd)
-// into one is answered null/empty without being sent, instead of failing its batch.
-const CO_ID = /^[A-Za-z0-9_.-]{1,40}$/;
-const FISCAL_CODE_KEY = /^[A-Z0-9]{11,16}$/;
+// co refuses a whole list (400) when one value in it is malformed, and a comma in a key
+// would split it: a malformed key is answered null (or an empty list) without being sent,
+// so that it cannot fail the other keys of its batch.
+const shaped = (pattern: RegExp) => (key: string) => pattern.test(key);
 
-/** A batch function for a co batch endpoint: well-formed distinct keys, in chunks of the cap. */
+/**
+ * Fetches the well-formed distinct keys in chunks of co's cap. Chunking here rather than
+ * with `maxBatchSize` settles every key of a tick at once, so the loads they lead to (each
+ * row's employer...) meet in one batch of the next level. A failed chunk fails only its
+ * own keys: they get its Error, the others their records.
+ */
+async function fetchInChunks<T>(
+  keys: readonly string[],
+  wellFormed: (key: string) => boolean,
+  fetch: (keys: string[]) => Promise<T[]>,
+): Promise<{ records: T[]; failed: Map<string, Error> }> {
+  const chunks = chunk([...new Set(keys.filter(wellFormed))], CO_ID_CAP);
+  const settled = await Promise.allSettled(chunks.map(fetch));
+  const records: T[] = [];
+  const failed = new Map<string, Error>();
+  settled.forEach((outcome, i) => {
+    if (outcome.status === 'fulfilled') records.push(...outcome.value);
+    else {
+      const error =
+        outcome.reason instanceof Error ? outcome.reason : new Error(String(outcome.reason));
+      for (const key of chunks[i] ?? []) failed.set(key, error);
+    }
+  });
+  return { records, failed };
+}
+
+/** A batch function for a co batch endpoint answering one record (or null) per key. */
 function byKeys<T>(
   fetch: (keys: string[]) => Promise<T[]>,
-  wellFormed: RegExp,
+  wellFormed: (key: string) => boolean,
   keyOf: (record: T) => string,
-): (keys: readonly string[]) => Promise<(T | null)[]> {
+): (keys: readonly string[]) => Promise<(T | null | Error)[]> {
   return async (keys) => {
-    const wanted = [...new Set(keys.filter((k) => wellFormed.test(k)))];
-    const answers = await Promise.all(chunk(wanted, CO_ID_CAP).map(fetch));
-    return orderByKeys(keys, answers.flat(), keyOf);
+    const { records, failed } = await fetchInChunks(keys, wellFormed, fetch);
+    const ordered = orderByKeys(keys, records, keyOf);
+    return keys.map((key, i) => failed.get(key) ?? ordered[i] ?? null);
   };
 }
 
@@ -72,40 +100,55 @@ function perKey<K, V>(
   cacheKeyFn: (key: K) => string,
   options: LoaderOptions,
 ): DataLoader<K, V, string> {
-  return new DataLoader<K, V, string>((keys) => mapWithConcurrency(keys, options.concurrency, fetch), { cacheKeyFn });
+  return new DataLoader<K, V, string>(
+    (keys) => mapWithConcurrency(keys, options.concurrency, fetch),
+    { cacheKeyFn },
+  );
 }
 
-const byStartThenId = (a: Communication, b: Communication): number =>
-  a.startDate === b.startDate ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.startDate < b.startDate ? -1 : 1;
-
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const oldestFirst = (a: Communication, b: Communication): number =>
+  compareText(a.startDate, b.startDate) || compareText(a.id, b.id);
 const newestFirst = (a: Vacancy, b: Vacancy): number =>
-  a.postedOn === b.postedOn ? (a.id < b.id ? 1 : a.id > b.id ? -1 : 0) : a.postedOn < b.postedOn ? 1 : -1;
+  compareText(b.postedOn, a.postedOn) || compareText(b.id, a.id);
 
 function distinctById<T extends { id: string }>(records: readonly T[]): T[] {
   const seen = new Set<string>();
   return records.filter((r) => !seen.has(r.id) && (seen.add(r.id), true));
 }
 
-export function createLoaders(client: CoReader, options: LoaderOptions = { concurrency: 8 }): EmployerLoaders {
+export function createLoaders(
+  client: CoReader,
+  options: LoaderOptions = { concurrency: 8 },
+): EmployerLoaders {
   const employerById = new DataLoader<string, Employer | null>(
-    byKeys((ids) => client.getEmployersByIds(ids), CO_ID, (e) => e.id),
-    { maxBatchSize: CO_ID_CAP },
+    byKeys(
+      (ids) => client.getEmployersByIds(ids),
+      shaped(CO_ID_SHAPES.employer),
+      (e) => e.id,
+    ),
   );
   const primeEmployers = (employers: readonly Employer[]): void => {
     for (const e of employers) employerById.prime(e.id, e);
   };
 
   const communicationById = new DataLoader<string, Communication | null>(
-    byKeys((ids) => client.getCommunicationsByIds(ids), CO_ID, (c) => c.id),
-    { maxBatchSize: CO_ID_CAP },
+    byKeys(
+      (ids) => client.getCommunicationsByIds(ids),
+      shaped(CO_ID_SHAPES.communication),
+      (c) => c.id,
+    ),
   );
   const primeCommunications = (communications: readonly Communication[]): void => {
     for (const c of communications) communicationById.prime(c.id, c);
   };
 
   const vacancyById = new DataLoader<string, Vacancy | null>(
-    byKeys((ids) => client.getVacanciesByIds(ids), CO_ID, (v) => v.id),
-    { maxBatchSize: CO_ID_CAP },
+    byKeys(
+      (ids) => client.getVacanciesByIds(ids),
+      shaped(CO_ID_SHAPES.vacancy),
+      (v) => v.id,
+    ),
   );
   const primeVacancies = (vacancies: readonly Vacancy[]): void => {
     for (const v of vacancies) vacancyById.prime(v.id, v);
@@ -116,14 +159,15 @@ export function createLoaders(client: CoReader, options: LoaderOptions = { concu
     communicationById,
     vacancyById,
 
-    employerByFiscalCode: new DataLoader(
-      async (fiscalCodes) => {
-        const found = await byKeys((cfs) => client.getEmployersByFiscalCodes(cfs), /^\d{11}$/, (e) => e.fiscalCode)(fiscalCodes);
-        primeEmployers(found.filter((e) => e !== null));
-        return found;
-      },
-      { maxBatchSize: CO_ID_CAP },
-    ),
+    employerByFiscalCode: new DataLoader<string, Employer | null>(async (fiscalCodes) => {
+      const found = await byKeys(
+        (cfs) => client.getEmployersByFiscalCodes(cfs),
+        isValidPartitaIva,
+        (e) => e.fiscalCode,
+      )(fiscalCodes);
+      primeEmployers(found.filter((e): e is Employer => e !== null && !(e instanceof Error)));
+      return found;
+    }),
 
     employerSearch: perKey(
       async (search) => {
@@ -147,30 +191,38 @@ export function createLoaders(client: CoReader, options: LoaderOptions = { concu
         primeCommunications(items);
         return { ...page, items };
       },
-      (q) => JSON.stringify([q.employerId, q.from ?? null, q.to ?? null, q.type ?? null, q.cursor ?? null, q.limit]),
+      (q) =>
+        JSON.stringify([
+          q.employerId,
+          q.from ?? null,
+          q.to ?? null,
+          q.type ?? null,
+          q.cursor ?? null,
+          q.limit,
+        ]),
       options,
     ),
 
     // One request per 50 workers; co answers the communications of all of them together.
-    communicationsByWorkerFiscalCode: new DataLoader(
+    communicationsByWorkerFiscalCode: new DataLoader<string, Communication[]>(
       async (fiscalCodes) => {
-        const wanted = [...new Set(fiscalCodes.filter((cf) => FISCAL_CODE_KEY.test(cf)))];
-        const answers = await Promise.all(
-          chunk(wanted, CO_ID_CAP).map((cfs) => client.getCommunicationsByWorkerFiscalCodes(cfs)),
+        const { records, failed } = await fetchInChunks(fiscalCodes, isValidFiscalCode, (cfs) =>
+          client.getCommunicationsByWorkerFiscalCodes(cfs),
         );
-        const communications = answers.flat();
-        primeCommunications(communications);
-        return groupByKeys(fiscalCodes, communications, (c) => c.workerFiscalCode).map((history) =>
-          distinctById(history).sort(byStartThenId),
+        primeCommunications(records);
+        const histories = groupByKeys(fiscalCodes, records, (c) => c.workerFiscalCode);
+        return fiscalCodes.map(
+          (cf, i) => failed.get(cf) ?? distinctById(histories[i] ?? []).sort(oldestFirst),
         );
       },
-      { maxBatchSize: CO_ID_CAP },
     ),
 
     // co's offerte?azienda= takes one employer: one request per distinct employer.
     vacanciesByEmployerId: perKey(
       async (employerId) => {
-        const vacancies = CO_ID.test(employerId) ? await client.getEmployerVacancies(employerId) : [];
+        const vacancies = CO_ID_SHAPES.employer.test(employerId)
+          ? await client.getEmployerVacancies(employerId)
+          : [];
         const own = distinctById(vacancies.filter((v) => v.employerId === employerId));
         primeVacancies(own);
         return own.sort(newestFirst);
@@ -185,7 +237,14 @@ export function createLoaders(client: CoReader, options: LoaderOptions = { concu
         primeVacancies(page.items);
         return page;
       },
-      (s) => JSON.stringify([s.status ?? null, s.comune ?? null, s.occupation ?? null, s.pagina, s.dimensione]),
+      (s) =>
+        JSON.stringify([
+          s.status ?? null,
+          s.comune ?? null,
+          s.occupation ?? null,
+          s.pagina,
+          s.dimensione,
+        ]),
       options,
     ),
 

@@ -16,11 +16,13 @@ import {
 const d = new Decoder('co');
 
 export type CommunicationForm = 'UNILAV' | 'UNISOMM' | 'VARDATORI' | 'URGENZA';
-export type CommunicationType = 'HIRING' | 'EXTENSION' | 'TRANSFORMATION' | 'TRANSFER' | 'TERMINATION' | 'EMPLOYER_CHANGE';
+export type CommunicationType =
+  'HIRING' | 'EXTENSION' | 'TRANSFORMATION' | 'TRANSFER' | 'TERMINATION' | 'EMPLOYER_CHANGE';
 export type CommunicationNature = 'ORDINARY' | 'URGENT' | 'RECTIFICATION' | 'CANCELLATION';
 export type VacancyStatus = 'OPEN' | 'CLOSED';
 export type Sex = 'MALE' | 'FEMALE';
-export type FlowDimension = 'MONTH' | 'COMUNE' | 'SECTOR' | 'CONTRACT_TYPE' | 'TYPE' | 'SEX' | 'CITIZENSHIP';
+export type FlowDimension =
+  'MONTH' | 'COMUNE' | 'SECTOR' | 'CONTRACT_TYPE' | 'TYPE' | 'SEX' | 'CITIZENSHIP';
 
 export interface Address {
   street: string;
@@ -154,7 +156,11 @@ export const FLOW_DIMENSION_NAMES: Record<FlowDimension, string> = {
   CITIZENSHIP: 'cittadinanza',
 };
 
-function optionalOneOf<T>(rec: JsonRecord, key: string, mapping: Readonly<Record<string, T>>): T | null {
+function optionalOneOf<T>(
+  rec: JsonRecord,
+  key: string,
+  mapping: Readonly<Record<string, T>>,
+): T | null {
   return rec[key] === null || rec[key] === undefined ? null : d.oneOf(rec, key, mapping);
 }
 
@@ -167,7 +173,11 @@ function decodeEmployer(value: unknown, path: string): Employer {
     name: d.string(r, 'ragioneSociale'),
     atecoCode: d.string(r, 'ateco'),
     sizeClassCode: d.string(r, 'classeDimensionale'),
-    seat: { street: d.string(seat, 'indirizzo'), comuneCode: d.string(seat, 'comune'), postalCode: d.string(seat, 'cap') },
+    seat: {
+      street: d.string(seat, 'indirizzo'),
+      comuneCode: d.string(seat, 'comune'),
+      postalCode: d.string(seat, 'cap'),
+    },
     ccnlCode: d.optionalString(r, 'ccnl'),
   };
 }
@@ -285,11 +295,21 @@ export interface ContractTypeView {
 export function describeContractType(code: string): ContractTypeView {
   const entry = contractTypes().get(code);
   return entry
-    ? { code, label: entry.label, openEnded: entry.openEnded, validFrom: entry.validFrom, validTo: entry.validTo }
+    ? {
+        code,
+        label: entry.label,
+        openEnded: entry.openEnded,
+        validFrom: entry.validFrom,
+        validTo: entry.validTo,
+      }
     : { code, label: code, openEnded: false, validFrom: null, validTo: null };
 }
 
-export function describeWorkingTime(code: string): { code: string; label: string; partTime: boolean } {
+export function describeWorkingTime(code: string): {
+  code: string;
+  label: string;
+  partTime: boolean;
+} {
   const entry = workingTimes().get(code);
   return entry ?? { code, label: code, partTime: code === 'P' || code === 'V' || code === 'M' };
 }
@@ -298,7 +318,11 @@ export function describeOccupation(code: string): { code: string; label: string 
   return { code, label: occupations().get(code)?.label ?? null };
 }
 
-export function describeCollectiveAgreement(code: string): { code: string; sector: string | null; label: string | null } {
+export function describeCollectiveAgreement(code: string): {
+  code: string;
+  sector: string | null;
+  label: string | null;
+} {
   const entry = collectiveAgreements().get(code);
   return { code, sector: entry?.sector ?? null, label: entry?.label ?? null };
 }
@@ -311,7 +335,11 @@ export function describeCessationCause(code: string): { code: string; label: str
   return { code, label: CESSATION_CAUSES.get(code) ?? null };
 }
 
-export function describeSector(code: string): { code: string; division: string; label: string | null } {
+export function describeSector(code: string): {
+  code: string;
+  division: string;
+  label: string | null;
+} {
   return { code, division: code.slice(0, 2), label: atecoActivities().get(code)?.label ?? null };
 }
 
@@ -319,6 +347,10 @@ export function describeSizeClass(code: string): { code: string; label: string }
   return { code, label: sizeClasses().get(code)?.label ?? code };
 }
 
-export function describeCitizenship(code: string): { code: string; name: string; europeanUnion: boolean } {
+export function describeCitizenship(code: string): {
+  code: string;
+  name: string;
+  europeanUnion: boolean;
+} {
   return citizenships().get(code) ?? { code, name: code, europeanUnion: false };
 }

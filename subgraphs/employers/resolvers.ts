@@ -54,7 +54,12 @@ const SECTOR_PREFIX = /^\d{2}(\.\d{1,2}){0,2}$/;
 const COMUNE_CODE = /^\d{6}$/;
 const OCCUPATION_PREFIX = /^\d(\.\d{1,2}){0,5}$/;
 
-function checkPattern(value: string | null | undefined, pattern: RegExp, message: string, field: string): string | undefined {
+function checkPattern(
+  value: string | null | undefined,
+  pattern: RegExp,
+  message: string,
+  field: string,
+): string | undefined {
   if (value === null || value === undefined) return undefined;
   if (!pattern.test(value)) throw badUserInput(message, field);
   return value;
@@ -82,20 +87,21 @@ async function searchConnection<T>(
 // many items of that page to skip": the last edge carries co's next cursor with skip 0,
 // the others the cursor this page was fetched with and their position in it. Resuming
 // from any edge is one co request.
-interface CommunicationPosition {
+export interface CommunicationPosition {
   coCursor: string | undefined;
   skip: number;
 }
 
-function encodeCommunicationCursor(position: CommunicationPosition): string {
+export function encodeCommunicationCursor(position: CommunicationPosition): string {
   return encodeCursor('c', `${position.skip}.${position.coCursor ?? ''}`);
 }
 
-function decodeCommunicationCursor(after: string | null | undefined): CommunicationPosition {
+export function decodeCommunicationCursor(after: string | null | undefined): CommunicationPosition {
   if (after === null || after === undefined) return { coCursor: undefined, skip: 0 };
   const match = /^(\d{1,3})\.(.*)$/s.exec(decodeCursor(after, 'c'));
   const skip = Number(match?.[1]);
-  if (!match || skip > CO_PAGE_LIMIT_CAP) throw badUserInput('after is not a cursor of this list', 'after');
+  if (!match || skip > CO_PAGE_LIMIT_CAP)
+    throw badUserInput('after is not a cursor of this list', 'after');
   return { coCursor: match[2] === '' ? undefined : match[2], skip };
 }
 
@@ -107,8 +113,11 @@ async function employerOf(ctx: EmployersContext, employerId: string): Promise<Em
 }
 
 function flowCell(row: FlowRow, asked: ReadonlySet<FlowDimension>) {
-  const when = <T>(dimension: FlowDimension, value: T | null, describe: (v: T) => unknown = (v) => v) =>
-    asked.has(dimension) && value !== null ? describe(value) : null;
+  const when = <T>(
+    dimension: FlowDimension,
+    value: T | null,
+    describe: (v: T) => unknown = (v) => v,
+  ) => (asked.has(dimension) && value !== null ? describe(value) : null);
   return {
     month: when('MONTH', row.month),
     comune: when('COMUNE', row.comuneCode, (istatCode) => ({ istatCode })),
@@ -126,24 +135,51 @@ export const resolvers: GraphQLResolverMap<EmployersContext> = {
   Date: DateScalar,
   YearMonth: YearMonthScalar,
   Query: {
-    employer: (_: unknown, { id }: { id: string }, ctx: EmployersContext) => ctx.loaders.employerById.load(id),
-    employerByFiscalCode: (_: unknown, { fiscalCode }: { fiscalCode: string }, ctx: EmployersContext) => {
+    employer: (_: unknown, { id }: { id: string }, ctx: EmployersContext) =>
+      ctx.loaders.employerById.load(id),
+    employerByFiscalCode: (
+      _: unknown,
+      { fiscalCode }: { fiscalCode: string },
+      ctx: EmployersContext,
+    ) => {
       if (!isValidPartitaIva(fiscalCode)) {
-        throw badUserInput('fiscalCode must be an 11-digit partita IVA with a valid check digit', 'fiscalCode');
+        throw badUserInput(
+          'fiscalCode must be an 11-digit partita IVA with a valid check digit',
+          'fiscalCode',
+        );
       }
       return ctx.loaders.employerByFiscalCode.load(fiscalCode);
     },
     employers: (
       _: unknown,
-      args: { sectorPrefix?: string | null; comune?: string | null; first?: number | null; after?: string | null },
+      args: {
+        sectorPrefix?: string | null;
+        comune?: string | null;
+        first?: number | null;
+        after?: string | null;
+      },
       ctx: EmployersContext,
     ) => {
-      const ateco = checkPattern(args.sectorPrefix, SECTOR_PREFIX, 'sectorPrefix must be an ATECO prefix like 13 or 14.13', 'sectorPrefix');
-      const comune = checkPattern(args.comune, COMUNE_CODE, 'comune must be a 6-digit ISTAT code', 'comune');
-      return searchConnection(args, (page) => ctx.loaders.employerSearch.load({ ateco, comune, ...page }));
+      const ateco = checkPattern(
+        args.sectorPrefix,
+        SECTOR_PREFIX,
+        'sectorPrefix must be an ATECO prefix like 13 or 14.13',
+        'sectorPrefix',
+      );
+      const comune = checkPattern(
+        args.comune,
+        COMUNE_CODE,
+        'comune must be a 6-digit ISTAT code',
+        'comune',
+      );
+      return searchConnection(args, (page) =>
+        ctx.loaders.employerSearch.load({ ateco, comune, ...page }),
+      );
     },
-    communication: (_: unknown, { id }: { id: string }, ctx: EmployersContext) => ctx.loaders.communicationById.load(id),
-    vacancy: (_: unknown, { id }: { id: string }, ctx: EmployersContext) => ctx.loaders.vacancyById.load(id),
+    communication: (_: unknown, { id }: { id: string }, ctx: EmployersContext) =>
+      ctx.loaders.communicationById.load(id),
+    vacancy: (_: unknown, { id }: { id: string }, ctx: EmployersContext) =>
+      ctx.loaders.vacancyById.load(id),
     vacancies: (
       _: unknown,
       args: {
@@ -155,7 +191,12 @@ export const resolvers: GraphQLResolverMap<EmployersContext> = {
       },
       ctx: EmployersContext,
     ) => {
-      const comune = checkPattern(args.comune, COMUNE_CODE, 'comune must be a 6-digit ISTAT code', 'comune');
+      const comune = checkPattern(
+        args.comune,
+        COMUNE_CODE,
+        'comune must be a 6-digit ISTAT code',
+        'comune',
+      );
       const occupation = checkPattern(
         args.occupationPrefix,
         OCCUPATION_PREFIX,
@@ -163,7 +204,9 @@ export const resolvers: GraphQLResolverMap<EmployersContext> = {
         'occupationPrefix',
       );
       const status = args.status ? VACANCY_STATUS_CODES[args.status] : undefined;
-      return searchConnection(args, (page) => ctx.loaders.vacancySearch.load({ status, comune, occupation, ...page }));
+      return searchConnection(args, (page) =>
+        ctx.loaders.vacancySearch.load({ status, comune, occupation, ...page }),
+      );
     },
     communicationFlows: async (
       _: unknown,
@@ -181,18 +224,27 @@ export const resolvers: GraphQLResolverMap<EmployersContext> = {
     },
   },
   Employer: {
-    __resolveReference: (ref: { id: string }, ctx: EmployersContext) => ctx.loaders.employerById.load(ref.id),
+    __resolveReference: (ref: { id: string }, ctx: EmployersContext) =>
+      ctx.loaders.employerById.load(ref.id),
     sector: (e: Employer) => describeSector(e.atecoCode),
     sizeClass: (e: Employer) => describeSizeClass(e.sizeClassCode),
     seat: (e: Employer) => ({ ...e.seat, comune: { istatCode: e.seat.comuneCode } }),
-    usualCollectiveAgreement: (e: Employer) => (e.ccnlCode === null ? null : describeCollectiveAgreement(e.ccnlCode)),
+    usualCollectiveAgreement: (e: Employer) =>
+      e.ccnlCode === null ? null : describeCollectiveAgreement(e.ccnlCode),
     communications: async (
       e: Employer,
-      args: { from?: string | null; to?: string | null; type?: CommunicationType | null; first?: number | null; after?: string | null },
+      args: {
+        from?: string | null;
+        to?: string | null;
+        type?: CommunicationType | null;
+        first?: number | null;
+        after?: string | null;
+      },
       ctx: EmployersContext,
     ): Promise<Connection<Communication>> => {
       const first = checkFirst(args.first, CO_PAGE_LIMIT_CAP, DEFAULT_COMMUNICATIONS_FIRST);
-      if (args.from && args.to && args.from > args.to) throw badUserInput('from must not be after to', 'from');
+      if (args.from && args.to && args.from > args.to)
+        throw badUserInput('from must not be after to', 'from');
       const position = decodeCommunicationCursor(args.after);
       const page = await ctx.loaders.communicationsByEmployerId.load({
         employerId: e.id,
@@ -210,7 +262,10 @@ export const resolvers: GraphQLResolverMap<EmployersContext> = {
         cursor:
           i === nodes.length - 1 && exhaustsFetched && page.nextCursor !== null
             ? encodeCommunicationCursor({ coCursor: page.nextCursor, skip: 0 })
-            : encodeCommunicationCursor({ coCursor: position.coCursor, skip: position.skip + i + 1 }),
+            : encodeCommunicationCursor({
+                coCursor: position.coCursor,
+                skip: position.skip + i + 1,
+              }),
       }));
       return {
         edges,
@@ -223,19 +278,25 @@ export const resolvers: GraphQLResolverMap<EmployersContext> = {
         totalCount: page.total,
       };
     },
-    vacancies: (e: Employer, _: unknown, ctx: EmployersContext) => ctx.loaders.vacanciesByEmployerId.load(e.id),
+    vacancies: (e: Employer, _: unknown, ctx: EmployersContext) =>
+      ctx.loaders.vacanciesByEmployerId.load(e.id),
   },
   EmploymentCommunication: {
-    __resolveReference: (ref: { id: string }, ctx: EmployersContext) => ctx.loaders.communicationById.load(ref.id),
-    employer: (c: Communication, _: unknown, ctx: EmployersContext) => employerOf(ctx, c.employerId),
+    __resolveReference: (ref: { id: string }, ctx: EmployersContext) =>
+      ctx.loaders.communicationById.load(ref.id),
+    employer: (c: Communication, _: unknown, ctx: EmployersContext) =>
+      employerOf(ctx, c.employerId),
     worker: (c: Communication) => ({ fiscalCodeKey: c.workerFiscalCode }),
     workplace: (c: Communication) => ({ istatCode: c.workplaceCode }),
     contractType: (c: Communication) => describeContractType(c.contractTypeCode),
     workingTime: (c: Communication) => describeWorkingTime(c.workingTimeCode),
-    collectiveAgreement: (c: Communication) => (c.ccnlCode === null ? null : describeCollectiveAgreement(c.ccnlCode)),
+    collectiveAgreement: (c: Communication) =>
+      c.ccnlCode === null ? null : describeCollectiveAgreement(c.ccnlCode),
     occupation: (c: Communication) => describeOccupation(c.occupationCode),
-    transformation: (c: Communication) => (c.transformationCode === null ? null : describeTransformation(c.transformationCode)),
-    cessationCause: (c: Communication) => (c.cessationCauseCode === null ? null : describeCessationCause(c.cessationCauseCode)),
+    transformation: (c: Communication) =>
+      c.transformationCode === null ? null : describeTransformation(c.transformationCode),
+    cessationCause: (c: Communication) =>
+      c.cessationCauseCode === null ? null : describeCessationCause(c.cessationCauseCode),
     handledAt: (c: Communication) => (c.deskId === null ? null : { id: c.deskId }),
   },
   Worker: {
@@ -245,7 +306,8 @@ export const resolvers: GraphQLResolverMap<EmployersContext> = {
       ctx.loaders.communicationsByWorkerFiscalCode.load(w.fiscalCodeKey.toUpperCase()),
   },
   Vacancy: {
-    __resolveReference: (ref: { id: string }, ctx: EmployersContext) => ctx.loaders.vacancyById.load(ref.id),
+    __resolveReference: (ref: { id: string }, ctx: EmployersContext) =>
+      ctx.loaders.vacancyById.load(ref.id),
     employer: (v: Vacancy, _: unknown, ctx: EmployersContext) => employerOf(ctx, v.employerId),
     occupation: (v: Vacancy) => describeOccupation(v.occupationCode),
     contractType: (v: Vacancy) => describeContractType(v.contractTypeCode),

@@ -1,7 +1,8 @@
 // TRIO (the Region's e-learning portal): one method per endpoint, decoded models out.
 import type { Page } from '../shared/decode.js';
 import { RevalidatingDocument } from '../shared/revalidating-document.js';
-import { UpstreamHttpClient } from '../shared/upstream-client.js';
+import { UpstreamRejectedError } from '../shared/errors.js';
+import { UpstreamHttpClient, type UpstreamResponse } from '../shared/upstream-client.js';
 import type { UpstreamConfig } from '../shared/config.js';
 import {
   USAGE_DIMENSION_CODES,
@@ -22,9 +23,11 @@ import {
 } from './model.js';
 
 export interface TrioClientOptions extends UpstreamConfig {
-  /** How long the areas document is used before it is fetched again. */
-  areasMaxAgeMs: number;
+  /** How long the areas document is used before it is fetched again. Default 5 minutes. */
+  areasMaxAgeMs?: number;
 }
+
+export const DEFAULT_AREAS_MAX_AGE_MS = 300_000;
 
 /** Largest `cf` list trio accepts on /v1/iscrizioni and /v1/attestati. */
 export const FISCAL_CODE_CAP = 20;
@@ -68,7 +71,7 @@ export class TrioClient {
     this.areas = new RevalidatingDocument({
       fetch: () => this.http.get('/v1/aree'),
       decode: decodeAreas,
-      maxAgeMs: options.areasMaxAgeMs,
+      maxAgeMs: options.areasMaxAgeMs ?? DEFAULT_AREAS_MAX_AGE_MS,
     });
   }
 
@@ -89,10 +92,20 @@ export class TrioClient {
     return decodeCoursePage(response.body);
   }
 
-  /** GET /v1/corsi/{id}: one course, or null when trio does not know it (or the id is malformed). */
+  /** GET /v1/corsi/{id}: one course, or null when trio does not know it or refuses the id. */
   async getCourse(id: string): Promise<Course | null> {
     if (!isCourseId(id)) return null;
-    const response = await this.http.get(`/v1/corsi/${encodeURIComponent(id)}`, undefined, { accept: [404] });
+    let response: UpstreamResponse;
+    try {
+      response = await this.http.get(`/v1/corsi/${encodeURIComponent(id)}`, undefined, {
+        accept: [404],
+      });
+    } catch (err) {
+      // The path holds nothing but the id: a 400 means trio refuses its form, so no
+      // course has it (trio's own ids are narrower than COURSE_ID, e.g. TR0001).
+      if (err instanceof UpstreamRejectedError && err.status === 400) return null;
+      throw err;
+    }
     if (response.status === 404) return null;
     return decodeCourse(response.body);
   }
@@ -124,7 +137,10 @@ export class TrioClient {
     const response = await this.http.get('/v1/statistiche/utilizzo', {
       dal: params.from,
       al: params.to,
-      raggruppa: params.groupBy.length > 0 ? params.groupBy.map((dim) => USAGE_DIMENSION_CODES[dim]) : undefined,
+      raggruppa:
+        params.groupBy.length > 0
+          ? params.groupBy.map((dim) => USAGE_DIMENSION_CODES[dim])
+          : undefined,
     });
     return decodeCourseUsage(response.body);
   }

@@ -1,7 +1,12 @@
 // The training subgraph's configuration, from the environment.
 import { envInt, type Env } from '../../lib/env.js';
-import { readListenConfig, readUpstreamConfig, type SubgraphProcessConfig } from '../shared/config.js';
-import type { TrioClientOptions } from './client.js';
+import {
+  readListenConfig,
+  readUpstreamConfig,
+  type SubgraphProcessConfig,
+} from '../shared/config.js';
+import { DEFAULT_AREAS_MAX_AGE_MS, type TrioClientOptions } from './client.js';
+import { DEFAULT_COURSE_CONCURRENCY } from './loaders.js';
 
 export interface TrainingConfig extends SubgraphProcessConfig {
   trio: TrioClientOptions;
@@ -13,9 +18,15 @@ export function readTrainingConfig(env: Env): Readonly<TrainingConfig> {
   return Object.freeze({
     ...readListenConfig(env, 'TRAINING_PORT', 4004),
     trio: {
-      ...readUpstreamConfig(env, 'TRIO', { url: 'http://127.0.0.1:4104', credential: 'trio-dev-token' }),
-      areasMaxAgeMs: envInt(env, 'TRIO_AREAS_MAX_AGE_MS', 300_000),
+      ...readUpstreamConfig(env, 'TRIO', {
+        url: 'http://127.0.0.1:4104',
+        credential: 'trio-dev-token',
+      }),
+      areasMaxAgeMs: envInt(env, 'TRIO_AREAS_MAX_AGE_MS', DEFAULT_AREAS_MAX_AGE_MS),
     },
-    courseConcurrency: envInt(env, 'TRIO_COURSE_CONCURRENCY', 8, { min: 1, max: 64 }),
+    courseConcurrency: envInt(env, 'TRIO_COURSE_CONCURRENCY', DEFAULT_COURSE_CONCURRENCY, {
+      min: 1,
+      max: 64,
+    }),
   });
 }

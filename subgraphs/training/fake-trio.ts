@@ -4,7 +4,14 @@ import { fiscalCodeCheckChar } from '../../lib/fiscal-code.js';
 import type { Page } from '../shared/decode.js';
 import type { CourseSearch } from './client.js';
 import type { TrioApi } from './loaders.js';
-import type { Certificate, Course, CourseArea, CourseUsageRow, Enrollment, Workstation } from './model.js';
+import type {
+  Certificate,
+  Course,
+  CourseArea,
+  CourseUsageRow,
+  Enrollment,
+  Workstation,
+} from './model.js';
 
 export interface FakeTrioData {
   areas?: CourseArea[];
@@ -43,7 +50,9 @@ export class FakeTrio implements TrioApi {
 
   searchCourses(params: CourseSearch): Promise<Page<Course>> {
     this.calls.searches.push(params);
-    const all = (this.data.courses ?? []).filter((c) => params.area === undefined || c.areaCode === params.area);
+    const all = (this.data.courses ?? []).filter(
+      (c) => params.area === undefined || c.areaCode === params.area,
+    );
     const start = (params.pagina - 1) * params.dimensione;
     return Promise.resolve({
       total: all.length,
@@ -69,17 +78,23 @@ export class FakeTrio implements TrioApi {
   getEnrollments(fiscalCodes: readonly string[]): Promise<Enrollment[]> {
     this.calls.enrollments.push([...fiscalCodes]);
     // Shuffled on purpose, as the simulators do: order must not matter.
-    return Promise.resolve((this.data.enrollments ?? []).filter((e) => fiscalCodes.includes(e.fiscalCode)).reverse());
+    return Promise.resolve(
+      (this.data.enrollments ?? []).filter((e) => fiscalCodes.includes(e.fiscalCode)).reverse(),
+    );
   }
 
   getCertificates(fiscalCodes: readonly string[]): Promise<Certificate[]> {
     this.calls.certificates.push([...fiscalCodes]);
-    return Promise.resolve((this.data.certificates ?? []).filter((c) => fiscalCodes.includes(c.fiscalCode)).reverse());
+    return Promise.resolve(
+      (this.data.certificates ?? []).filter((c) => fiscalCodes.includes(c.fiscalCode)).reverse(),
+    );
   }
 
   getWorkstations(deskIds: readonly string[]): Promise<Workstation[]> {
     this.calls.workstations.push([...deskIds]);
-    return Promise.resolve((this.data.workstations ?? []).filter((w) => deskIds.includes(w.deskId)).reverse());
+    return Promise.resolve(
+      (this.data.workstations ?? []).filter((w) => deskIds.includes(w.deskId)).reverse(),
+    );
   }
 
   getCourseUsage(): Promise<CourseUsageRow[]> {

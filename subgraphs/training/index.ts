@@ -3,14 +3,18 @@ import type { RunningHttpServer } from '../../lib/graphql-http.js';
 import { createSubgraphServer } from '../shared/server.js';
 import { TrioClient } from './client.js';
 import type { TrainingConfig } from './config.js';
-import { createLoaders } from './loaders.js';
+import { DEFAULT_COURSE_CONCURRENCY, createLoaders } from './loaders.js';
 import { resolvers, type TrainingContext } from './resolvers.js';
 
 export async function createTrainingSubgraph(
-  config: Omit<TrainingConfig, 'port' | 'host'> & { port?: number; host?: string },
+  config: Omit<TrainingConfig, 'port' | 'host' | 'courseConcurrency'> & {
+    port?: number;
+    host?: string;
+    courseConcurrency?: number;
+  },
 ): Promise<RunningHttpServer> {
   const client = new TrioClient(config.trio);
-  const options = { courseConcurrency: config.courseConcurrency };
+  const options = { courseConcurrency: config.courseConcurrency ?? DEFAULT_COURSE_CONCURRENCY };
   return createSubgraphServer<TrainingContext>({
     name: 'training',
     resolvers,

@@ -6,7 +6,8 @@
 export type Limiter = <T>(fn: () => Promise<T>) => Promise<T>;
 
 export function createLimiter(limit: number): Limiter {
-  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be an integer >= 1, got ${limit}`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new RangeError(`limit must be an integer >= 1, got ${limit}`);
   let running = 0;
   const waiting: (() => void)[] = [];
   const release = (): void => {

@@ -6,7 +6,13 @@ import { isValidFiscalCode } from '../../lib/fiscal-code.js';
 import { chunk, groupByKeys, mapWithConcurrency, orderByKeys } from '../shared/batch.js';
 import type { Page } from '../shared/decode.js';
 import { once } from '../shared/memo.js';
-import { FISCAL_CODE_CAP, WORKSTATION_DESK_CAP, isCourseId, type CourseSearch, type TrioClient } from './client.js';
+import {
+  FISCAL_CODE_CAP,
+  WORKSTATION_DESK_CAP,
+  isCourseId,
+  type CourseSearch,
+  type TrioClient,
+} from './client.js';
 import { createLimiter } from './limiter.js';
 import type {
   Certificate,
@@ -29,6 +35,8 @@ export type TrioApi = Pick<
   | 'getWorkstations'
   | 'getCourseUsage'
 >;
+
+export const DEFAULT_COURSE_CONCURRENCY = 8;
 
 export interface LoaderOptions {
   /** Most GET /v1/corsi/{id} in flight at once for one GraphQL request. */
@@ -53,8 +61,12 @@ export interface TrainingLoaders {
   courseUsage: DataLoader<CourseUsageKey, CourseUsageRow[], string>;
 }
 
-/** Desk ids travel in a comma-separated query parameter: keep them to a safe alphabet. */
-const DESK_ID = /^[A-Za-z0-9_-]{1,32}$/;
+/**
+ * Registry codes (PO-NORD, MM, PA-CGIL-1). Desk ids travel in a comma-separated query
+ * parameter, and trio refuses a whole batch for one malformed id: anything else gets an
+ * empty list without reaching trio.
+ */
+const DESK_ID = /^[A-Z0-9][A-Z0-9-]{0,29}$/;
 
 /**
  * The desk a workstation belongs to. trio names workstations `<deskId>-<n>` (PO-NORD-1,
@@ -67,8 +79,10 @@ export function deskIdOfWorkstation(workstationId: string): string | null {
   return m && DESK_ID.test(m[1] as string) ? (m[1] as string) : null;
 }
 
-const byDateThenId = <T extends { id: string }>(dateOf: (item: T) => string) => (a: T, b: T): number =>
-  dateOf(a) < dateOf(b) ? -1 : dateOf(a) > dateOf(b) ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+const byDateThenId =
+  <T extends { id: string }>(dateOf: (item: T) => string) =>
+  (a: T, b: T): number =>
+    dateOf(a) < dateOf(b) ? -1 : dateOf(a) > dateOf(b) ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 
 /**
  * Loads per-person lists in batches of at most FISCAL_CODE_CAP codes, grouped by fiscal
@@ -82,7 +96,9 @@ function perPerson<T extends { id: string; fiscalCode: string }>(
     async (codes) => {
       const valid = [...new Set(codes.filter(isValidFiscalCode))];
       const records = (await Promise.all(chunk(valid, FISCAL_CODE_CAP).map(fetch))).flat();
-      return groupByKeys(codes, records, (r) => r.fiscalCode).map((list) => list.sort(byDateThenId(dateOf)));
+      return groupByKeys(codes, records, (r) => r.fiscalCode).map((list) =>
+        list.sort(byDateThenId(dateOf)),
+      );
     },
     { maxBatchSize: FISCAL_CODE_CAP },
   );
@@ -99,7 +115,9 @@ export function createLoaders(client: TrioApi, options: LoaderOptions): Training
     const fetched = await mapWithConcurrency(wanted, options.courseConcurrency, (id) =>
       limit(() => client.getCourse(id)),
     );
-    const byId = new Map<string, Course | null | Error>(wanted.map((id, i) => [id, fetched[i] ?? null]));
+    const byId = new Map<string, Course | null | Error>(
+      wanted.map((id, i) => [id, fetched[i] ?? null]),
+    );
     return ids.map((id) => {
       const found = byId.get(id) ?? null;
       // An answer for another id is trio's confusion, not this course.
@@ -110,10 +128,19 @@ export function createLoaders(client: TrioApi, options: LoaderOptions): Training
   const workstationsByDeskId = new DataLoader<string, Workstation[]>(
     async (deskIds) => {
       const valid = [...new Set(deskIds.filter((id) => DESK_ID.test(id)))];
-      const records = (await Promise.all(chunk(valid, WORKSTATION_DESK_CAP).map((ids) => client.getWorkstations(ids)))).flat();
+      const records = (
+        await Promise.all(
+          chunk(valid, WORKSTATION_DESK_CAP).map((ids) => client.getWorkstations(ids)),
+        )
+      ).flat();
       return groupByKeys(deskIds, records, (w) => w.deskId).map((list) =>
         list
-          .map((w) => ({ ...w, bookings: [...w.bookings].sort((a, b) => Date.parse(a.startsAt) - Date.parse(b.startsAt)) }))
+          .map((w) => ({
+            ...w,
+            bookings: [...w.bookings].sort(
+              (a, b) => Date.parse(a.startsAt) - Date.parse(b.startsAt),
+            ),
+          }))
           .sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true })),
       );
     },
@@ -134,11 +161,23 @@ export function createLoaders(client: TrioApi, options: LoaderOptions): Training
         }),
       {
         cacheKeyFn: (s) =>
-          JSON.stringify([s.area ?? null, s.search ?? null, s.certifiable ?? null, s.pagina, s.dimensione]),
+          JSON.stringify([
+            s.area ?? null,
+            s.search ?? null,
+            s.certifiable ?? null,
+            s.pagina,
+            s.dimensione,
+          ]),
       },
     ),
-    enrollmentsByFiscalCode: perPerson((codes) => client.getEnrollments(codes), (e) => e.enrolledOn),
-    certificatesByFiscalCode: perPerson((codes) => client.getCertificates(codes), (c) => c.issuedOn),
+    enrollmentsByFiscalCode: perPerson(
+      (codes) => client.getEnrollments(codes),
+      (e) => e.enrolledOn,
+    ),
+    certificatesByFiscalCode: perPerson(
+      (codes) => client.getCertificates(codes),
+      (c) => c.issuedOn,
+    ),
     workstationsByDeskId,
     workstationById: new DataLoader(async (ids) => {
       const deskIds = ids.map(deskIdOfWorkstation);
@@ -153,7 +192,8 @@ export function createLoaders(client: TrioApi, options: LoaderOptions): Training
       });
     }),
     courseUsage: new DataLoader(
-      async (keys) => mapWithConcurrency(keys, options.courseConcurrency, (key) => client.getCourseUsage(key)),
+      async (keys) =>
+        mapWithConcurrency(keys, options.courseConcurrency, (key) => client.getCourseUsage(key)),
       { cacheKeyFn: (k) => `${k.from}|${k.to}|${k.groupBy.join(',')}` },
     ),
   };

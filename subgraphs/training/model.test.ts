@@ -46,12 +46,16 @@ describe('trio model', () => {
       tutoring: true,
       description: '...',
     });
-    expect(decodeCourse({ ...corso, livello: 'INTERMEDIO', descrizione: null }).level).toBe('INTERMEDIATE');
+    expect(decodeCourse({ ...corso, livello: 'INTERMEDIO', descrizione: null }).level).toBe(
+      'INTERMEDIATE',
+    );
     expect(decodeCourse({ ...corso, livello: 'AVANZATO' }).level).toBe('ADVANCED');
   });
 
   it('decodes a catalogue page', () => {
-    expect(decodeCoursePage({ totale: 31, pagina: 2, dimensione: 20, corsi: [corso] })).toMatchObject({
+    expect(
+      decodeCoursePage({ totale: 31, pagina: 2, dimensione: 20, corsi: [corso] }),
+    ).toMatchObject({
       total: 31,
       page: 2,
       size: 20,
@@ -60,9 +64,9 @@ describe('trio model', () => {
   });
 
   it('decodes areas', () => {
-    expect(decodeAreas({ aree: [{ codice: 'INF', denominazione: 'Informatica', descrizione: 'x' }] })).toEqual([
-      { code: 'INF', name: 'Informatica', description: 'x' },
-    ]);
+    expect(
+      decodeAreas({ aree: [{ codice: 'INF', denominazione: 'Informatica', descrizione: 'x' }] }),
+    ).toEqual([{ code: 'INF', name: 'Informatica', description: 'x' }]);
   });
 
   it('decodes enrolments and maps their status, upper-casing the fiscal code', () => {
@@ -75,15 +79,53 @@ describe('trio model', () => {
       avanzamento: 100,
       sportello: 'PO-NORD',
     };
-    expect(decodeEnrollments({ iscrizioni: [iscrizione, { ...iscrizione, stato: 'IN_CORSO', sportello: null }, { ...iscrizione, stato: 'RITIRATO' }] })).toEqual([
-      { id: 'I0000001', fiscalCode: CF, courseId: 'TR0001', enrolledOn: '2012-02-01', status: 'COMPLETED', progress: 100, deskId: 'PO-NORD' },
-      { id: 'I0000001', fiscalCode: CF, courseId: 'TR0001', enrolledOn: '2012-02-01', status: 'IN_PROGRESS', progress: 100, deskId: null },
-      { id: 'I0000001', fiscalCode: CF, courseId: 'TR0001', enrolledOn: '2012-02-01', status: 'WITHDRAWN', progress: 100, deskId: 'PO-NORD' },
+    expect(
+      decodeEnrollments({
+        iscrizioni: [
+          iscrizione,
+          { ...iscrizione, stato: 'IN_CORSO', sportello: null },
+          { ...iscrizione, stato: 'RITIRATO' },
+        ],
+      }),
+    ).toEqual([
+      {
+        id: 'I0000001',
+        fiscalCode: CF,
+        courseId: 'TR0001',
+        enrolledOn: '2012-02-01',
+        status: 'COMPLETED',
+        progress: 100,
+        deskId: 'PO-NORD',
+      },
+      {
+        id: 'I0000001',
+        fiscalCode: CF,
+        courseId: 'TR0001',
+        enrolledOn: '2012-02-01',
+        status: 'IN_PROGRESS',
+        progress: 100,
+        deskId: null,
+      },
+      {
+        id: 'I0000001',
+        fiscalCode: CF,
+        courseId: 'TR0001',
+        enrolledOn: '2012-02-01',
+        status: 'WITHDRAWN',
+        progress: 100,
+        deskId: 'PO-NORD',
+      },
     ]);
   });
 
   it('decodes certificates', () => {
-    expect(decodeCertificates({ attestati: [{ id: 'T1', codiceFiscale: CF, corso: 'TR0001', data: '2012-03-15', punteggio: 27 }] })).toEqual([
+    expect(
+      decodeCertificates({
+        attestati: [
+          { id: 'T1', codiceFiscale: CF, corso: 'TR0001', data: '2012-03-15', punteggio: 27 },
+        ],
+      }),
+    ).toEqual([
       { id: 'T1', fiscalCode: CF, courseId: 'TR0001', issuedOn: '2012-03-15', score: 27 },
     ]);
   });
@@ -95,7 +137,14 @@ describe('trio model', () => {
           id: 'PO-NORD-1',
           sportello: 'PO-NORD',
           etichetta: 'Postazione 1',
-          prenotazioni: [{ id: 'B1', inizio: '2014-12-01T09:00:00+01:00', fine: '2014-12-01T10:00:00+01:00', codiceFiscale: CF }],
+          prenotazioni: [
+            {
+              id: 'B1',
+              inizio: '2014-12-01T09:00:00+01:00',
+              fine: '2014-12-01T10:00:00+01:00',
+              codiceFiscale: CF,
+            },
+          ],
         },
       ],
     });
@@ -104,7 +153,9 @@ describe('trio model', () => {
         id: 'PO-NORD-1',
         deskId: 'PO-NORD',
         label: 'Postazione 1',
-        bookings: [{ id: 'B1', startsAt: '2014-12-01T09:00:00+01:00', endsAt: '2014-12-01T10:00:00+01:00' }],
+        bookings: [
+          { id: 'B1', startsAt: '2014-12-01T09:00:00+01:00', endsAt: '2014-12-01T10:00:00+01:00' },
+        ],
       },
     ]);
     expect(JSON.stringify(decoded)).not.toContain(CF);
@@ -134,12 +185,29 @@ describe('trio model', () => {
 
   it('refuses a malformed document without echoing personal data', () => {
     const err = badResponse(() =>
-      decodeEnrollments({ iscrizioni: [{ id: 'I1', codiceFiscale: CF, corso: 'TR0001', data: '2012-02-01', stato: 'PERSO', avanzamento: 0, sportello: null }] }),
+      decodeEnrollments({
+        iscrizioni: [
+          {
+            id: 'I1',
+            codiceFiscale: CF,
+            corso: 'TR0001',
+            data: '2012-02-01',
+            stato: 'PERSO',
+            avanzamento: 0,
+            sportello: null,
+          },
+        ],
+      }),
     );
     expect(err.message).not.toContain(CF);
     expect(err.message).not.toContain('PERSO');
-    expect(badResponse(() => decodeCoursePage({ totale: '3', pagina: 1, dimensione: 20, corsi: [] })).code).toBe('UPSTREAM_BAD_RESPONSE');
-    expect(badResponse(() => decodeWorkstations({ postazioni: {} })).code).toBe('UPSTREAM_BAD_RESPONSE');
+    expect(
+      badResponse(() => decodeCoursePage({ totale: '3', pagina: 1, dimensione: 20, corsi: [] }))
+        .code,
+    ).toBe('UPSTREAM_BAD_RESPONSE');
+    expect(badResponse(() => decodeWorkstations({ postazioni: {} })).code).toBe(
+      'UPSTREAM_BAD_RESPONSE',
+    );
     expect(badResponse(() => decodeAreas(null)).code).toBe('UPSTREAM_BAD_RESPONSE');
   });
 });

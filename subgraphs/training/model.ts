@@ -160,7 +160,11 @@ export function decodeWorkstations(body: unknown): Workstation[] {
       label: d.string(w, 'etichetta'),
       bookings: d.list(w, 'prenotazioni', (slot, p) => {
         const b = d.record(slot, p);
-        return { id: d.string(b, 'id'), startsAt: d.string(b, 'inizio'), endsAt: d.string(b, 'fine') };
+        return {
+          id: d.string(b, 'id'),
+          startsAt: d.string(b, 'inizio'),
+          endsAt: d.string(b, 'fine'),
+        };
       }),
     };
   });

@@ -1,7 +1,13 @@
 // Training subgraph resolvers: no I/O here, only loaders.
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { badUserInput, UpstreamBadResponseError } from '../shared/errors.js';
-import { checkFirst, offsetAfter, offsetConnection, pagesCovering, type Connection } from '../shared/pagination.js';
+import {
+  checkFirst,
+  offsetAfter,
+  offsetConnection,
+  pagesCovering,
+  type Connection,
+} from '../shared/pagination.js';
 import { checkDateRange } from '../shared/ranges.js';
 import { DateScalar, DateTimeScalar, YearMonthScalar } from '../shared/scalars.js';
 import { COURSE_PAGE_CAP } from './client.js';
@@ -24,6 +30,8 @@ export interface TrainingContext {
 export const MAX_USAGE_DAYS = 3653;
 /** Longest catalogue search text, after trimming. */
 export const MAX_SEARCH_LENGTH = 100;
+/** Most words trio matches in one search (it refuses more with a 400). */
+export const MAX_SEARCH_WORDS = 8;
 const DEFAULT_PAGE_SIZE = 20;
 
 interface CatalogueFilter {
@@ -39,8 +47,23 @@ export function checkSearch(search: string | null | undefined): string | undefin
   if (text.length > MAX_SEARCH_LENGTH) {
     throw badUserInput(`search may be at most ${MAX_SEARCH_LENGTH} characters`, 'search');
   }
-  if (/\p{Cc}/u.test(text)) throw badUserInput('search must not contain control characters', 'search');
-  return text === '' ? undefined : text;
+  if (/\p{Cc}/u.test(text))
+    throw badUserInput('search must not contain control characters', 'search');
+  if (text === '') return undefined;
+  // trio matches words of letters and digits, accents folded, and refuses a search with
+  // none or with too many: say so here rather than as an upstream rejection.
+  const words = text
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w !== '');
+  if (words.length === 0)
+    throw badUserInput('search must contain a word of letters or digits', 'search');
+  if (words.length > MAX_SEARCH_WORDS) {
+    throw badUserInput(`search may contain at most ${MAX_SEARCH_WORDS} words`, 'search');
+  }
+  return text;
 }
 
 /** One Relay page of the catalogue, from the trio page(s) covering it. */
@@ -101,23 +124,33 @@ export const resolvers: GraphQLResolverMap<TrainingContext> = {
         args.after,
       );
     },
-    course: (_: unknown, { id }: { id: string }, ctx: TrainingContext) => ctx.loaders.courseById.load(id),
+    course: (_: unknown, { id }: { id: string }, ctx: TrainingContext) =>
+      ctx.loaders.courseById.load(id),
     courseUsage: async (
       _: unknown,
       args: { from: string; to: string; groupBy: CourseUsageDimension[] },
       ctx: TrainingContext,
     ) => {
       checkDateRange(args.from, args.to, MAX_USAGE_DAYS);
-      return ctx.loaders.courseUsage.load({ from: args.from, to: args.to, groupBy: [...new Set(args.groupBy)] });
+      return ctx.loaders.courseUsage.load({
+        from: args.from,
+        to: args.to,
+        groupBy: [...new Set(args.groupBy)],
+      });
     },
   },
   CourseArea: {
-    __resolveReference: (ref: { code: string }, ctx: TrainingContext) => ctx.loaders.areaByCode.load(ref.code),
-    courses: (area: CourseArea, args: { first?: number | null; after?: string | null }, ctx: TrainingContext) =>
-      catalogue(ctx.loaders, { area: area.code }, args.first, args.after),
+    __resolveReference: (ref: { code: string }, ctx: TrainingContext) =>
+      ctx.loaders.areaByCode.load(ref.code),
+    courses: (
+      area: CourseArea,
+      args: { first?: number | null; after?: string | null },
+      ctx: TrainingContext,
+    ) => catalogue(ctx.loaders, { area: area.code }, args.first, args.after),
   },
   Course: {
-    __resolveReference: (ref: { id: string }, ctx: TrainingContext) => ctx.loaders.courseById.load(ref.id),
+    __resolveReference: (ref: { id: string }, ctx: TrainingContext) =>
+      ctx.loaders.courseById.load(ref.id),
     area: async (course: Course, _: unknown, ctx: TrainingContext) =>
       (await ctx.loaders.areaByCode.load(course.areaCode)) ?? dangling('area'),
   },
@@ -145,12 +178,14 @@ export const resolvers: GraphQLResolverMap<TrainingContext> = {
       ctx.loaders.workstationsByDeskId.load(desk.id),
   },
   Workstation: {
-    __resolveReference: (ref: { id: string }, ctx: TrainingContext) => ctx.loaders.workstationById.load(ref.id),
+    __resolveReference: (ref: { id: string }, ctx: TrainingContext) =>
+      ctx.loaders.workstationById.load(ref.id),
     desk: (w: Workstation) => ({ id: w.deskId }),
     bookings: (w: Workstation, args: { from?: string | null; to?: string | null }) => {
       const from = args.from ?? null;
       const to = args.to ?? null;
-      if (from !== null && to !== null && from > to) throw badUserInput('from must not be after to', 'from');
+      if (from !== null && to !== null && from > to)
+        throw badUserInput('from must not be after to', 'from');
       // The day of a slot is its local day at the desk, as trio writes it.
       return w.bookings.filter((b) => {
         const day = b.startsAt.slice(0, 10);

@@ -49,12 +49,17 @@ export interface IdolApi {
   guidanceSessionsByWorkerIds(workerIds: readonly string[]): Promise<GuidanceSession[]>;
   candidaciesByVacancyIds(vacancyIds: readonly string[]): Promise<Candidacy[]>;
   incomeSupportByEmployerIds(employerIds: readonly string[]): Promise<IncomeSupportEpisode[]>;
-  registrationStats(params: { from: string; to: string; groupBy: readonly string[] }): Promise<RegistrationCell[]>;
+  registrationStats(params: {
+    from: string;
+    to: string;
+    groupBy: readonly string[];
+  }): Promise<RegistrationCell[]>;
 }
 
 function checkCap(values: readonly string[], cap: number, what: string): void {
   // A programming error, not an upstream one: loaders chunk to the cap before calling.
-  if (values.length > cap) throw new RangeError(`at most ${cap} ${what} per IDOL request, got ${values.length}`);
+  if (values.length > cap)
+    throw new RangeError(`at most ${cap} ${what} per IDOL request, got ${values.length}`);
 }
 
 export class IdolClient implements IdolApi {
@@ -84,7 +89,8 @@ export class IdolClient implements IdolApi {
 
   /** GET /v1/lavoratori/ricerca: one page of job seekers, ordered by id. */
   async searchJobSeekers(search: JobSeekerSearch): Promise<Page<Worker>> {
-    if (search.dimensione > SEARCH_PAGE_CAP) throw new RangeError(`dimensione is at most ${SEARCH_PAGE_CAP}`);
+    if (search.dimensione > SEARCH_PAGE_CAP)
+      throw new RangeError(`dimensione is at most ${SEARCH_PAGE_CAP}`);
     const response = await this.http.get('/v1/lavoratori/ricerca', {
       stato: search.stato,
       comune: search.comune,
@@ -105,23 +111,35 @@ export class IdolClient implements IdolApi {
   /** GET /v1/colloqui?lavoratori= (up to PERSON_CAP). */
   async guidanceSessionsByWorkerIds(workerIds: readonly string[]): Promise<GuidanceSession[]> {
     checkCap(workerIds, PERSON_CAP, 'workers');
-    return decodeGuidanceSessions((await this.http.get('/v1/colloqui', { lavoratori: workerIds })).body);
+    return decodeGuidanceSessions(
+      (await this.http.get('/v1/colloqui', { lavoratori: workerIds })).body,
+    );
   }
 
   /** GET /v1/candidature?offerte= (up to VACANCY_CAP). */
   async candidaciesByVacancyIds(vacancyIds: readonly string[]): Promise<Candidacy[]> {
     checkCap(vacancyIds, VACANCY_CAP, 'vacancies');
-    return decodeCandidacies((await this.http.get('/v1/candidature', { offerte: vacancyIds })).body);
+    return decodeCandidacies(
+      (await this.http.get('/v1/candidature', { offerte: vacancyIds })).body,
+    );
   }
 
   /** GET /v1/ammortizzatori?aziende= (up to EMPLOYER_CAP). */
-  async incomeSupportByEmployerIds(employerIds: readonly string[]): Promise<IncomeSupportEpisode[]> {
+  async incomeSupportByEmployerIds(
+    employerIds: readonly string[],
+  ): Promise<IncomeSupportEpisode[]> {
     checkCap(employerIds, EMPLOYER_CAP, 'employers');
-    return decodeIncomeSupportEpisodes((await this.http.get('/v1/ammortizzatori', { aziende: employerIds })).body);
+    return decodeIncomeSupportEpisodes(
+      (await this.http.get('/v1/ammortizzatori', { aziende: employerIds })).body,
+    );
   }
 
   /** GET /v1/statistiche/iscrizioni; `groupBy` holds the upstream's dimension names. */
-  async registrationStats(params: { from: string; to: string; groupBy: readonly string[] }): Promise<RegistrationCell[]> {
+  async registrationStats(params: {
+    from: string;
+    to: string;
+    groupBy: readonly string[];
+  }): Promise<RegistrationCell[]> {
     const response = await this.http.get('/v1/statistiche/iscrizioni', {
       dal: params.from,
       al: params.to,

@@ -5,8 +5,21 @@
 import DataLoader from 'dataloader';
 import type { Page } from '../shared/decode.js';
 import { groupByKeys, mapWithConcurrency, orderByKeys } from '../shared/batch.js';
-import { EMPLOYER_CAP, PERSON_CAP, VACANCY_CAP, type IdolApi, type JobSeekerSearch } from './client.js';
-import type { Candidacy, GuidanceSession, IncomeSupportEpisode, JobSeekerProfile, RegistrationCell, Worker } from './model.js';
+import {
+  EMPLOYER_CAP,
+  PERSON_CAP,
+  VACANCY_CAP,
+  type IdolApi,
+  type JobSeekerSearch,
+} from './client.js';
+import type {
+  Candidacy,
+  GuidanceSession,
+  IncomeSupportEpisode,
+  JobSeekerProfile,
+  RegistrationCell,
+  Worker,
+} from './model.js';
 
 /** Searches in flight at once for one GraphQL request (Desk.jobSeekers over many desks). */
 export const SEARCH_CONCURRENCY = 4;
@@ -54,26 +67,37 @@ async function fetchListable<T>(
   return orderByKeys(keys, records, keyOf);
 }
 
+/** Like fetchListable for one-to-many answers; a record repeated by the upstream (same `identity`) counts once. */
 async function fetchGrouped<T>(
   keys: readonly string[],
   fetch: (keys: string[]) => Promise<T[]>,
   keyOf: (record: T) => string,
+  identity: (record: T) => string,
 ): Promise<T[][]> {
   const asked = [...new Set(keys.filter(isListableKey))];
   const records = asked.length > 0 ? await fetch(asked) : [];
-  return groupByKeys(keys, records, keyOf);
+  const seen = new Set<string>();
+  const unique = records.filter((record) => {
+    const id = identity(record);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+  return groupByKeys(keys, unique, keyOf);
 }
 
 const byDateThenId = (a: GuidanceSession, b: GuidanceSession): number =>
   a.date.localeCompare(b.date) || a.id.localeCompare(b.id);
-const byBestScore = (a: Candidacy, b: Candidacy): number => b.score - a.score || a.workerId.localeCompare(b.workerId);
+const byBestScore = (a: Candidacy, b: Candidacy): number =>
+  b.score - a.score || a.workerId.localeCompare(b.workerId);
 const byStartThenWorker = (a: IncomeSupportEpisode, b: IncomeSupportEpisode): number =>
   a.from.localeCompare(b.from) || a.workerId.localeCompare(b.workerId);
 
 export function createLoaders(client: IdolApi): WorkerLoaders {
   // The two person loaders feed each other: a person found by id is also known by
   // fiscal code for the rest of the request, and vice versa, so a plan that switches
-  // keys (id -> fiscalCodeKey -> id) never asks IDOL twice for one person.
+  // keys (id -> fiscalCodeKey -> id) never asks IDOL twice for one person. Priming a
+  // key already cached (such as the ones being answered) is a no-op.
   const primeBoth = (workers: readonly (Worker | null)[]): void => {
     for (const worker of workers) {
       if (!worker) continue;
@@ -84,8 +108,12 @@ export function createLoaders(client: IdolApi): WorkerLoaders {
 
   const workerById: DataLoader<string, Worker | null> = new DataLoader(
     async (ids) => {
-      const workers = await fetchListable(ids, (asked) => client.workersByIds(asked), (w) => w.id);
-      for (const worker of workers) if (worker) workerByFiscalCode.prime(worker.fiscalCodeKey, worker);
+      const workers = await fetchListable(
+        ids,
+        (asked) => client.workersByIds(asked),
+        (w) => w.id,
+      );
+      primeBoth(workers);
       return workers;
     },
     { maxBatchSize: PERSON_CAP },
@@ -93,8 +121,12 @@ export function createLoaders(client: IdolApi): WorkerLoaders {
 
   const workerByFiscalCode: DataLoader<string, Worker | null> = new DataLoader(
     async (codes) => {
-      const workers = await fetchListable(codes, (asked) => client.workersByFiscalCodes(asked), (w) => w.fiscalCodeKey);
-      for (const worker of workers) if (worker) workerById.prime(worker.id, worker);
+      const workers = await fetchListable(
+        codes,
+        (asked) => client.workersByFiscalCodes(asked),
+        (w) => w.fiscalCodeKey,
+      );
+      primeBoth(workers);
       return workers;
     },
     { maxBatchSize: PERSON_CAP },
@@ -104,41 +136,67 @@ export function createLoaders(client: IdolApi): WorkerLoaders {
     workerById,
     workerByFiscalCode,
     profileByWorkerId: new DataLoader(
-      (ids) => fetchListable(ids, (asked) => client.profilesByWorkerIds(asked), (p) => p.workerId),
+      (ids) =>
+        fetchListable(
+          ids,
+          (asked) => client.profilesByWorkerIds(asked),
+          (p) => p.workerId,
+        ),
       { maxBatchSize: PERSON_CAP },
     ),
     guidanceSessionsByWorkerId: new DataLoader(
       async (ids) =>
-        (await fetchGrouped(ids, (asked) => client.guidanceSessionsByWorkerIds(asked), (s) => s.workerId)).map((sessions) =>
-          sessions.sort(byDateThenId),
-        ),
+        (
+          await fetchGrouped(
+            ids,
+            (asked) => client.guidanceSessionsByWorkerIds(asked),
+            (s) => s.workerId,
+            (s) => s.id,
+          )
+        ).map((sessions) => sessions.sort(byDateThenId)),
       { maxBatchSize: PERSON_CAP },
     ),
     candidatesByVacancyId: new DataLoader(
       async (ids) =>
-        (await fetchGrouped(ids, (asked) => client.candidaciesByVacancyIds(asked), (c) => c.vacancyId)).map((candidates) =>
-          candidates.sort(byBestScore),
-        ),
+        (
+          await fetchGrouped(
+            ids,
+            (asked) => client.candidaciesByVacancyIds(asked),
+            (c) => c.vacancyId,
+            (c) => `${c.vacancyId} ${c.workerId}`,
+          )
+        ).map((candidates) => candidates.sort(byBestScore)),
       { maxBatchSize: VACANCY_CAP },
     ),
     incomeSupportByEmployerId: new DataLoader(
       async (ids) =>
-        (await fetchGrouped(ids, (asked) => client.incomeSupportByEmployerIds(asked), (e) => e.employerId)).map(
-          (episodes) => episodes.sort(byStartThenWorker),
-        ),
+        (
+          await fetchGrouped(
+            ids,
+            (asked) => client.incomeSupportByEmployerIds(asked),
+            (e) => e.employerId,
+            (e) => `${e.workerId} ${e.employerId} ${e.kind} ${e.from}`,
+          )
+        ).map((episodes) => episodes.sort(byStartThenWorker)),
       { maxBatchSize: EMPLOYER_CAP },
     ),
     jobSeekerPage: new DataLoader(
       // IDOL has no multi-search: each distinct page is its own request, a few at a time.
       async (searches) => {
-        const pages = await mapWithConcurrency(searches, SEARCH_CONCURRENCY, (search) => client.searchJobSeekers(search));
+        const pages = await mapWithConcurrency(searches, SEARCH_CONCURRENCY, (search) =>
+          client.searchJobSeekers(search),
+        );
         for (const page of pages) if (!(page instanceof Error)) primeBoth(page.items);
         return pages;
       },
-      { cacheKeyFn: (s) => JSON.stringify([s.stato, s.comune, s.sportello, s.lista, s.pagina, s.dimensione]) },
+      {
+        cacheKeyFn: (s) =>
+          JSON.stringify([s.stato, s.comune, s.sportello, s.lista, s.pagina, s.dimensione]),
+      },
     ),
     registrationStats: new DataLoader(
-      (keys) => mapWithConcurrency(keys, SEARCH_CONCURRENCY, (key) => client.registrationStats(key)),
+      (keys) =>
+        mapWithConcurrency(keys, SEARCH_CONCURRENCY, (key) => client.registrationStats(key)),
       { cacheKeyFn: (k) => JSON.stringify([k.from, k.to, k.groupBy]) },
     ),
   };

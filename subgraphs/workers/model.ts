@@ -6,8 +6,10 @@ import { Decoder, type JsonRecord, type Page } from '../shared/decode.js';
 const d = new Decoder('idol');
 
 export type Sex = 'MALE' | 'FEMALE';
-export type EmploymentStatus = 'NEVER_EMPLOYED' | 'UNEMPLOYED' | 'EMPLOYED_SEEKING' | 'EMPLOYED' | 'OTHER';
-export type SpecialList = 'MOBILITY_223_91' | 'MOBILITY_236_93' | 'TARGETED_PLACEMENT' | 'PERFORMING_ARTS' | 'SEAFARERS';
+export type EmploymentStatus =
+  'NEVER_EMPLOYED' | 'UNEMPLOYED' | 'EMPLOYED_SEEKING' | 'EMPLOYED' | 'OTHER';
+export type SpecialList =
+  'MOBILITY_223_91' | 'MOBILITY_236_93' | 'TARGETED_PLACEMENT' | 'PERFORMING_ARTS' | 'SEAFARERS';
 export type IncomeSupportKind =
   | 'MOBILITY'
   | 'UNEMPLOYMENT_BENEFIT'
@@ -16,8 +18,10 @@ export type IncomeSupportKind =
   | 'SOLIDARITY_CONTRACT'
   | 'CIGO'
   | 'CIG_IN_DEROGA';
-export type GuidanceKind = 'RECEPTION' | 'BASIC_GUIDANCE' | 'SPECIALIST_GUIDANCE' | 'SKILLS_ASSESSMENT';
-export type GuidanceOutcome = 'SERVICE_PACT_SIGNED' | 'TRAINING_PROPOSED' | 'FOLLOW_UP' | 'CONCLUDED';
+export type GuidanceKind =
+  'RECEPTION' | 'BASIC_GUIDANCE' | 'SPECIALIST_GUIDANCE' | 'SKILLS_ASSESSMENT';
+export type GuidanceOutcome =
+  'SERVICE_PACT_SIGNED' | 'TRAINING_PROPOSED' | 'FOLLOW_UP' | 'CONCLUDED';
 export type CandidateStatus = 'PROPOSED' | 'INTERVIEW' | 'HIRED' | 'REJECTED';
 export type RegistrationDimension = 'MONTH' | 'DESK' | 'COMUNE' | 'STATUS' | 'SEX' | 'AGE_BAND';
 export type AgeBand = 'AGE_15_24' | 'AGE_25_34' | 'AGE_35_44' | 'AGE_45_54' | 'AGE_55_PLUS';
@@ -54,7 +58,12 @@ export interface JobSeekerProfile {
   status: EmploymentStatus;
   conditionCode: string | null;
   unemployedSince: string | null;
-  availabilityDeclaration: { signedOn: string; deskId: string; endedOn: string | null; endCauseCode: string | null };
+  availabilityDeclaration: {
+    signedOn: string;
+    deskId: string;
+    endedOn: string | null;
+    endCauseCode: string | null;
+  };
   servicePacts: { signedOn: string; deskId: string }[];
   specialLists: { list: SpecialList; from: string; to: string | null; category: string | null }[];
   incomeSupport: IncomeSupportEpisode[];
@@ -164,14 +173,19 @@ export function codeOf<T extends string>(mapping: Readonly<Record<string, T>>, v
   return entry[0];
 }
 
-function optionalOneOf<T>(rec: JsonRecord, key: string, mapping: Readonly<Record<string, T>>): T | null {
+function optionalOneOf<T>(
+  rec: JsonRecord,
+  key: string,
+  mapping: Readonly<Record<string, T>>,
+): T | null {
   return rec[key] === null || rec[key] === undefined ? null : d.oneOf(rec, key, mapping);
 }
 
 function decodeWorker(value: unknown, path: string): Worker {
   const r = d.record(value, path);
   const fiscalCode = d.string(r, 'codiceFiscale');
-  const residence = r.residenza === null || r.residenza === undefined ? null : d.record(r.residenza, 'residenza');
+  const residence =
+    r.residenza === null || r.residenza === undefined ? null : d.record(r.residenza, 'residenza');
   return {
     id: d.string(r, 'id'),
     fiscalCode,
@@ -284,7 +298,9 @@ export function decodeCandidacies(body: unknown): Candidacy[] {
 
 /** GET /v1/ammortizzatori */
 export function decodeIncomeSupportEpisodes(body: unknown): IncomeSupportEpisode[] {
-  return d.list(d.record(body, 'body'), 'ammortizzatori', (value, path) => decodeEpisode(value, path));
+  return d.list(d.record(body, 'body'), 'ammortizzatori', (value, path) =>
+    decodeEpisode(value, path),
+  );
 }
 
 /** GET /v1/statistiche/iscrizioni */

@@ -12,7 +12,13 @@ import {
   jobSeekerConditions,
 } from '../shared/code-lists.js';
 import { badUserInput, UpstreamBadResponseError } from '../shared/errors.js';
-import { checkFirst, offsetAfter, offsetConnection, pagesCovering, type Connection } from '../shared/pagination.js';
+import {
+  checkFirst,
+  offsetAfter,
+  offsetConnection,
+  pagesCovering,
+  type Connection,
+} from '../shared/pagination.js';
 import { checkDateRange } from '../shared/ranges.js';
 import { DateScalar, YearMonthScalar } from '../shared/scalars.js';
 import { SEARCH_PAGE_CAP, type JobSeekerSearch } from './client.js';
@@ -56,7 +62,9 @@ export function normalizeFiscalCode(value: string): string {
 }
 
 /** The search filters of a JobSeekerFilter, refusing values IDOL could misread. */
-export function searchFilters(filter: JobSeekerFilter | null | undefined): Omit<JobSeekerSearch, 'pagina' | 'dimensione'> {
+export function searchFilters(
+  filter: JobSeekerFilter | null | undefined,
+): Omit<JobSeekerSearch, 'pagina' | 'dimensione'> {
   if (!filter) return {};
   if (filter.comune != null && !/^\d{6}$/.test(filter.comune)) {
     throw badUserInput('comune must be a six-digit ISTAT code', 'filter.comune');
@@ -85,7 +93,9 @@ async function jobSeekerConnection(
   const first = checkFirst(firstArg, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
   const offset = offsetAfter(after);
   const requests = pagesCovering(offset, first);
-  const pages = await loaders.jobSeekerPage.loadMany(requests.map((page) => ({ ...filters, ...page })));
+  const pages = await loaders.jobSeekerPage.loadMany(
+    requests.map((page) => ({ ...filters, ...page })),
+  );
   const items: Worker[] = [];
   let total = 0;
   for (const page of pages) {
@@ -107,11 +117,13 @@ export const resolvers: GraphQLResolverMap<WorkersContext> = {
   Date: DateScalar,
   YearMonth: YearMonthScalar,
   Query: {
-    worker: (_: unknown, { id }: { id: string }, ctx: WorkersContext) => ctx.loaders.workerById.load(id),
+    worker: (_: unknown, { id }: { id: string }, ctx: WorkersContext) =>
+      ctx.loaders.workerById.load(id),
     workerByFiscalCode: (_: unknown, args: { fiscalCode: string }, ctx: WorkersContext) => {
       const code = normalizeFiscalCode(args.fiscalCode);
       // The message never echoes the code: it is personal data.
-      if (!isValidFiscalCode(code)) throw badUserInput('fiscalCode is not a valid Italian fiscal code', 'fiscalCode');
+      if (!isValidFiscalCode(code))
+        throw badUserInput('fiscalCode is not a valid Italian fiscal code', 'fiscalCode');
       return ctx.loaders.workerByFiscalCode.load(code);
     },
     jobSeekers: (
@@ -127,12 +139,17 @@ export const resolvers: GraphQLResolverMap<WorkersContext> = {
       checkDateRange(args.from, args.to, MAX_STATS_DAYS);
       const asked = new Set(args.groupBy);
       const groupBy = [...asked].map((dim) => REGISTRATION_DIMENSIONS[dim]);
-      const cells = await ctx.loaders.registrationStats.load({ from: args.from, to: args.to, groupBy });
+      const cells = await ctx.loaders.registrationStats.load({
+        from: args.from,
+        to: args.to,
+        groupBy,
+      });
       // A dimension not asked for is null in every cell, whatever the upstream sent.
       return cells.map((cell: RegistrationCell) => ({
         month: asked.has('MONTH') ? cell.month : null,
         desk: asked.has('DESK') && cell.deskId !== null ? desk(cell.deskId) : null,
-        comune: asked.has('COMUNE') && cell.comuneCode !== null ? { istatCode: cell.comuneCode } : null,
+        comune:
+          asked.has('COMUNE') && cell.comuneCode !== null ? { istatCode: cell.comuneCode } : null,
         status: asked.has('STATUS') ? cell.status : null,
         sex: asked.has('SEX') ? cell.sex : null,
         ageBand: asked.has('AGE_BAND') ? cell.ageBand : null,
@@ -155,7 +172,8 @@ export const resolvers: GraphQLResolverMap<WorkersContext> = {
         : comuniByCadastralCode().get(w.birthPlaceCode)?.name;
       return { code: w.birthPlaceCode, name: name ?? null, abroad };
     },
-    citizenship: (w: Worker) => citizenships().get(w.citizenshipCode) ?? unknownCode('cittadinanza'),
+    citizenship: (w: Worker) =>
+      citizenships().get(w.citizenshipCode) ?? unknownCode('cittadinanza'),
     residence: (w: Worker) =>
       w.residence && {
         street: w.residence.street,
@@ -164,33 +182,44 @@ export const resolvers: GraphQLResolverMap<WorkersContext> = {
         postalCode: w.residence.postalCode,
       },
     educationLevel: (w: Worker) =>
-      w.educationLevelCode === null ? null : (educationLevels().get(w.educationLevelCode) ?? unknownCode('titoloStudio')),
-    profile: (w: Worker, _: unknown, ctx: WorkersContext) => ctx.loaders.profileByWorkerId.load(w.id),
-    guidanceSessions: (w: Worker, _: unknown, ctx: WorkersContext) => ctx.loaders.guidanceSessionsByWorkerId.load(w.id),
+      w.educationLevelCode === null
+        ? null
+        : (educationLevels().get(w.educationLevelCode) ?? unknownCode('titoloStudio')),
+    profile: (w: Worker, _: unknown, ctx: WorkersContext) =>
+      ctx.loaders.profileByWorkerId.load(w.id),
+    guidanceSessions: (w: Worker, _: unknown, ctx: WorkersContext) =>
+      ctx.loaders.guidanceSessionsByWorkerId.load(w.id),
   },
   JobSeekerProfile: {
     registeredAt: (p: JobSeekerProfile) => desk(p.deskId),
     condition: (p: JobSeekerProfile) =>
-      p.conditionCode === null ? null : (jobSeekerConditions().get(p.conditionCode) ?? unknownCode('condizione')),
-    servicePacts: (p: JobSeekerProfile) => [...p.servicePacts].sort((a, b) => a.signedOn.localeCompare(b.signedOn)),
+      p.conditionCode === null
+        ? null
+        : (jobSeekerConditions().get(p.conditionCode) ?? unknownCode('condizione')),
+    servicePacts: (p: JobSeekerProfile) =>
+      [...p.servicePacts].sort((a, b) => a.signedOn.localeCompare(b.signedOn)),
   },
   AvailabilityDeclaration: {
     desk: (did: JobSeekerProfile['availabilityDeclaration']) => desk(did.deskId),
     endReason: (did: JobSeekerProfile['availabilityDeclaration']) =>
-      did.endCauseCode === null ? null : (didEndCauses().get(did.endCauseCode) ?? unknownCode('causaFine')),
+      did.endCauseCode === null
+        ? null
+        : (didEndCauses().get(did.endCauseCode) ?? unknownCode('causaFine')),
   },
   ServicePact: {
     desk: (pact: { deskId: string }) => desk(pact.deskId),
   },
   IncomeSupportEpisode: {
-    worker: (e: IncomeSupportEpisode, _: unknown, ctx: WorkersContext) => ctx.loaders.workerById.load(e.workerId),
+    worker: (e: IncomeSupportEpisode, _: unknown, ctx: WorkersContext) =>
+      ctx.loaders.workerById.load(e.workerId),
     employer: (e: IncomeSupportEpisode) => ({ id: e.employerId }),
   },
   GuidanceSession: {
     desk: (s: GuidanceSession) => desk(s.deskId),
   },
   Candidate: {
-    worker: (c: Candidacy, _: unknown, ctx: WorkersContext) => ctx.loaders.workerById.load(c.workerId),
+    worker: (c: Candidacy, _: unknown, ctx: WorkersContext) =>
+      ctx.loaders.workerById.load(c.workerId),
   },
   Desk: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
@@ -202,7 +231,10 @@ export const resolvers: GraphQLResolverMap<WorkersContext> = {
       // The desk id comes from the registry (via the planner), not from a client: no shape check.
       jobSeekerConnection(
         ctx.loaders,
-        { sportello: d.id, stato: args.status ? codeOf(EMPLOYMENT_STATUSES, args.status) : undefined },
+        {
+          sportello: d.id,
+          stato: args.status ? codeOf(EMPLOYMENT_STATUSES, args.status) : undefined,
+        },
         args.first,
         args.after,
       ),
@@ -214,6 +246,7 @@ export const resolvers: GraphQLResolverMap<WorkersContext> = {
   },
   Vacancy: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-    candidates: (v: { id: string }, _: unknown, ctx: WorkersContext) => ctx.loaders.candidatesByVacancyId.load(v.id),
+    candidates: (v: { id: string }, _: unknown, ctx: WorkersContext) =>
+      ctx.loaders.candidatesByVacancyId.load(v.id),
   },
 };

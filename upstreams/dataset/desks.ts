@@ -13,11 +13,7 @@ import type { Reference } from './reference.js';
 export type DeskKind = 'CENTRO_IMPIEGO' | 'ANAGRAFE_LAVORO' | 'PRIMA_ACCOGLIENZA';
 export type HostKind = 'SINDACATO' | 'ASSOCIAZIONE_DATORIALE' | 'PATRONATO';
 export type Service =
-  | 'ISCRIZIONE'
-  | 'ORIENTAMENTO'
-  | 'INCONTRO_DOMANDA_OFFERTA'
-  | 'CONSULENZA'
-  | 'ASSISTENZA_CO';
+  'ISCRIZIONE' | 'ORIENTAMENTO' | 'INCONTRO_DOMANDA_OFFERTA' | 'CONSULENZA' | 'ASSISTENZA_CO';
 
 export interface OpeningHours {
   giorno: 'LUN' | 'MAR' | 'MER' | 'GIO' | 'VEN' | 'SAB';

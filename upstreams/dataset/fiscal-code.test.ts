@@ -19,7 +19,11 @@ const person: fc.Arbitrary<FiscalCodeInput> = fc.record({
   name: word,
   sex: fc.constantFrom('M' as const, 'F' as const),
   birthDate: fc
-    .date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date('2020-12-31T00:00:00Z'), noInvalidDate: true })
+    .date({
+      min: new Date('1900-01-01T00:00:00Z'),
+      max: new Date('2020-12-31T00:00:00Z'),
+      noInvalidDate: true,
+    })
     .map((d) => d.toISOString().slice(0, 10)),
   birthPlace: fc.constantFrom('G999', 'F572', 'D612', 'H501', 'Z210', 'Z100', 'Z129', 'Z330'),
 });
@@ -28,7 +32,13 @@ const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 describe('fiscal code', () => {
   it('builds the documented examples', () => {
     expect(
-      fiscalCode({ surname: 'Rossi', name: 'Mario', sex: 'M', birthDate: '1980-01-01', birthPlace: 'G999' }),
+      fiscalCode({
+        surname: 'Rossi',
+        name: 'Mario',
+        sex: 'M',
+        birthDate: '1980-01-01',
+        birthPlace: 'G999',
+      }),
     ).toMatch(/^RSSMRA80A01G999[A-Z]$/);
     expect(surnamePart('Fo')).toBe('FOX');
     expect(surnamePart("D'Angelo")).toBe('DNG');
@@ -37,7 +47,13 @@ describe('fiscal code', () => {
     expect(namePart('Li')).toBe('LIX');
     // the commonly published specimen code
     expect(
-      fiscalCode({ surname: 'Rossi', name: 'Mario', sex: 'M', birthDate: '1985-12-10', birthPlace: 'A562' }),
+      fiscalCode({
+        surname: 'Rossi',
+        name: 'Mario',
+        sex: 'M',
+        birthDate: '1985-12-10',
+        birthPlace: 'A562',
+      }),
     ).toBe('RSSMRA85T10A562S');
   });
 
@@ -88,7 +104,10 @@ describe('fiscal code', () => {
 });
 
 describe('partita IVA', () => {
-  const number = fc.record({ company: fc.integer({ min: 1, max: 9_999_999 }), office: fc.integer({ min: 1, max: 121 }) });
+  const number = fc.record({
+    company: fc.integer({ min: 1, max: 9_999_999 }),
+    office: fc.integer({ min: 1, max: 121 }),
+  });
 
   it('generated numbers validate', () => {
     fc.assert(
@@ -105,7 +124,9 @@ describe('partita IVA', () => {
       fc.property(number, fc.nat(10), fc.nat(9), ({ company, office }, pos, digit) => {
         const piva = partitaIva(company, office);
         fc.pre(piva[pos] !== String(digit));
-        expect(isValidPartitaIva(piva.slice(0, pos) + String(digit) + piva.slice(pos + 1))).toBe(false);
+        expect(isValidPartitaIva(piva.slice(0, pos) + String(digit) + piva.slice(pos + 1))).toBe(
+          false,
+        );
       }),
     );
   });

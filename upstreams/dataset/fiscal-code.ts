@@ -77,7 +77,8 @@ export function fiscalCode(p: FiscalCodeInput): string {
   if (!year || !day || monthLetter === undefined) {
     throw new RangeError(`invalid birth date ${p.birthDate}`);
   }
-  if (!/^[A-Z]\d{3}$/.test(p.birthPlace)) throw new RangeError(`invalid birth place ${p.birthPlace}`);
+  if (!/^[A-Z]\d{3}$/.test(p.birthPlace))
+    throw new RangeError(`invalid birth place ${p.birthPlace}`);
   const dayNumber = Number(day) + (p.sex === 'F' ? 40 : 0);
   const first15 =
     surnamePart(p.surname) +

@@ -101,14 +101,14 @@ const AGE_YOUNG = new WeightedChoice([
 export class PeopleFactory {
   private readonly codes = new Set<string>();
   private readonly italianBirth: WeightedChoice<string>;
+  private readonly caps: Map<string, string>;
   readonly people: Person[] = [];
 
   constructor(
     private readonly rng: Rng,
     ref: Reference,
   ) {
-    const caps = new Map(ref.comuni.map((c) => [c.istat, c.cap]));
-    this.caps = caps;
+    this.caps = new Map(ref.comuni.map((c) => [c.istat, c.cap]));
     // Italians: mostly born in the province, the rest in a few large cities.
     const options: [string, number][] = [
       ['G999', 52],
@@ -131,13 +131,13 @@ export class PeopleFactory {
     }
   }
 
-  private readonly caps: Map<string, string>;
-
   create(pool: PoolName, young = false): Person {
     const rng = this.rng;
     const nat: Nationality =
       pool === 'IT' ? ITALY : pool === 'CN' ? CHINA : OTHER_FOREIGN_CHOICE.draw(rng);
-    const sex: 'M' | 'F' = rng.chance(pool === 'CN' ? 0.5 : pool === 'OF' ? 0.52 : 0.54) ? 'M' : 'F';
+    const sex: 'M' | 'F' = rng.chance(pool === 'CN' ? 0.5 : pool === 'OF' ? 0.52 : 0.54)
+      ? 'M'
+      : 'F';
     const [lo, hi] = (young ? AGE_YOUNG : AGE_WORKER).draw(rng);
     const age = rng.range(lo, hi);
     const birth = dayOf(2012 - age, 1, 1) - rng.int(365);
@@ -157,7 +157,8 @@ export class PeopleFactory {
     }
     this.codes.add(cf);
     const comune = RESIDENCE.draw(rng);
-    const homeDesk = comune === '100005' ? PRATO_DISTRICT.draw(rng) : (COMUNE_DESK[comune] ?? 'PO-CPI');
+    const homeDesk =
+      comune === '100005' ? PRATO_DISTRICT.draw(rng) : (COMUNE_DESK[comune] ?? 'PO-CPI');
     const person: Person = {
       idx: this.people.length,
       id: '',

@@ -143,8 +143,7 @@ export function loadReference(): Reference {
   for (const r of read(dir, 'nazioni_belfiore.csv')) {
     countries.set(col(r, 'cod_nazione'), col(r, 'des_nazione'));
   }
-  const first = (file: string, name: string): string[] =>
-    read(dir, file).map((r) => col(r, name));
+  const first = (file: string, name: string): string[] => read(dir, file).map((r) => col(r, name));
   cached = {
     comuni,
     desks,

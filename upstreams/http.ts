@@ -1,0 +1,587 @@
+/**
+ * The small HTTP layer shared by the four simulated systems (node:http, no
+ * framework): routing by pattern, strict query parameters, the Italian error
+ * envelope, credential check, latency, rate quota, per-route request counters,
+ * /healthz and the loopback-only /_admin endpoints.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { SystemName } from './types.js';
+
+export type ErrorCode =
+  'PARAMETRO_NON_VALIDO' | 'NON_AUTORIZZATO' | 'NON_TROVATO' | 'QUOTA_SUPERATA' | 'ERRORE_INTERNO';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly codice: ErrorCode,
+    message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export function badParameter(message: string): ApiError {
+  return new ApiError(400, 'PARAMETRO_NON_VALIDO', message);
+}
+
+export function notFound(message = 'risorsa non trovata'): ApiError {
+  return new ApiError(404, 'NON_TROVATO', message);
+}
+
+export interface Reply {
+  status: number;
+  /** null: no body (304) */
+  body: string | null;
+  headers?: Readonly<Record<string, string>>;
+}
+
+export function ok(body: string, headers?: Readonly<Record<string, string>>): Reply {
+  return headers ? { status: 200, body, headers } : { status: 200, body };
+}
+
+/** `{"<key>":[doc,doc,...]}` from documents already serialised. */
+export function listBody(key: string, docs: readonly string[]): string {
+  return `{"${key}":[${docs.join(',')}]}`;
+}
+
+function errorBody(codice: ErrorCode, messaggio: string): string {
+  return JSON.stringify({ errore: { codice, messaggio } });
+}
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const MONTH = /^(\d{4})-(\d{2})$/;
+
+export function isCalendarDate(s: string): boolean {
+  const m = DATE.exec(s);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (mo < 1 || mo > 12 || d < 1) return false;
+  return d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
+}
+
+/**
+ * Strict access to the query string: every parameter a handler reads is validated,
+ * and `done()` refuses the ones it did not read (a misspelt filter must not
+ * silently widen a search).
+ */
+export class Query {
+  private readonly values = new Map<string, string>();
+  private readonly read = new Set<string>();
+
+  constructor(search: string) {
+    for (const [name, value] of new URLSearchParams(search)) {
+      if (this.values.has(name)) throw badParameter(`parametro ripetuto: ${name}`);
+      this.values.set(name, value);
+    }
+  }
+
+  has(name: string): boolean {
+    return this.values.has(name);
+  }
+
+  string(name: string, pattern?: RegExp, describe = 'valore non valido'): string | undefined {
+    this.read.add(name);
+    const v = this.values.get(name);
+    if (v === undefined) return undefined;
+    if (v === '') throw badParameter(`${name}: valore vuoto`);
+    if (pattern && !pattern.test(v)) throw badParameter(`${name}: ${describe}: ${clip(v)}`);
+    return v;
+  }
+
+  required(name: string, pattern?: RegExp, describe?: string): string {
+    const v = this.string(name, pattern, describe);
+    if (v === undefined) throw badParameter(`${name}: parametro obbligatorio`);
+    return v;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
+    const v = this.string(name);
+    if (v === undefined) return undefined;
+    if (!(allowed as readonly string[]).includes(v)) {
+      throw badParameter(`${name}: atteso uno tra ${allowed.join(', ')}: ${clip(v)}`);
+    }
+    return v as T;
+  }
+
+  /** Comma-separated values, each matching the pattern; duplicates dropped. */
+  list(
+    name: string,
+    cap: number,
+    pattern: RegExp,
+    describe = 'valore non valido',
+  ): string[] | undefined {
+    const v = this.string(name);
+    if (v === undefined) return undefined;
+    const items = v.split(',');
+    if (items.length > cap)
+      throw badParameter(`${name}: al massimo ${cap} valori, ricevuti ${items.length}`);
+    for (const item of items) {
+      if (item === '') throw badParameter(`${name}: valore vuoto nella lista`);
+      if (!pattern.test(item)) throw badParameter(`${name}: ${describe}: ${clip(item)}`);
+    }
+    return [...new Set(items)];
+  }
+
+  date(name: string): string | undefined {
+    const v = this.string(name);
+    if (v !== undefined && !isCalendarDate(v))
+      throw badParameter(`${name}: data non valida (AAAA-MM-GG): ${clip(v)}`);
+    return v;
+  }
+
+  month(name: string): string | undefined {
+    const v = this.string(name);
+    if (v === undefined) return undefined;
+    const m = MONTH.exec(v);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 12) {
+      throw badParameter(`${name}: mese non valido (AAAA-MM): ${clip(v)}`);
+    }
+    return v;
+  }
+
+  int(name: string, min: number, max: number, fallback: number): number {
+    const v = this.string(name);
+    if (v === undefined) return fallback;
+    const n = /^\d{1,9}$/.test(v) ? Number(v) : NaN;
+    if (!(n >= min && n <= max))
+      throw badParameter(`${name}: atteso un intero tra ${min} e ${max}: ${clip(v)}`);
+    return n;
+  }
+
+  bool(name: string): boolean | undefined {
+    const v = this.oneOf(name, ['true', 'false'] as const);
+    return v === undefined ? undefined : v === 'true';
+  }
+
+  /** Refuse any parameter the handler did not read. */
+  done(): void {
+    for (const name of this.values.keys()) {
+      if (!this.read.has(name)) throw badParameter(`parametro sconosciuto: ${clip(name)}`);
+    }
+  }
+}
+
+function clip(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 40)}...` : s;
+}
+
+/** Paging parameters shared by the searches. */
+export function paging(
+  q: Query,
+  maxSize: number,
+  defaultSize: number,
+): { page: number; size: number; offset: number } {
+  const page = q.int('pagina', 1, 1_000_000, 1);
+  const size = q.int('dimensione', 1, maxSize, defaultSize);
+  return { page, size, offset: (page - 1) * size };
+}
+
+export function pageBody(
+  total: number,
+  page: number,
+  size: number,
+  key: string,
+  docs: readonly string[],
+): string {
+  return `{"totale":${total},"pagina":${page},"dimensione":${size},"${key}":[${docs.join(',')}]}`;
+}
+
+/** Both bounds of a statistics range, optional, inclusive, in order. */
+export function dateRange(q: Query): { from: string; to: string } {
+  const from = q.date('dal') ?? '0000-01-01';
+  const to = q.date('al') ?? '9999-12-31';
+  if (from > to) throw badParameter(`dal (${from}) successivo ad al (${to})`);
+  return { from, to };
+}
+
+/** `raggruppa`: a subset of the allowed dimensions, in the caller's order. */
+export function groupBy(q: Query, allowed: readonly string[]): string[] {
+  const dims = q.list('raggruppa', allowed.length, /^[A-Za-z]+$/, 'dimensione non valida') ?? [];
+  for (const d of dims) {
+    if (!allowed.includes(d))
+      throw badParameter(
+        `raggruppa: dimensione sconosciuta ${clip(d)}; ammesse: ${allowed.join(', ')}`,
+      );
+  }
+  return dims;
+}
+
+/**
+ * Batch answers come back in an order of the simulator's choosing (API.md), never
+ * the order the caller asked for: deterministic per request number, so a test can
+ * rely on "shuffled" without relying on a particular order.
+ */
+export function shuffleAnswer<T>(
+  rows: T[],
+  requestNo: number,
+  keyOf: (row: T) => string,
+  requested: readonly string[],
+): T[] {
+  if (rows.length < 2) return rows;
+  let s = (requestNo * 2654435761 + 0x9e3779b9) >>> 0;
+  const next = (): number => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = rows.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    const t = rows[i] as T;
+    rows[i] = rows[j] as T;
+    rows[j] = t;
+  }
+  const position = new Map(requested.map((k, i) => [k, i]));
+  let inOrder = true;
+  for (let i = 1; i < rows.length && inOrder; i++) {
+    if ((position.get(keyOf(rows[i - 1] as T)) ?? 0) > (position.get(keyOf(rows[i] as T)) ?? 0))
+      inOrder = false;
+  }
+  if (inOrder) rows.push(rows.shift() as T);
+  return rows;
+}
+
+export interface RouteContext {
+  query: Query;
+  params: readonly string[];
+  headers: IncomingHttpHeaders;
+  requestNo: number;
+}
+
+export interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** As in API.md: "/v1/corsi/{id}" */
+  pattern: string;
+  handle(ctx: RouteContext): Reply;
+}
+
+interface CompiledRoute extends Route {
+  segments: (string | null)[];
+}
+
+function compile(route: Route): CompiledRoute {
+  return {
+    ...route,
+    segments: route.pattern.split('/').map((s) => (s.startsWith('{') ? null : s)),
+  };
+}
+
+/** Token bucket per credential: `rate` requests a second, bursts up to `rate`. */
+export class RateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  constructor(private rate: number) {}
+
+  setRate(rate: number): void {
+    this.rate = rate;
+    this.buckets.clear();
+  }
+
+  get perSecond(): number {
+    return this.rate;
+  }
+
+  /** 0 when allowed, otherwise the whole seconds to wait. */
+  take(key: string, now = performance.now()): number {
+    let b = this.buckets.get(key);
+    if (!b) {
+      b = { tokens: this.rate, at: now };
+      this.buckets.set(key, b);
+    }
+    b.tokens = Math.min(this.rate, b.tokens + ((now - b.at) / 1000) * this.rate);
+    b.at = now;
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - b.tokens) / this.rate));
+  }
+}
+
+export type Credential = { kind: 'api-key'; value: string } | { kind: 'bearer'; value: string };
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+function presented(credential: Credential, headers: IncomingHttpHeaders): string | undefined {
+  if (credential.kind === 'api-key') {
+    const v = headers['x-api-key'];
+    return typeof v === 'string' ? v : undefined;
+  }
+  const auth = headers.authorization;
+  if (typeof auth !== 'string') return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+  return m?.[1];
+}
+
+export interface ServerSpec {
+  system: SystemName;
+  routes: readonly Route[];
+  credential: Credential;
+  latencyMs: number;
+  /** co only */
+  quota?: RateLimiter;
+  /** Called once the server has stopped listening. */
+  onClose?: () => void;
+}
+
+export interface HttpUpstream {
+  url: string;
+  stop(): Promise<void>;
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return (
+    address !== undefined &&
+    (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'))
+  );
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > limit) throw badParameter('corpo della richiesta troppo grande');
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+export function startHttpServer(
+  spec: ServerSpec,
+  host: string,
+  port: number,
+): Promise<HttpUpstream> {
+  const compiled = spec.routes.map(compile);
+  const exact = new Map<string, CompiledRoute>();
+  const withParams: CompiledRoute[] = [];
+  for (const r of compiled) {
+    if (r.segments.includes(null)) withParams.push(r);
+    else exact.set(`${r.method} ${r.pattern}`, r);
+  }
+  const expected = digest(spec.credential.value);
+  const counters = new Map<string, number>();
+  let total = 0;
+  let latencyMs = spec.latencyMs;
+  const bump = (key: string): void => {
+    counters.set(key, (counters.get(key) ?? 0) + 1);
+  };
+
+  const match = (
+    method: string,
+    path: string,
+  ): { route: CompiledRoute; params: string[] } | undefined => {
+    const direct = exact.get(`${method} ${path}`);
+    if (direct) return { route: direct, params: [] };
+    const parts = path.split('/');
+    for (const r of withParams) {
+      if (r.method !== method || r.segments.length !== parts.length) continue;
+      const params: string[] = [];
+      let okMatch = true;
+      for (let i = 0; i < parts.length && okMatch; i++) {
+        const seg = r.segments[i];
+        const part = parts[i] ?? '';
+        if (seg === null) {
+          if (part === '') okMatch = false;
+          else params.push(decodeURIComponent(part));
+        } else if (seg !== part) okMatch = false;
+      }
+      if (okMatch) return { route: r, params };
+    }
+    return undefined;
+  };
+
+  const send = (res: ServerResponse, reply: Reply): void => {
+    const headers: Record<string, string | number> = { ...(reply.headers ?? {}) };
+    if (reply.body === null) {
+      res.writeHead(reply.status, headers);
+      res.end();
+      return;
+    }
+    headers['content-type'] = JSON_TYPE;
+    headers['content-length'] = Buffer.byteLength(reply.body);
+    res.writeHead(reply.status, headers);
+    res.end(reply.body);
+  };
+
+  const fail = (err: unknown): Reply => {
+    if (err instanceof ApiError) {
+      return { status: err.status, body: errorBody(err.codice, err.message), headers: err.headers };
+    }
+    if (err instanceof URIError) {
+      return { status: 400, body: errorBody('PARAMETRO_NON_VALIDO', 'codifica URL non valida') };
+    }
+    process.stderr.write(
+      `[${spec.system}] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    return { status: 500, body: errorBody('ERRORE_INTERNO', 'errore interno') };
+  };
+
+  const settingsBody = (): string =>
+    JSON.stringify(
+      spec.quota
+        ? { latenzaMs: latencyMs, quotaAlSecondo: spec.quota.perSecond }
+        : { latenzaMs: latencyMs },
+    );
+
+  const admin = async (req: IncomingMessage, path: string): Promise<Reply> => {
+    if (path === '/_admin/stats' && req.method === 'GET') {
+      return ok(JSON.stringify({ totale: total, richieste: Object.fromEntries(counters) }));
+    }
+    if (path === '/_admin/stats' && req.method === 'DELETE') {
+      counters.clear();
+      total = 0;
+      return ok(JSON.stringify({ totale: 0, richieste: {} }));
+    }
+    if (path === '/_admin/settings' && req.method === 'GET') return ok(settingsBody());
+    if (path === '/_admin/settings' && req.method === 'PUT') {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(await readBody(req, 4096));
+      } catch (err) {
+        if (err instanceof ApiError) throw err;
+        throw badParameter('corpo JSON non valido');
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw badParameter('atteso un oggetto JSON');
+      }
+      const body = parsed as Record<string, unknown>;
+      let nextLatency = latencyMs;
+      let nextQuota: number | undefined;
+      for (const [key, v] of Object.entries(body)) {
+        if (key === 'latenzaMs') {
+          if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 60_000) {
+            throw badParameter('latenzaMs: atteso un intero tra 0 e 60000');
+          }
+          nextLatency = v;
+        } else if (key === 'quotaAlSecondo' && spec.quota) {
+          if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 1_000_000) {
+            throw badParameter('quotaAlSecondo: atteso un intero tra 1 e 1000000');
+          }
+          nextQuota = v;
+        } else {
+          throw badParameter(`impostazione sconosciuta: ${clip(key)}`);
+        }
+      }
+      latencyMs = nextLatency;
+      if (nextQuota !== undefined) spec.quota?.setRate(nextQuota);
+      return ok(settingsBody());
+    }
+    throw notFound();
+  };
+
+  let requestNo = 0;
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = req.url ?? '/';
+    const qmark = url.indexOf('?');
+    const path = qmark < 0 ? url : url.slice(0, qmark);
+    const search = qmark < 0 ? '' : url.slice(qmark + 1);
+    const method = req.method ?? 'GET';
+    if (path === '/healthz') {
+      send(res, ok('{"stato":"ok"}'));
+      return;
+    }
+    if (path.startsWith('/_admin/')) {
+      if (!isLoopback(req.socket.remoteAddress)) {
+        send(res, fail(notFound()));
+        return;
+      }
+      try {
+        send(res, await admin(req, path));
+      } catch (err) {
+        send(res, fail(err));
+      }
+      return;
+    }
+    const found = match(method, path);
+    const key = found
+      ? `${method} ${found.route.pattern}`
+      : `${method} ${path.startsWith('/v1/') ? '/v1/*' : '/*'}`;
+    total++;
+    bump(key);
+    const no = ++requestNo;
+    if (latencyMs > 0 && path.startsWith('/v1/'))
+      await new Promise((r) => setTimeout(r, latencyMs));
+    let reply: Reply;
+    try {
+      const given = presented(spec.credential, req.headers);
+      if (given === undefined || !timingSafeEqual(digest(given), expected)) {
+        throw new ApiError(
+          401,
+          'NON_AUTORIZZATO',
+          'credenziale mancante o non valida',
+          spec.credential.kind === 'bearer' ? { 'www-authenticate': 'Bearer' } : {},
+        );
+      }
+      if (spec.quota) {
+        const wait = spec.quota.take(given);
+        if (wait > 0) {
+          throw new ApiError(
+            429,
+            'QUOTA_SUPERATA',
+            `quota di ${spec.quota.perSecond} richieste al secondo superata`,
+            {
+              'retry-after': String(wait),
+            },
+          );
+        }
+      }
+      if (!found) throw notFound();
+      reply = found.route.handle({
+        query: new Query(search),
+        params: found.params,
+        headers: req.headers,
+        requestNo: no,
+      });
+    } catch (err) {
+      reply = fail(err);
+    }
+    if (reply.status !== 200) bump(`${key} ${reply.status}`);
+    send(res, reply);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) send(res, fail(err));
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 10_000;
+
+  return new Promise((resolveStart, rejectStart) => {
+    server.once('error', rejectStart);
+    server.listen(port, host, () => {
+      server.off('error', rejectStart);
+      const addr = server.address() as AddressInfo;
+      const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+      let stopped: Promise<void> | undefined;
+      resolveStart({
+        url: `http://${shownHost}:${addr.port}`,
+        stop: () => {
+          stopped ??= new Promise<void>((resolveStop) => {
+            server.close(() => {
+              spec.onClose?.();
+              resolveStop();
+            });
+            server.closeAllConnections();
+          });
+          return stopped;
+        },
+      });
+    });
+  });
+}

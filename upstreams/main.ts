@@ -1,0 +1,59 @@
+/**
+ * `node dist/upstreams/main.js --system co [--port 4103] [--host 127.0.0.1]`: one
+ * simulated upstream on a fixed port (default 4101-4104), over the dataset named by
+ * the environment (built first if missing). Stops cleanly on SIGTERM / SIGINT.
+ */
+import { parseArgs } from 'node:util';
+import { loadUpstreamsConfig } from './config.js';
+import { ensureDataset } from './dataset/index.js';
+import { createUpstream } from './server.js';
+import { DEFAULT_PORTS, SYSTEMS, type SystemName } from './types.js';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      system: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+    },
+  });
+  const system = values.system as SystemName | undefined;
+  if (system === undefined || !SYSTEMS.includes(system)) {
+    throw new Error(`--system must be one of ${SYSTEMS.join(', ')}, got ${String(values.system)}`);
+  }
+  const port = values.port === undefined ? DEFAULT_PORTS[system] : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port: invalid port ${values.port}`);
+  const config = loadUpstreamsConfig();
+  await ensureDataset({ dir: config.dataDir, seed: config.seed, scale: config.scale });
+  const upstream = await createUpstream({
+    system,
+    dataDir: config.dataDir,
+    credential: config.credentials[system],
+    port,
+    host: values.host ?? '127.0.0.1',
+    latencyMs: config.latencyMs,
+  });
+  console.log(`upstream ${system} listening on ${upstream.url} (data ${config.dataDir})`);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    upstream.stop().then(
+      () => {
+        console.log(`upstream ${system} stopped (${signal})`);
+      },
+      (err: unknown) => {
+        console.error(err);
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});
