@@ -14,7 +14,12 @@ export function envString(env: Env, name: string, fallback: string): string {
   return value === undefined || value === '' ? fallback : value;
 }
 
-export function envInt(env: Env, name: string, fallback: number, range: { min?: number; max?: number } = {}): number {
+export function envInt(
+  env: Env,
+  name: string,
+  fallback: number,
+  range: { min?: number; max?: number } = {},
+): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
@@ -26,7 +31,12 @@ export function envInt(env: Env, name: string, fallback: number, range: { min?: 
   return value;
 }
 
-export function envNumber(env: Env, name: string, fallback: number, range: { min?: number; max?: number } = {}): number {
+export function envNumber(
+  env: Env,
+  name: string,
+  fallback: number,
+  range: { min?: number; max?: number } = {},
+): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
@@ -47,6 +57,7 @@ export function envUrl(env: Env, name: string, fallback: string): string {
   } catch {
     throw new ConfigError(name, raw, 'an http(s) URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(name, raw, 'an http(s) URL');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ConfigError(name, raw, 'an http(s) URL');
   return raw.replace(/\/+$/, '');
 }

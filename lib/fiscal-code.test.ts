@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fiscalCodeCheckChar, isValidFiscalCode, isValidPartitaIva, partitaIvaCheckDigit, OMOCODIA_LETTERS } from './fiscal-code.js';
+import {
+  fiscalCodeCheckChar,
+  isValidFiscalCode,
+  isValidPartitaIva,
+  partitaIvaCheckDigit,
+  OMOCODIA_LETTERS,
+} from './fiscal-code.js';
 
 const letter = fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ');
 const digit = fc.constantFrom(...'0123456789');
@@ -21,7 +27,9 @@ const fiscalCodeBody = fc
 
 describe('fiscal codes', () => {
   it('accepts a code whose check letter was computed from its first 15 characters', () => {
-    fc.assert(fc.property(fiscalCodeBody, (body) => isValidFiscalCode(body + fiscalCodeCheckChar(body))));
+    fc.assert(
+      fc.property(fiscalCodeBody, (body) => isValidFiscalCode(body + fiscalCodeCheckChar(body))),
+    );
   });
 
   it('refuses any code with one character changed at the check position', () => {
@@ -47,7 +55,15 @@ describe('fiscal codes', () => {
 
   it('knows a published example and refuses malformed input', () => {
     expect(isValidFiscalCode('RSSMRA80A01H501U')).toBe(true);
-    for (const bad of ['', 'RSSMRA80A01H501', 'rssmra80a01h501u', 'RSSMRA80A01H501U ', 'RSSMRA80Z01H501U', "RSSMRA80A01H50'U", 'RSSMRA80A32H501U']) {
+    for (const bad of [
+      '',
+      'RSSMRA80A01H501',
+      'rssmra80a01h501u',
+      'RSSMRA80A01H501U ',
+      'RSSMRA80Z01H501U',
+      "RSSMRA80A01H50'U",
+      'RSSMRA80A32H501U',
+    ]) {
       expect(isValidFiscalCode(bad)).toBe(false);
     }
   });

@@ -1,7 +1,9 @@
 // Italian fiscal codes (codice fiscale) and partite IVA: format and check characters.
 // Pure functions shared by input validation and the dataset generator.
 
-const ODD_VALUES = [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23];
+const ODD_VALUES = [
+  1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23,
+];
 /** Digits replaced by letters in omocodia, at positions 7, 8, 10, 11, 13, 14, 15 (1-based). */
 export const OMOCODIA_LETTERS = 'LMNPQRSTUV';
 const MONTH_LETTERS = 'ABCDEHLMPRST';

@@ -135,7 +135,8 @@ export async function serveGraphQL<TContext extends BaseContext>(
   const httpServer = createServer((req, res) => {
     handle(req, res).catch(() => {
       // Never echo the cause: it may hold an upstream body or a fiscal code.
-      if (!res.headersSent) sendJson(res, 500, errorBody('Internal server error', 'INTERNAL_SERVER_ERROR'));
+      if (!res.headersSent)
+        sendJson(res, 500, errorBody('Internal server error', 'INTERNAL_SERVER_ERROR'));
       else res.destroy();
     });
   });

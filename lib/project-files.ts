@@ -10,7 +10,10 @@ export function projectRoot(): string {
   if (root) return root;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 8; i++) {
-    if (existsSync(join(dir, 'schema', 'supergraph.graphql')) && existsSync(join(dir, 'package.json'))) {
+    if (
+      existsSync(join(dir, 'schema', 'supergraph.graphql')) &&
+      existsSync(join(dir, 'package.json'))
+    ) {
       root = dir;
       return dir;
     }

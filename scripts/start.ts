@@ -38,7 +38,13 @@ const services: Service[] = [
     port,
     health: `http://127.0.0.1:${port}/healthz`,
   })),
-  { name: 'gateway', script: 'gateway/main.js', args: [], port: 4000, health: 'http://127.0.0.1:4000/healthz' },
+  {
+    name: 'gateway',
+    script: 'gateway/main.js',
+    args: [],
+    port: 4000,
+    health: 'http://127.0.0.1:4000/healthz',
+  },
 ];
 
 function rssMiB(pid: number | undefined): string {
@@ -97,7 +103,11 @@ const started = Date.now();
 const config = readUpstreamsConfig(process.env);
 console.log(`dataset: ${config.dataDir} (seed ${config.seed}, scale ${config.scale})`);
 const datasetStarted = Date.now();
-const manifest = await ensureDataset({ dir: config.dataDir, seed: config.seed, scale: config.scale });
+const manifest = await ensureDataset({
+  dir: config.dataDir,
+  seed: config.seed,
+  scale: config.scale,
+});
 console.log(
   `dataset ready in ${((Date.now() - datasetStarted) / 1000).toFixed(1)} s: ` +
     Object.entries(manifest.counts)
@@ -115,7 +125,9 @@ try {
       });
       service.child.once('exit', (code, signal) => {
         if (!stopping) {
-          console.error(`${service.name} stopped unexpectedly (${signal ?? `code ${code}`}); stopping everything`);
+          console.error(
+            `${service.name} stopped unexpectedly (${signal ?? `code ${code}`}); stopping everything`,
+          );
           void stopAll(1);
         }
       });
@@ -130,6 +142,8 @@ try {
 
 console.log(`\nall services ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 for (const s of services) {
-  console.log(`  ${s.name.padEnd(20)} http://localhost:${s.port}  pid ${s.child?.pid}  rss ${rssMiB(s.child?.pid)}`);
+  console.log(
+    `  ${s.name.padEnd(20)} http://localhost:${s.port}  pid ${s.child?.pid}  rss ${rssMiB(s.child?.pid)}`,
+  );
 }
 console.log('\nGraphQL endpoint: http://localhost:4000/graphql   (Ctrl-C stops everything)');

@@ -1,7 +1,14 @@
 // The federated graph end to end: the gateway, four subgraphs and four simulated
 // upstreams over real HTTP, checked against what the upstreams themselves hold.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { graphql, resetUpstreamStats, startStack, upstreamGet, upstreamStats, type Stack } from './stack.js';
+import {
+  graphql,
+  resetUpstreamStats,
+  startStack,
+  upstreamGet,
+  upstreamStats,
+  type Stack,
+} from './stack.js';
 
 let stack: Stack;
 
@@ -15,7 +22,8 @@ afterAll(async () => {
 
 type Json = Record<string, unknown>;
 
-const sortBy = <T>(items: T[], key: (item: T) => string): T[] => [...items].sort((a, b) => key(a).localeCompare(key(b)));
+const sortBy = <T>(items: T[], key: (item: T) => string): T[] =>
+  [...items].sort((a, b) => key(a).localeCompare(key(b)));
 
 function routeCounts(stats: Record<string, Record<string, number>>): Record<string, number> {
   const flat: Record<string, number> = {};
@@ -34,25 +42,39 @@ async function countRequests(query: string, variables: Json): Promise<Record<str
 
 describe('desks', () => {
   it('lists the employment centre, the 11 registry desks and the 18 first-reception points with comune and host', async () => {
-    const registry = await upstreamGet<{ sportelli: Json[]; enti: Json[] }>(stack, 'registry', '/v1/sportelli');
+    const registry = await upstreamGet<{ sportelli: Json[]; enti: Json[] }>(
+      stack,
+      'registry',
+      '/v1/sportelli',
+    );
     const comuni = await upstreamGet<{ comuni: Json[] }>(stack, 'registry', '/v1/comuni');
     const comuneName = new Map(comuni.comuni.map((c) => [c.istat, c.denominazione]));
     const hostName = new Map(registry.enti.map((e) => [e.codice, e.denominazione]));
 
-    const res = await graphql<{ desks: { id: string; kind: string; name: string; comune: { istatCode: string; name: string }; host: { name: string } | null }[] }>(
-      stack.gatewayUrl,
-      '{ desks { id kind name comune { istatCode name } host { name kind } } }',
-    );
+    const res = await graphql<{
+      desks: {
+        id: string;
+        kind: string;
+        name: string;
+        comune: { istatCode: string; name: string };
+        host: { name: string } | null;
+      }[];
+    }>(stack.gatewayUrl, '{ desks { id kind name comune { istatCode name } host { name kind } } }');
     expect(res.errors).toBeUndefined();
     const desks = res.data!.desks;
     expect(desks.filter((d) => d.kind !== 'FIRST_RECEPTION_POINT')).toHaveLength(12);
     expect(desks.filter((d) => d.kind === 'EMPLOYMENT_CENTRE')).toHaveLength(1);
     expect(desks.filter((d) => d.kind === 'FIRST_RECEPTION_POINT')).toHaveLength(18);
-    expect(desks.map((d) => d.id).sort()).toEqual(registry.sportelli.map((s) => s.codice as string).sort());
+    expect(desks.map((d) => d.id).sort()).toEqual(
+      registry.sportelli.map((s) => s.codice as string).sort(),
+    );
     for (const desk of desks) {
       const source = registry.sportelli.find((s) => s.codice === desk.id)!;
       expect(desk.name).toBe(source.denominazione);
-      expect(desk.comune).toEqual({ istatCode: source.comune, name: comuneName.get(source.comune) });
+      expect(desk.comune).toEqual({
+        istatCode: source.comune,
+        name: comuneName.get(source.comune),
+      });
       expect(desk.host?.name ?? null).toBe(source.ente ? hostName.get(source.ente) : null);
       if (desk.kind === 'FIRST_RECEPTION_POINT') expect(desk.host).not.toBeNull();
     }
@@ -63,7 +85,8 @@ describe('desks', () => {
     await graphql(stack.gatewayUrl, query);
     await new Promise((r) => setTimeout(r, 1600));
     await resetUpstreamStats(stack);
-    for (let i = 0; i < 3; i++) expect((await graphql(stack.gatewayUrl, query)).errors).toBeUndefined();
+    for (let i = 0; i < 3; i++)
+      expect((await graphql(stack.gatewayUrl, query)).errors).toBeUndefined();
     const stats = (await upstreamStats(stack)).registry;
     // One revalidation after the copy went stale, answered 304; then served from cache.
     expect(stats['GET /v1/sportelli 304']).toBe(1);
@@ -74,15 +97,27 @@ describe('desks', () => {
 /** Finds job seekers who also have communications in co and enrolments in trio. */
 async function findWorkerInAllSystems(): Promise<{ id: string; cf: string }> {
   for (let page = 1; page <= 20; page++) {
-    const seekers = await upstreamGet<{ lavoratori: Json[] }>(stack, 'idol', `/v1/lavoratori/ricerca?pagina=${page}&dimensione=200`);
+    const seekers = await upstreamGet<{ lavoratori: Json[] }>(
+      stack,
+      'idol',
+      `/v1/lavoratori/ricerca?pagina=${page}&dimensione=200`,
+    );
     if (seekers.lavoratori.length === 0) break;
     for (let i = 0; i < seekers.lavoratori.length; i += 20) {
       const batch = seekers.lavoratori.slice(i, i + 20);
       const cfs = batch.map((w) => w.codiceFiscale as string);
-      const enrolments = await upstreamGet<{ iscrizioni: Json[] }>(stack, 'trio', `/v1/iscrizioni?cf=${cfs.join(',')}`);
+      const enrolments = await upstreamGet<{ iscrizioni: Json[] }>(
+        stack,
+        'trio',
+        `/v1/iscrizioni?cf=${cfs.join(',')}`,
+      );
       for (const e of enrolments.iscrizioni) {
         const cf = e.codiceFiscale as string;
-        const comms = await upstreamGet<{ comunicazioni: Json[] }>(stack, 'co', `/v1/comunicazioni?lavoratoreCf=${cf}`);
+        const comms = await upstreamGet<{ comunicazioni: Json[] }>(
+          stack,
+          'co',
+          `/v1/comunicazioni?lavoratoreCf=${cf}`,
+        );
         if (comms.comunicazioni.length > 0) {
           return { id: batch.find((w) => w.codiceFiscale === cf)!.id as string, cf };
         }
@@ -95,24 +130,92 @@ async function findWorkerInAllSystems(): Promise<{ id: string; cf: string }> {
 describe('workers across the four systems', () => {
   it('joins one worker profile (idol), employment history (co), enrolments and certificates (trio) and desks (registry)', async () => {
     const { id, cf } = await findWorkerInAllSystems();
-    const [person] = (await upstreamGet<{ lavoratori: Json[] }>(stack, 'idol', `/v1/lavoratori?id=${id}`)).lavoratori;
-    const [record] = (await upstreamGet<{ schede: Json[] }>(stack, 'idol', `/v1/schede?lavoratori=${id}`)).schede;
-    const comms = (await upstreamGet<{ comunicazioni: Json[] }>(stack, 'co', `/v1/comunicazioni?lavoratoreCf=${cf}`)).comunicazioni;
-    const enrolments = (await upstreamGet<{ iscrizioni: Json[] }>(stack, 'trio', `/v1/iscrizioni?cf=${cf}`)).iscrizioni;
-    const certificates = (await upstreamGet<{ attestati: Json[] }>(stack, 'trio', `/v1/attestati?cf=${cf}`)).attestati;
+    const [person] = (
+      await upstreamGet<{ lavoratori: Json[] }>(stack, 'idol', `/v1/lavoratori?id=${id}`)
+    ).lavoratori;
+    const [record] = (
+      await upstreamGet<{ schede: Json[] }>(stack, 'idol', `/v1/schede?lavoratori=${id}`)
+    ).schede;
+    const comms = (
+      await upstreamGet<{ comunicazioni: Json[] }>(
+        stack,
+        'co',
+        `/v1/comunicazioni?lavoratoreCf=${cf}`,
+      )
+    ).comunicazioni;
+    const enrolments = (
+      await upstreamGet<{ iscrizioni: Json[] }>(stack, 'trio', `/v1/iscrizioni?cf=${cf}`)
+    ).iscrizioni;
+    const certificates = (
+      await upstreamGet<{ attestati: Json[] }>(stack, 'trio', `/v1/attestati?cf=${cf}`)
+    ).attestati;
     const registry = await upstreamGet<{ sportelli: Json[] }>(stack, 'registry', '/v1/sportelli');
 
-    const res = await graphql<{ worker: Json & { profile: Json; employmentHistory: Json[]; trainingEnrollments: Json[]; certificates: Json[] } }>(
+    const res = await graphql<{
+      worker: Json & {
+        profile: Json;
+        employmentHistory: Json[];
+        trainingEnrollments: Json[];
+        certificates: Json[];
+      };
+    }>(
       stack.gatewayUrl,
-      `query ($id: ID!) {
-        worker(id: $id) {
-          id fiscalCode familyName givenName birthDate sex
-          profile { status registeredAt { id name comune { name } } }
-          employmentHistory { id type startDate endDate employer { id name } contractType { code openEnded } }
-          trainingEnrollments { id status course { id title area { code name } } }
-          certificates { id score course { id title } }
+      `
+        query ($id: ID!) {
+          worker(id: $id) {
+            id
+            fiscalCode
+            familyName
+            givenName
+            birthDate
+            sex
+            profile {
+              status
+              registeredAt {
+                id
+                name
+                comune {
+                  name
+                }
+              }
+            }
+            employmentHistory {
+              id
+              type
+              startDate
+              endDate
+              employer {
+                id
+                name
+              }
+              contractType {
+                code
+                openEnded
+              }
+            }
+            trainingEnrollments {
+              id
+              status
+              course {
+                id
+                title
+                area {
+                  code
+                  name
+                }
+              }
+            }
+            certificates {
+              id
+              score
+              course {
+                id
+                title
+              }
+            }
+          }
         }
-      }`,
+      `,
       { id },
     );
     expect(res.errors).toBeUndefined();
@@ -134,18 +237,38 @@ describe('workers across the four systems', () => {
       expect((c.employer as Json).id).toBe(source.azienda);
       expect((c.contractType as Json).code).toBe(source.tipologiaContrattuale);
     }
-    const [employer] = (await upstreamGet<{ aziende: Json[] }>(stack, 'co', `/v1/aziende?id=${comms[0]!.azienda as string}`)).aziende;
+    const [employer] = (
+      await upstreamGet<{ aziende: Json[] }>(
+        stack,
+        'co',
+        `/v1/aziende?id=${comms[0]!.azienda as string}`,
+      )
+    ).aziende;
     expect((worker.employmentHistory[0]!.employer as Json).name).toBe(employer!.ragioneSociale);
 
-    expect(sortBy(worker.trainingEnrollments.map((e) => e.id as string), (x) => x)).toEqual(
-      sortBy(enrolments.map((e) => e.id as string), (x) => x),
+    expect(
+      sortBy(
+        worker.trainingEnrollments.map((e) => e.id as string),
+        (x) => x,
+      ),
+    ).toEqual(
+      sortBy(
+        enrolments.map((e) => e.id as string),
+        (x) => x,
+      ),
     );
     for (const e of worker.trainingEnrollments) {
       const source = enrolments.find((s) => s.id === e.id)!;
       const course = await upstreamGet<Json>(stack, 'trio', `/v1/corsi/${source.corso as string}`);
-      expect(e.course).toMatchObject({ id: course.id, title: course.titolo, area: { code: course.area } });
+      expect(e.course).toMatchObject({
+        id: course.id,
+        title: course.titolo,
+        area: { code: course.area },
+      });
     }
-    expect(worker.certificates.map((c) => c.id).sort()).toEqual(certificates.map((c) => c.id).sort());
+    expect(worker.certificates.map((c) => c.id).sort()).toEqual(
+      certificates.map((c) => c.id).sort(),
+    );
   });
 
   it('never exposes the fiscal-code join key to clients', async () => {
@@ -160,10 +283,18 @@ describe('workers across the four systems', () => {
 async function findEmployerWithCommunications(min: number): Promise<string> {
   let best = { id: '', total: 0 };
   for (let page = 1; page <= 50; page++) {
-    const employers = await upstreamGet<{ aziende: Json[] }>(stack, 'co', `/v1/aziende/ricerca?pagina=${page}&dimensione=200`);
+    const employers = await upstreamGet<{ aziende: Json[] }>(
+      stack,
+      'co',
+      `/v1/aziende/ricerca?pagina=${page}&dimensione=200`,
+    );
     if (employers.aziende.length === 0) break;
     for (const e of employers.aziende) {
-      const page1 = await upstreamGet<{ totale: number }>(stack, 'co', `/v1/comunicazioni?azienda=${e.id as string}&limite=1`);
+      const page1 = await upstreamGet<{ totale: number }>(
+        stack,
+        'co',
+        `/v1/comunicazioni?azienda=${e.id as string}&limite=1`,
+      );
       if (page1.totale > best.total) best = { id: e.id as string, total: page1.totale };
       if (best.total >= min) return best.id;
     }
@@ -185,49 +316,61 @@ describe('employers', () => {
 
   it('pages an employer’s communications with each one’s worker, desk and contract type', async () => {
     const id = await findEmployerWithCommunications(150);
-    const source = await upstreamGet<{ comunicazioni: Json[]; totale: number; cursore: string | null }>(
-      stack,
-      'co',
-      `/v1/comunicazioni?azienda=${id}&limite=100`,
-    );
-    const res = await graphql<{ employer: { communications: { totalCount: number; pageInfo: Json; edges: { node: Json }[] } } }>(
-      stack.gatewayUrl,
-      pageQuery,
-      { id, first: 100 },
-    );
+    const source = await upstreamGet<{
+      comunicazioni: Json[];
+      totale: number;
+      cursore: string | null;
+    }>(stack, 'co', `/v1/comunicazioni?azienda=${id}&limite=100`);
+    const res = await graphql<{
+      employer: { communications: { totalCount: number; pageInfo: Json; edges: { node: Json }[] } };
+    }>(stack.gatewayUrl, pageQuery, { id, first: 100 });
     expect(res.errors).toBeUndefined();
     const connection = res.data!.employer.communications;
     expect(connection.totalCount).toBe(source.totale);
     expect(connection.pageInfo.hasNextPage).toBe(true);
     expect(connection.edges.map((e) => e.node.id)).toEqual(source.comunicazioni.map((c) => c.id));
 
-    const cfs = [...new Set(source.comunicazioni.map((c) => (c.lavoratore as Json).codiceFiscale as string))];
+    const cfs = [
+      ...new Set(source.comunicazioni.map((c) => (c.lavoratore as Json).codiceFiscale as string)),
+    ];
     const people = new Map<string, Json>();
     for (let i = 0; i < cfs.length; i += 100) {
-      const batch = await upstreamGet<{ lavoratori: Json[] }>(stack, 'idol', `/v1/lavoratori?cf=${cfs.slice(i, i + 100).join(',')}`);
+      const batch = await upstreamGet<{ lavoratori: Json[] }>(
+        stack,
+        'idol',
+        `/v1/lavoratori?cf=${cfs.slice(i, i + 100).join(',')}`,
+      );
       for (const p of batch.lavoratori) people.set(p.codiceFiscale as string, p);
     }
     for (const [i, edge] of connection.edges.entries()) {
       const c = source.comunicazioni[i]!;
       const person = people.get((c.lavoratore as Json).codiceFiscale as string)!;
       expect((edge.node.worker as Json).id).toBe(person.id);
-      expect(String((edge.node.worker as Json).familyName).toUpperCase()).toBe(String(person.cognome).toUpperCase());
+      expect(String((edge.node.worker as Json).familyName).toUpperCase()).toBe(
+        String(person.cognome).toUpperCase(),
+      );
       expect((edge.node.contractType as Json).code).toBe(c.tipologiaContrattuale);
-      expect(((edge.node.handledAt as Json | null)?.id ?? null)).toBe(c.sportello);
+      expect((edge.node.handledAt as Json | null)?.id ?? null).toBe(c.sportello);
     }
 
     // The next page continues exactly where this one ended.
-    const next = await graphql<{ employer: { communications: { edges: { node: Json }[] } } }>(stack.gatewayUrl, pageQuery, {
-      id,
-      first: 50,
-      after: connection.pageInfo.endCursor,
-    });
+    const next = await graphql<{ employer: { communications: { edges: { node: Json }[] } } }>(
+      stack.gatewayUrl,
+      pageQuery,
+      {
+        id,
+        first: 50,
+        after: connection.pageInfo.endCursor,
+      },
+    );
     const sourceNext = await upstreamGet<{ comunicazioni: Json[] }>(
       stack,
       'co',
       `/v1/comunicazioni?azienda=${id}&limite=50&cursore=${encodeURIComponent(source.cursore!)}`,
     );
-    expect(next.data!.employer.communications.edges.map((e) => e.node.id)).toEqual(sourceNext.comunicazioni.map((c) => c.id));
+    expect(next.data!.employer.communications.edges.map((e) => e.node.id)).toEqual(
+      sourceNext.comunicazioni.map((c) => c.id),
+    );
   });
 
   it('makes the same upstream requests for a page of 10 communications as for a page of 100', async () => {
@@ -245,14 +388,51 @@ describe('employers', () => {
   });
 
   it('lists open vacancies with their matched candidates', async () => {
-    const open = await upstreamGet<{ offerte: Json[]; totale: number }>(stack, 'co', '/v1/offerte/ricerca?stato=APERTA&pagina=1&dimensione=20');
+    const open = await upstreamGet<{ offerte: Json[]; totale: number }>(
+      stack,
+      'co',
+      '/v1/offerte/ricerca?stato=APERTA&pagina=1&dimensione=20',
+    );
     expect(open.offerte.length).toBeGreaterThan(0);
     const ids = open.offerte.map((o) => o.id as string);
-    const candidates = await upstreamGet<{ candidature: Json[] }>(stack, 'idol', `/v1/candidature?offerte=${ids.join(',')}`);
-    const res = await graphql<{ vacancies: { totalCount: number; edges: { node: Json & { candidates: Json[] } }[] } }>(
+    const candidates = await upstreamGet<{ candidature: Json[] }>(
+      stack,
+      'idol',
+      `/v1/candidature?offerte=${ids.join(',')}`,
+    );
+    const res = await graphql<{
+      vacancies: { totalCount: number; edges: { node: Json & { candidates: Json[] } }[] };
+    }>(
       stack.gatewayUrl,
-      `{ vacancies(first: 20) { totalCount edges { node { id status positions employer { id name } occupation { code }
-           candidates { score status worker { id familyName } } } } } }`,
+      `
+        {
+          vacancies(first: 20) {
+            totalCount
+            edges {
+              node {
+                id
+                status
+                positions
+                employer {
+                  id
+                  name
+                }
+                occupation {
+                  code
+                }
+                candidates {
+                  score
+                  status
+                  worker {
+                    id
+                    familyName
+                  }
+                }
+              }
+            }
+          }
+        }
+      `,
     );
     expect(res.errors).toBeUndefined();
     expect(res.data!.vacancies.totalCount).toBe(open.totale);
@@ -261,7 +441,9 @@ describe('employers', () => {
     for (const { node } of res.data!.vacancies.edges) {
       expect(node.status).toBe('OPEN');
       const expected = candidates.candidature.filter((c) => c.offerta === node.id);
-      expect(node.candidates.map((c) => (c.worker as Json).id).sort()).toEqual(expected.map((c) => c.lavoratore).sort());
+      expect(node.candidates.map((c) => (c.worker as Json).id).sort()).toEqual(
+        expected.map((c) => c.lavoratore).sort(),
+      );
       const scores = node.candidates.map((c) => c.score as number);
       expect(scores).toEqual([...scores].sort((a, b) => b - a));
       if (expected.length > 0) withCandidates++;
@@ -277,19 +459,48 @@ describe('analyst aggregates', () => {
       'co',
       '/v1/statistiche/flussi?dal=2011-01-01&al=2011-12-31&raggruppa=mese,contratto',
     );
-    const res = await graphql<{ communicationFlows: { month: string; contractType: { code: string; label: string }; communications: number; workers: number }[] }>(
+    const res = await graphql<{
+      communicationFlows: {
+        month: string;
+        contractType: { code: string; label: string };
+        communications: number;
+        workers: number;
+      }[];
+    }>(
       stack.gatewayUrl,
-      `{ communicationFlows(from: "2011-01-01", to: "2011-12-31", groupBy: [MONTH, CONTRACT_TYPE]) {
-          month contractType { code label } communications workers sex } }`,
+      `
+        {
+          communicationFlows(
+            from: "2011-01-01"
+            to: "2011-12-31"
+            groupBy: [MONTH, CONTRACT_TYPE]
+          ) {
+            month
+            contractType {
+              code
+              label
+            }
+            communications
+            workers
+            sex
+          }
+        }
+      `,
     );
     expect(res.errors).toBeUndefined();
     const cells = res.data!.communicationFlows;
     const key = (month: unknown, code: unknown) => `${String(month)}|${String(code)}`;
-    expect(new Map(cells.map((c) => [key(c.month, c.contractType.code), [c.communications, c.workers]]))).toEqual(
-      new Map(source.gruppi.map((g) => [key(g.mese, g.contratto), [g.comunicazioni, g.lavoratori]])),
+    expect(
+      new Map(cells.map((c) => [key(c.month, c.contractType.code), [c.communications, c.workers]])),
+    ).toEqual(
+      new Map(
+        source.gruppi.map((g) => [key(g.mese, g.contratto), [g.comunicazioni, g.lavoratori]]),
+      ),
     );
     expect(new Set(cells.map((c) => c.month)).size).toBe(12);
-    expect(cells.every((c) => c.contractType.label.length > 0 && (c as Json).sex === null)).toBe(true);
+    expect(cells.every((c) => c.contractType.label.length > 0 && (c as Json).sex === null)).toBe(
+      true,
+    );
   });
 });
 
@@ -298,16 +509,52 @@ describe('training catalogue', () => {
     const areas = await upstreamGet<{ aree: Json[] }>(stack, 'trio', '/v1/aree');
     expect(areas.aree).toHaveLength(12);
     const area = areas.aree[0]!.codice as string;
-    const all = await upstreamGet<{ corsi: Json[]; totale: number }>(stack, 'trio', `/v1/corsi?area=${area}&pagina=1&dimensione=50`);
+    const all = await upstreamGet<{ corsi: Json[]; totale: number }>(
+      stack,
+      'trio',
+      `/v1/corsi?area=${area}&pagina=1&dimensione=50`,
+    );
     const seen: string[] = [];
     let after: string | null = null;
     let pages = 0;
     do {
-      const res: Awaited<ReturnType<typeof graphql<{ courses: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: Json }[] } }>>> =
-        await graphql(stack.gatewayUrl, `query ($area: ID!, $after: String) {
-          courses(area: $area, first: 4, after: $after) {
-            totalCount pageInfo { hasNextPage endCursor } edges { node { id title area { code name } hours certifiable } }
-          } }`, { area, after });
+      const res: Awaited<
+        ReturnType<
+          typeof graphql<{
+            courses: {
+              totalCount: number;
+              pageInfo: { hasNextPage: boolean; endCursor: string | null };
+              edges: { node: Json }[];
+            };
+          }>
+        >
+      > = await graphql(
+        stack.gatewayUrl,
+        `
+          query ($area: ID!, $after: String) {
+            courses(area: $area, first: 4, after: $after) {
+              totalCount
+              pageInfo {
+                hasNextPage
+                endCursor
+              }
+              edges {
+                node {
+                  id
+                  title
+                  area {
+                    code
+                    name
+                  }
+                  hours
+                  certifiable
+                }
+              }
+            }
+          }
+        `,
+        { area, after },
+      );
       expect(res.errors).toBeUndefined();
       const page = res.data!.courses;
       expect(page.totalCount).toBe(all.totale);

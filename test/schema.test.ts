@@ -1,46 +1,63 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse, visit } from 'graphql';
-import { composeSupergraph, SUBGRAPH_NAMES, subgraphSdl, SUPERGRAPH_PATH } from '../schema/compose.js';
+import {
+  composeSupergraph,
+  SUBGRAPH_NAMES,
+  subgraphSdl,
+  SUPERGRAPH_PATH,
+} from '../schema/compose.js';
 
 describe('schema', () => {
   it('the committed supergraph is what the subgraph SDL composes to (run `npm run compose` if not)', () => {
     expect(readFileSync(SUPERGRAPH_PATH, 'utf8')).toBe(composeSupergraph());
   });
 
-  it.each(SUBGRAPH_NAMES)('every type and field of the %s subgraph that clients see has a description', (name) => {
-    const missing: string[] = [];
-    // Entity stubs that only carry a key (`Desk @key(fields: "id") { id: ID! }`) and
-    // fields that are federation plumbing are described where the entity is owned.
-    const doc = parse(subgraphSdl(name));
-    let currentType: string | undefined;
-    let ownedHere = false;
-    visit(doc, {
-      ObjectTypeDefinition: {
-        enter(node) {
-          currentType = node.name.value;
-          const isStub = node.directives?.some((d) => d.name.value === 'key') && (node.fields?.length ?? 0) <= 1;
-          const isExtension = node.directives?.some((d) => d.name.value === 'key') && !node.description;
-          ownedHere = !isStub && !isExtension;
-          if (ownedHere && currentType !== 'Query' && !node.description) missing.push(currentType);
+  it.each(SUBGRAPH_NAMES)(
+    'every type and field of the %s subgraph that clients see has a description',
+    (name) => {
+      const missing: string[] = [];
+      // Entity stubs that only carry a key (`Desk @key(fields: "id") { id: ID! }`) and
+      // fields that are federation plumbing are described where the entity is owned.
+      const doc = parse(subgraphSdl(name));
+      let currentType: string | undefined;
+      let ownedHere = false;
+      visit(doc, {
+        ObjectTypeDefinition: {
+          enter(node) {
+            currentType = node.name.value;
+            const isStub =
+              node.directives?.some((d) => d.name.value === 'key') &&
+              (node.fields?.length ?? 0) <= 1;
+            const isExtension =
+              node.directives?.some((d) => d.name.value === 'key') && !node.description;
+            ownedHere = !isStub && !isExtension;
+            if (ownedHere && currentType !== 'Query' && !node.description)
+              missing.push(currentType);
+          },
         },
-      },
-      FieldDefinition(node) {
-        const inaccessible = node.directives?.some((d) => d.name.value === 'inaccessible');
-        const isKeyField = node.name.value === 'id' || node.name.value === 'istatCode' || node.name.value === 'code';
-        const connectionPlumbing = ['edges', 'pageInfo', 'cursor', 'node'].includes(node.name.value);
-        const cellDimension = currentType?.endsWith('Cell');
-        if (inaccessible || node.description) return;
-        if (!ownedHere && isKeyField) return;
-        if (connectionPlumbing || cellDimension) return;
-        missing.push(`${currentType}.${node.name.value}`);
-      },
-      EnumTypeDefinition(node) {
-        if (!node.description) missing.push(node.name.value);
-      },
-    });
-    expect(missing).toEqual([]);
-  });
+        FieldDefinition(node) {
+          const inaccessible = node.directives?.some((d) => d.name.value === 'inaccessible');
+          const isKeyField =
+            node.name.value === 'id' ||
+            node.name.value === 'istatCode' ||
+            node.name.value === 'code';
+          const connectionPlumbing = ['edges', 'pageInfo', 'cursor', 'node'].includes(
+            node.name.value,
+          );
+          const cellDimension = currentType?.endsWith('Cell');
+          if (inaccessible || node.description) return;
+          if (!ownedHere && isKeyField) return;
+          if (connectionPlumbing || cellDimension) return;
+          missing.push(`${currentType}.${node.name.value}`);
+        },
+        EnumTypeDefinition(node) {
+          if (!node.description) missing.push(node.name.value);
+        },
+      });
+      expect(missing).toEqual([]);
+    },
+  );
 
   it('the fiscal-code join key is inaccessible in the supergraph', () => {
     const sdl = readFileSync(SUPERGRAPH_PATH, 'utf8');

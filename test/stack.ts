@@ -39,9 +39,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   try {
     const systems: SystemName[] = ['registry', 'idol', 'co', 'trio'];
     for (const system of systems) {
-      upstreams.push(await createUpstream({ system, dataDir: options.dataDir, credential: CREDENTIALS[system] }));
+      upstreams.push(
+        await createUpstream({ system, dataDir: options.dataDir, credential: CREDENTIALS[system] }),
+      );
     }
-    const upstreamUrls = Object.fromEntries(upstreams.map((u) => [u.system, u.url])) as Record<SystemName, string>;
+    const upstreamUrls = Object.fromEntries(upstreams.map((u) => [u.system, u.url])) as Record<
+      SystemName,
+      string
+    >;
     const upstream = (system: SystemName) => ({
       baseUrl: upstreamUrls[system],
       credential: CREDENTIALS[system],
@@ -58,7 +63,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     servers.push(employers);
     const training = await createTrainingSubgraph({ trio: upstream('trio') });
     servers.push(training);
-    const subgraphUrls = { desks: desks.url, workers: workers.url, employers: employers.url, training: training.url };
+    const subgraphUrls = {
+      desks: desks.url,
+      workers: workers.url,
+      employers: employers.url,
+      training: training.url,
+    };
     const gateway = await createGateway({
       subgraphUrls,
       subgraphTimeoutMs: 10_000,
@@ -94,7 +104,9 @@ export async function graphql<T = Record<string, unknown>>(
 }
 
 /** Requests each upstream served, per route, since the last reset. */
-export async function upstreamStats(stack: Stack): Promise<Record<SystemName, Record<string, number>>> {
+export async function upstreamStats(
+  stack: Stack,
+): Promise<Record<SystemName, Record<string, number>>> {
   const entries = await Promise.all(
     Object.entries(stack.upstreamUrls).map(async ([system, url]) => {
       const res = await fetch(`${url}/_admin/stats`);
@@ -106,13 +118,23 @@ export async function upstreamStats(stack: Stack): Promise<Record<SystemName, Re
 }
 
 export async function resetUpstreamStats(stack: Stack): Promise<void> {
-  await Promise.all(Object.values(stack.upstreamUrls).map((url) => fetch(`${url}/_admin/stats`, { method: 'DELETE' })));
+  await Promise.all(
+    Object.values(stack.upstreamUrls).map((url) =>
+      fetch(`${url}/_admin/stats`, { method: 'DELETE' }),
+    ),
+  );
 }
 
 /** Reads an upstream directly with its credential: the source of truth tests compare against. */
-export async function upstreamGet<T = unknown>(stack: Stack, system: SystemName, path: string): Promise<T> {
+export async function upstreamGet<T = unknown>(
+  stack: Stack,
+  system: SystemName,
+  path: string,
+): Promise<T> {
   const headers: Record<string, string> =
-    system === 'trio' ? { authorization: `Bearer ${CREDENTIALS.trio}` } : { 'x-api-key': CREDENTIALS[system] };
+    system === 'trio'
+      ? { authorization: `Bearer ${CREDENTIALS.trio}` }
+      : { 'x-api-key': CREDENTIALS[system] };
   const res = await fetch(`${stack.upstreamUrls[system]}${path}`, { headers });
   if (!res.ok) throw new Error(`${system} ${path}: ${res.status}`);
   return (await res.json()) as T;

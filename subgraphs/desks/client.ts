@@ -2,7 +2,14 @@
 import { RevalidatingDocument } from '../shared/revalidating-document.js';
 import { UpstreamHttpClient } from '../shared/upstream-client.js';
 import type { UpstreamConfig } from '../shared/config.js';
-import { decodeActivity, decodeComuni, decodeRegistry, type Comune, type DeskActivity, type Registry } from './model.js';
+import {
+  decodeActivity,
+  decodeComuni,
+  decodeRegistry,
+  type Comune,
+  type DeskActivity,
+  type Registry,
+} from './model.js';
 
 export interface RegistryClientOptions extends UpstreamConfig {
   /** How long the registry and comuni documents are used before revalidating. */
@@ -26,7 +33,10 @@ export class RegistryClient {
       connections: options.connections,
     });
     const conditional = (path: string) => (etag: string | undefined) =>
-      this.http.get(path, undefined, { headers: etag ? { 'if-none-match': etag } : {}, accept: [304] });
+      this.http.get(path, undefined, {
+        headers: etag ? { 'if-none-match': etag } : {},
+        accept: [304],
+      });
     this.registry = new RevalidatingDocument({
       fetch: conditional('/v1/sportelli'),
       decode: decodeRegistry,
@@ -50,7 +60,11 @@ export class RegistryClient {
   }
 
   /** GET /v1/attivita for up to ACTIVITY_DESK_CAP desks (all desks when `deskIds` is undefined). */
-  async getActivity(params: { deskIds?: readonly string[]; from: string; to: string }): Promise<DeskActivity[]> {
+  async getActivity(params: {
+    deskIds?: readonly string[];
+    from: string;
+    to: string;
+  }): Promise<DeskActivity[]> {
     const response = await this.http.get('/v1/attivita', {
       sportelli: params.deskIds,
       dal: params.from,

@@ -6,7 +6,9 @@ import type { DesksConfig } from './config.js';
 import { createLoaders } from './loaders.js';
 import { resolvers, type DesksContext } from './resolvers.js';
 
-export async function createDesksSubgraph(config: Omit<DesksConfig, 'port' | 'host'> & { port?: number; host?: string }): Promise<RunningHttpServer> {
+export async function createDesksSubgraph(
+  config: Omit<DesksConfig, 'port' | 'host'> & { port?: number; host?: string },
+): Promise<RunningHttpServer> {
   const client = new RegistryClient(config.registry);
   return createSubgraphServer<DesksContext>({
     name: 'desks',

@@ -24,7 +24,11 @@ function fakeClient(deskIds: string[]) {
   const client = {
     getRegistry: () => {
       calls.push('sportelli');
-      return Promise.resolve<Registry>({ revision: 'r', desks: deskIds.map((id) => desk(id)), hosts: [] });
+      return Promise.resolve<Registry>({
+        revision: 'r',
+        desks: deskIds.map((id) => desk(id)),
+        hosts: [],
+      });
     },
     getComuni: () => {
       calls.push('comuni');
@@ -58,8 +62,15 @@ describe('desk loaders', () => {
     const { calls, client } = fakeClient(ids);
     const loaders = createLoaders(client);
     const results = await Promise.all([
-      ...ids.map((deskId) => loaders.activityByDesk.load({ deskId, from: '2011-01', to: '2011-12', service: null })),
-      loaders.activityByDesk.load({ deskId: 'D1', from: '2011-01', to: '2011-12', service: 'GUIDANCE' }),
+      ...ids.map((deskId) =>
+        loaders.activityByDesk.load({ deskId, from: '2011-01', to: '2011-12', service: null }),
+      ),
+      loaders.activityByDesk.load({
+        deskId: 'D1',
+        from: '2011-01',
+        to: '2011-12',
+        service: 'GUIDANCE',
+      }),
       loaders.activityByDesk.load({ deskId: 'D1', from: '2012-01', to: '2012-03', service: null }),
     ]);
     expect(calls).toEqual([
@@ -68,7 +79,9 @@ describe('desk loaders', () => {
       'attivita D1 2012-01..2012-03',
     ]);
     expect(results[0]).toHaveLength(2);
-    expect(results[60]).toEqual([{ deskId: 'D1', month: '2011-01', service: 'GUIDANCE', count: 4 }]);
+    expect(results[60]).toEqual([
+      { deskId: 'D1', month: '2011-01', service: 'GUIDANCE', count: 4 },
+    ]);
     expect(results[61]!.every((r) => r.month === '2012-01')).toBe(true);
   });
 });

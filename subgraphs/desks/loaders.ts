@@ -4,7 +4,14 @@ import DataLoader from 'dataloader';
 import { chunk, groupByKeys, orderByKeys } from '../shared/batch.js';
 import { once } from '../shared/memo.js';
 import { ACTIVITY_DESK_CAP, type RegistryClient } from './client.js';
-import type { Comune, Desk, DeskActivity, DeskService, HostOrganization, Registry } from './model.js';
+import type {
+  Comune,
+  Desk,
+  DeskActivity,
+  DeskService,
+  HostOrganization,
+  Registry,
+} from './model.js';
 
 export interface ActivityKey {
   deskId: string;
@@ -28,15 +35,22 @@ export function createLoaders(client: RegistryClient): DeskLoaders {
   return {
     registry,
     comuni,
-    deskById: new DataLoader(async (ids) => orderByKeys(ids, (await registry()).desks, (d) => d.id)),
-    comuneByIstatCode: new DataLoader(async (codes) => orderByKeys(codes, await comuni(), (c) => c.istatCode)),
-    hostById: new DataLoader(async (ids) => orderByKeys(ids, (await registry()).hosts, (h) => h.id)),
+    deskById: new DataLoader(async (ids) =>
+      orderByKeys(ids, (await registry()).desks, (d) => d.id),
+    ),
+    comuneByIstatCode: new DataLoader(async (codes) =>
+      orderByKeys(codes, await comuni(), (c) => c.istatCode),
+    ),
+    hostById: new DataLoader(async (ids) =>
+      orderByKeys(ids, (await registry()).hosts, (h) => h.id),
+    ),
     activityByDesk: new DataLoader(
       async (keys) => {
         // One upstream request per month range (and per 50 desks), whatever the service filter.
         const rangeOf = (k: ActivityKey): string => `${k.from}|${k.to}`;
         const byRange = new Map<string, ActivityKey[]>();
-        for (const key of keys) byRange.set(rangeOf(key), [...(byRange.get(rangeOf(key)) ?? []), key]);
+        for (const key of keys)
+          byRange.set(rangeOf(key), [...(byRange.get(rangeOf(key)) ?? []), key]);
         const rowsByRange = new Map<string, DeskActivity[]>();
         await Promise.all(
           [...byRange.entries()].flatMap(([range, rangeKeys]) => {
@@ -50,7 +64,11 @@ export function createLoaders(client: RegistryClient): DeskLoaders {
           }),
         );
         return keys.map((key) => {
-          const [forDesk = []] = groupByKeys([key.deskId], rowsByRange.get(rangeOf(key)) ?? [], (row) => row.deskId);
+          const [forDesk = []] = groupByKeys(
+            [key.deskId],
+            rowsByRange.get(rangeOf(key)) ?? [],
+            (row) => row.deskId,
+          );
           return forDesk.filter((row) => key.service === null || row.service === key.service);
         });
       },

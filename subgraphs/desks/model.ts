@@ -4,7 +4,8 @@ import { Decoder, type JsonRecord } from '../shared/decode.js';
 const d = new Decoder('registry');
 
 export type DeskKind = 'EMPLOYMENT_CENTRE' | 'LABOUR_REGISTRY_DESK' | 'FIRST_RECEPTION_POINT';
-export type DeskService = 'REGISTRATION' | 'GUIDANCE' | 'MATCHING' | 'COUNSELLING' | 'COMMUNICATIONS_ASSISTANCE';
+export type DeskService =
+  'REGISTRATION' | 'GUIDANCE' | 'MATCHING' | 'COUNSELLING' | 'COMMUNICATIONS_ASSISTANCE';
 export type Weekday = 'MONDAY' | 'TUESDAY' | 'WEDNESDAY' | 'THURSDAY' | 'FRIDAY' | 'SATURDAY';
 export type HostKind = 'TRADE_UNION' | 'EMPLOYER_ASSOCIATION' | 'PATRONATO';
 
@@ -86,7 +87,10 @@ const HOST_KINDS: Record<string, HostKind> = {
 
 function decodeDesk(value: unknown, path: string): Desk {
   const r = d.record(value, path);
-  const accreditation = r.accreditamento === null || r.accreditamento === undefined ? null : d.record(r.accreditamento, 'accreditamento');
+  const accreditation =
+    r.accreditamento === null || r.accreditamento === undefined
+      ? null
+      : d.record(r.accreditamento, 'accreditamento');
   return {
     id: d.string(r, 'codice'),
     kind: d.oneOf(r, 'tipo', DESK_KINDS),
@@ -97,10 +101,15 @@ function decodeDesk(value: unknown, path: string): Desk {
     hostId: d.optionalString(r, 'ente'),
     openingHours: d.list(r, 'orari', (slot, p) => {
       const s = d.record(slot, p);
-      return { day: d.oneOf(s, 'giorno', WEEKDAYS), opens: d.string(s, 'dalle'), closes: d.string(s, 'alle') };
+      return {
+        day: d.oneOf(s, 'giorno', WEEKDAYS),
+        opens: d.string(s, 'dalle'),
+        closes: d.string(s, 'alle'),
+      };
     }),
     services: d.array(r.servizi, 'servizi').map((code) => {
-      const service = typeof code === 'string' && Object.hasOwn(SERVICES, code) ? SERVICES[code] : undefined;
+      const service =
+        typeof code === 'string' && Object.hasOwn(SERVICES, code) ? SERVICES[code] : undefined;
       return service ?? d.fail('servizi');
     }),
     accreditation: accreditation && {
@@ -121,7 +130,11 @@ export function decodeRegistry(body: unknown): Registry {
     desks: d.list(r, 'sportelli', decodeDesk),
     hosts: d.list(r, 'enti', (value, path) => {
       const h: JsonRecord = d.record(value, path);
-      return { id: d.string(h, 'codice'), name: d.string(h, 'denominazione'), kind: d.oneOf(h, 'tipo', HOST_KINDS) };
+      return {
+        id: d.string(h, 'codice'),
+        name: d.string(h, 'denominazione'),
+        kind: d.oneOf(h, 'tipo', HOST_KINDS),
+      };
     }),
   };
 }

@@ -31,7 +31,8 @@ export const resolvers: GraphQLResolverMap<DesksContext> = {
     comuni: (_: unknown, __: unknown, ctx: DesksContext) => ctx.loaders.comuni(),
     comune: (_: unknown, { istatCode }: { istatCode: string }, ctx: DesksContext) =>
       ctx.loaders.comuneByIstatCode.load(istatCode),
-    hostOrganizations: async (_: unknown, __: unknown, ctx: DesksContext) => (await ctx.loaders.registry()).hosts,
+    hostOrganizations: async (_: unknown, __: unknown, ctx: DesksContext) =>
+      (await ctx.loaders.registry()).hosts,
     deskActivity: async (
       _: unknown,
       args: { from: string; to: string; deskIds?: string[] | null; service?: DeskService | null },
@@ -40,7 +41,12 @@ export const resolvers: GraphQLResolverMap<DesksContext> = {
       checkMonthRange(args.from, args.to, MAX_ACTIVITY_MONTHS);
       const deskIds = args.deskIds ?? (await ctx.loaders.registry()).desks.map((d) => d.id);
       const perDesk = await ctx.loaders.activityByDesk.loadMany(
-        [...new Set(deskIds)].map((deskId) => ({ deskId, from: args.from, to: args.to, service: args.service ?? null })),
+        [...new Set(deskIds)].map((deskId) => ({
+          deskId,
+          from: args.from,
+          to: args.to,
+          service: args.service ?? null,
+        })),
       );
       return perDesk.flatMap((rows) => {
         if (rows instanceof Error) throw rows;
@@ -49,23 +55,37 @@ export const resolvers: GraphQLResolverMap<DesksContext> = {
     },
   },
   Desk: {
-    __resolveReference: (ref: { id: string }, ctx: DesksContext) => ctx.loaders.deskById.load(ref.id),
-    comune: (desk: Desk, _: unknown, ctx: DesksContext) => ctx.loaders.comuneByIstatCode.load(desk.comuneIstat),
-    host: (desk: Desk, _: unknown, ctx: DesksContext) => (desk.hostId ? ctx.loaders.hostById.load(desk.hostId) : null),
-    activity: (desk: Desk, args: { from: string; to: string; service?: DeskService | null }, ctx: DesksContext) => {
+    __resolveReference: (ref: { id: string }, ctx: DesksContext) =>
+      ctx.loaders.deskById.load(ref.id),
+    comune: (desk: Desk, _: unknown, ctx: DesksContext) =>
+      ctx.loaders.comuneByIstatCode.load(desk.comuneIstat),
+    host: (desk: Desk, _: unknown, ctx: DesksContext) =>
+      desk.hostId ? ctx.loaders.hostById.load(desk.hostId) : null,
+    activity: (
+      desk: Desk,
+      args: { from: string; to: string; service?: DeskService | null },
+      ctx: DesksContext,
+    ) => {
       checkMonthRange(args.from, args.to, MAX_ACTIVITY_MONTHS);
-      return ctx.loaders.activityByDesk.load({ deskId: desk.id, from: args.from, to: args.to, service: args.service ?? null });
+      return ctx.loaders.activityByDesk.load({
+        deskId: desk.id,
+        from: args.from,
+        to: args.to,
+        service: args.service ?? null,
+      });
     },
   },
   DeskActivity: {
-    desk: (row: { deskId: string }, _: unknown, ctx: DesksContext) => ctx.loaders.deskById.load(row.deskId),
+    desk: (row: { deskId: string }, _: unknown, ctx: DesksContext) =>
+      ctx.loaders.deskById.load(row.deskId),
   },
   HostOrganization: {
     desks: async (host: HostOrganization, _: unknown, ctx: DesksContext) =>
       (await ctx.loaders.registry()).desks.filter((d) => d.hostId === host.id),
   },
   Comune: {
-    __resolveReference: (ref: { istatCode: string }, ctx: DesksContext) => ctx.loaders.comuneByIstatCode.load(ref.istatCode),
+    __resolveReference: (ref: { istatCode: string }, ctx: DesksContext) =>
+      ctx.loaders.comuneByIstatCode.load(ref.istatCode),
     desks: async (comune: Comune, _: unknown, ctx: DesksContext) =>
       (await ctx.loaders.registry()).desks.filter((d) => d.comuneIstat === comune.istatCode),
   },

@@ -10,7 +10,11 @@ describe('orderByKeys', () => {
         fc.array(fc.string({ minLength: 1, maxLength: 4 }), { maxLength: 40 }),
         fc.func(fc.boolean()),
         (keys, foreign, keep) => {
-          const answered = [...keys.filter((k) => keep(k)), ...keys.filter((k) => keep(k)), ...foreign].map((id) => ({ id }));
+          const answered = [
+            ...keys.filter((k) => keep(k)),
+            ...keys.filter((k) => keep(k)),
+            ...foreign,
+          ].map((id) => ({ id }));
           const shuffled = answered.reverse();
           const result = orderByKeys(keys, shuffled, (r) => r.id);
           expect(result).toHaveLength(keys.length);
@@ -32,7 +36,14 @@ describe('groupByKeys', () => {
       { k: 'a', n: 3 },
       { k: 'b', n: 4 },
     ];
-    expect(groupByKeys(['a', 'b', 'c'], records, (r) => r.k)).toEqual([[{ k: 'a', n: 3 }], [{ k: 'b', n: 1 }, { k: 'b', n: 4 }], []]);
+    expect(groupByKeys(['a', 'b', 'c'], records, (r) => r.k)).toEqual([
+      [{ k: 'a', n: 3 }],
+      [
+        { k: 'b', n: 1 },
+        { k: 'b', n: 4 },
+      ],
+      [],
+    ]);
   });
 });
 
@@ -57,6 +68,8 @@ describe('mapWithConcurrency', () => {
     });
     expect(maxInFlight).toBe(3);
     expect(results[7]).toBeInstanceOf(Error);
-    expect(results.filter((r) => !(r instanceof Error))).toEqual([...Array(20).keys()].filter((n) => n !== 7).map((n) => n * 2));
+    expect(results.filter((r) => !(r instanceof Error))).toEqual(
+      [...Array(20).keys()].filter((n) => n !== 7).map((n) => n * 2),
+    );
   });
 });

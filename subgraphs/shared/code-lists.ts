@@ -48,7 +48,11 @@ export function referenceRows(file: string): Record<string, string>[] {
   return rows;
 }
 
-function indexBy<T>(file: string, key: string, map: (row: Record<string, string>) => T): () => ReadonlyMap<string, T> {
+function indexBy<T>(
+  file: string,
+  key: string,
+  map: (row: Record<string, string>) => T,
+): () => ReadonlyMap<string, T> {
   let index: Map<string, T> | undefined;
   return () => {
     index ??= new Map(referenceRows(file).map((row) => [row[key] ?? '', map(row)]));
@@ -70,22 +74,29 @@ export interface ContractTypeEntry {
   openEnded: boolean;
 }
 
-export const contractTypes = indexBy('co_tipologia_contrattuale.csv', 'code', (r): ContractTypeEntry => {
-  const label = (r.description_it ?? '').replace(/\s+/g, ' ').trim();
-  return {
-    code: r.code ?? '',
-    label,
-    validFrom: orNull(r.valid_from),
-    validTo: orNull(r.valid_to),
-    openEnded: /TEMPO INDETERMINATO/.test(label),
-  };
-});
+export const contractTypes = indexBy(
+  'co_tipologia_contrattuale.csv',
+  'code',
+  (r): ContractTypeEntry => {
+    const label = (r.description_it ?? '').replace(/\s+/g, ' ').trim();
+    return {
+      code: r.code ?? '',
+      label,
+      validFrom: orNull(r.valid_from),
+      validTo: orNull(r.valid_to),
+      openEnded: /TEMPO INDETERMINATO/.test(label),
+    };
+  },
+);
 
 /** True when the contract code may be used for an event on `date` (YYYY-MM-DD). */
 export function contractTypeValidOn(code: string, date: string): boolean {
   const entry = contractTypes().get(code);
   if (!entry) return false;
-  return (entry.validFrom === null || entry.validFrom <= date) && (entry.validTo === null || date <= entry.validTo);
+  return (
+    (entry.validFrom === null || entry.validFrom <= date) &&
+    (entry.validTo === null || date <= entry.validTo)
+  );
 }
 
 export const workingTimes = indexBy('co_tipo_orario.csv', 'code', (r) => ({
@@ -123,7 +134,11 @@ export const citizenships = indexBy('cittadinanze.csv', 'cod_cittadinanza', (r) 
   europeanUnion: r.flg_ue === 'S',
 }));
 
-export const countriesByZCode = indexBy('nazioni_belfiore.csv', 'cod_nazione', (r) => r.des_nazione ?? '');
+export const countriesByZCode = indexBy(
+  'nazioni_belfiore.csv',
+  'cod_nazione',
+  (r) => r.des_nazione ?? '',
+);
 
 export const comuniByCadastralCode = indexBy('comuni_provincia_prato.csv', 'belfiore', (r) => ({
   istatCode: r.istat ?? '',
@@ -142,12 +157,20 @@ export const sizeClasses = indexBy('classe_dimensionale_azienda.csv', 'cod_ampie
   label: r.des_ampiezza ?? '',
 }));
 
-export const jobSeekerConditions = indexBy('sap_condizione_status.csv', 'cod_condizione_status', (r) => ({
-  code: r.cod_condizione_status ?? '',
-  label: r.des_condizione_status ?? '',
-}));
+export const jobSeekerConditions = indexBy(
+  'sap_condizione_status.csv',
+  'cod_condizione_status',
+  (r) => ({
+    code: r.cod_condizione_status ?? '',
+    label: r.des_condizione_status ?? '',
+  }),
+);
 
-export const didEndCauses = indexBy('did_causa_fine.csv', 'cod_causa_fine_did', (r) => r.des_causa_fine_did ?? '');
+export const didEndCauses = indexBy(
+  'did_causa_fine.csv',
+  'cod_causa_fine_did',
+  (r) => r.des_causa_fine_did ?? '',
+);
 
 /**
  * Cessation causes. The official ministerial table is not in reference/ (see

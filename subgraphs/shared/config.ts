@@ -17,7 +17,11 @@ export interface SubgraphProcessConfig {
   port: number;
 }
 
-export function readListenConfig(env: Env, portVariable: string, defaultPort: number): SubgraphProcessConfig {
+export function readListenConfig(
+  env: Env,
+  portVariable: string,
+  defaultPort: number,
+): SubgraphProcessConfig {
   return {
     host: envString(env, 'HOST', '127.0.0.1'),
     port: envInt(env, portVariable, defaultPort, { max: 65535 }),
@@ -33,7 +37,12 @@ export function readUpstreamConfig(
   return {
     baseUrl: envUrl(env, `${prefix}_URL`, defaults.url),
     credential: envString(env, `${prefix}_CREDENTIAL`, defaults.credential),
-    timeoutMs: envInt(env, `${prefix}_TIMEOUT_MS`, envInt(env, 'UPSTREAM_TIMEOUT_MS', 5000, { min: 1 }), { min: 1 }),
+    timeoutMs: envInt(
+      env,
+      `${prefix}_TIMEOUT_MS`,
+      envInt(env, 'UPSTREAM_TIMEOUT_MS', 5000, { min: 1 }),
+      { min: 1 },
+    ),
     connections: envInt(env, `${prefix}_CONNECTIONS`, 16, { min: 1, max: 1024 }),
   };
 }

@@ -3,10 +3,7 @@
 import { GraphQLError } from 'graphql';
 
 export type UpstreamErrorCode =
-  | 'UPSTREAM_TIMEOUT'
-  | 'UPSTREAM_UNAVAILABLE'
-  | 'UPSTREAM_BAD_RESPONSE'
-  | 'UPSTREAM_REJECTED';
+  'UPSTREAM_TIMEOUT' | 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_BAD_RESPONSE' | 'UPSTREAM_REJECTED';
 
 export abstract class UpstreamError extends Error {
   abstract readonly code: UpstreamErrorCode;
@@ -38,7 +35,11 @@ export class UpstreamBadResponseError extends UpstreamError {
   readonly code = 'UPSTREAM_BAD_RESPONSE';
   constructor(upstream: string, detail: string, options?: { cause?: unknown }) {
     // `detail` names the shape problem (a field, a status), never a value.
-    super(upstream, `${upstream} sent a response that could not be understood (${detail})`, options);
+    super(
+      upstream,
+      `${upstream} sent a response that could not be understood (${detail})`,
+      options,
+    );
   }
 }
 
@@ -50,7 +51,11 @@ export class UpstreamRejectedError extends UpstreamError {
     readonly upstreamCode: string | undefined,
     options?: { cause?: unknown },
   ) {
-    super(upstream, `${upstream} rejected the request (${status}${upstreamCode ? ` ${upstreamCode}` : ''})`, options);
+    super(
+      upstream,
+      `${upstream} rejected the request (${status}${upstreamCode ? ` ${upstreamCode}` : ''})`,
+      options,
+    );
   }
 }
 

@@ -16,7 +16,11 @@ export interface Connection<T> {
 }
 
 /** Checks `first` against the field's documented maximum. */
-export function checkFirst(first: number | null | undefined, max: number, fallback: number): number {
+export function checkFirst(
+  first: number | null | undefined,
+  max: number,
+  fallback: number,
+): number {
   const value = first ?? fallback;
   if (!Number.isInteger(value) || value < 1 || value > max) {
     throw badUserInput(`first must be between 1 and ${max}`, 'first');
@@ -29,8 +33,11 @@ export function encodeCursor(kind: string, value: string | number): string {
 }
 
 export function decodeCursor(cursor: string, kind: string): string {
-  const text = /^[A-Za-z0-9_-]{1,512}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
-  if (!text.startsWith(`${kind}:`)) throw badUserInput('after is not a cursor of this list', 'after');
+  const text = /^[A-Za-z0-9_-]{1,512}$/.test(cursor)
+    ? Buffer.from(cursor, 'base64url').toString('utf8')
+    : '';
+  if (!text.startsWith(`${kind}:`))
+    throw badUserInput('after is not a cursor of this list', 'after');
   return text.slice(kind.length + 1);
 }
 
@@ -38,7 +45,8 @@ export function decodeCursor(cursor: string, kind: string): string {
 export function offsetAfter(after: string | null | undefined): number {
   if (after === null || after === undefined) return 0;
   const value = Number(decodeCursor(after, 'o'));
-  if (!Number.isSafeInteger(value) || value < 0) throw badUserInput('after is not a cursor of this list', 'after');
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw badUserInput('after is not a cursor of this list', 'after');
   return value + 1;
 }
 
@@ -60,7 +68,12 @@ export function pagesCovering(offset: number, first: number): PageRequest[] {
 }
 
 /** Builds a connection from the items starting at `offset`, given the total. */
-export function offsetConnection<T>(items: readonly T[], offset: number, first: number, total: number): Connection<T> {
+export function offsetConnection<T>(
+  items: readonly T[],
+  offset: number,
+  first: number,
+  total: number,
+): Connection<T> {
   const slice = items.slice(0, first);
   const edges = slice.map((node, i) => ({ cursor: encodeCursor('o', offset + i), node }));
   return {

@@ -12,7 +12,9 @@ function fakeUpstream() {
       calls.push(etag);
       const current = `"v${version}"`;
       return Promise.resolve(
-        etag === current ? { status: 304, etag: current, body: null } : { status: 200, etag: current, body: { version } },
+        etag === current
+          ? { status: 304, etag: current, body: null }
+          : { status: 200, etag: current, body: { version } },
       );
     },
   };
@@ -22,7 +24,12 @@ describe('RevalidatingDocument', () => {
   it('serves the copy while fresh, revalidates with the ETag once stale, and replaces it only when changed', async () => {
     let now = 0;
     const upstream = fakeUpstream();
-    const doc = new RevalidatingDocument({ fetch: upstream.fetch, decode: (b) => b as { version: number }, maxAgeMs: 100, now: () => now });
+    const doc = new RevalidatingDocument({
+      fetch: upstream.fetch,
+      decode: (b) => b as { version: number },
+      maxAgeMs: 100,
+      now: () => now,
+    });
     expect(await doc.get()).toEqual({ version: 1 });
     now = 50;
     expect(await doc.get()).toEqual({ version: 1 });
@@ -38,7 +45,11 @@ describe('RevalidatingDocument', () => {
 
   it('coalesces concurrent callers into one upstream request', async () => {
     const upstream = fakeUpstream();
-    const doc = new RevalidatingDocument({ fetch: upstream.fetch, decode: (b) => b, maxAgeMs: 1000 });
+    const doc = new RevalidatingDocument({
+      fetch: upstream.fetch,
+      decode: (b) => b,
+      maxAgeMs: 1000,
+    });
     await Promise.all([doc.get(), doc.get(), doc.get()]);
     expect(upstream.calls).toHaveLength(1);
   });

@@ -4,7 +4,9 @@ import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 
 function isRealDate(year: number, month: number, day: number): boolean {
   const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  return (
+    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+  );
 }
 
 export function isIsoDate(value: string): boolean {
@@ -18,14 +20,24 @@ export function isYearMonth(value: string): boolean {
 }
 
 export function isDateTime(value: string): boolean {
-  const m = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,3})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/.exec(value);
+  const m =
+    /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,3})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/.exec(
+      value,
+    );
   return m !== null && isIsoDate(m[1] as string);
 }
 
-function stringScalar(name: string, description: string, valid: (v: string) => boolean, example: string) {
+function stringScalar(
+  name: string,
+  description: string,
+  valid: (v: string) => boolean,
+  example: string,
+) {
   const check = (value: unknown): string => {
     if (typeof value !== 'string' || !valid(value)) {
-      throw new GraphQLError(`${name} must look like ${example}`, { extensions: { code: 'BAD_USER_INPUT' } });
+      throw new GraphQLError(`${name} must look like ${example}`, {
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
     }
     return value;
   };
@@ -33,21 +45,34 @@ function stringScalar(name: string, description: string, valid: (v: string) => b
     name,
     description,
     serialize: (value) => {
-      if (typeof value !== 'string' || !valid(value)) throw new GraphQLError(`${name} cannot represent this value`);
+      if (typeof value !== 'string' || !valid(value))
+        throw new GraphQLError(`${name} cannot represent this value`);
       return value;
     },
     parseValue: check,
     parseLiteral: (ast) => {
       if (ast.kind !== Kind.STRING) {
-        throw new GraphQLError(`${name} must be a string like ${example}`, { extensions: { code: 'BAD_USER_INPUT' } });
+        throw new GraphQLError(`${name} must be a string like ${example}`, {
+          extensions: { code: 'BAD_USER_INPUT' },
+        });
       }
       return check(ast.value);
     },
   });
 }
 
-export const DateScalar = stringScalar('Date', 'A calendar date, YYYY-MM-DD.', isIsoDate, '2011-03-04');
-export const YearMonthScalar = stringScalar('YearMonth', 'A calendar month, YYYY-MM.', isYearMonth, '2011-03');
+export const DateScalar = stringScalar(
+  'Date',
+  'A calendar date, YYYY-MM-DD.',
+  isIsoDate,
+  '2011-03-04',
+);
+export const YearMonthScalar = stringScalar(
+  'YearMonth',
+  'A calendar month, YYYY-MM.',
+  isYearMonth,
+  '2011-03',
+);
 export const DateTimeScalar = stringScalar(
   'DateTime',
   'An instant in ISO 8601 with offset.',

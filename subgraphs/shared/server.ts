@@ -33,7 +33,10 @@ const PASS_THROUGH_CODES = new Set([
   'BAD_REQUEST',
 ]);
 
-export function formatSubgraphError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+export function formatSubgraphError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   const upstream = toGraphQLError(original);
   if (upstream) {
@@ -41,7 +44,11 @@ export function formatSubgraphError(formatted: GraphQLFormattedError, error: unk
   }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && PASS_THROUGH_CODES.has(code)) return formatted;
-  if (original instanceof GraphQLError && original.extensions.code === undefined && !original.originalError) {
+  if (
+    original instanceof GraphQLError &&
+    original.extensions.code === undefined &&
+    !original.originalError
+  ) {
     // graphql-js execution errors (e.g. null for a non-null field) carry no secrets.
     return formatted;
   }

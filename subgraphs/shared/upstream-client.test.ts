@@ -1,7 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UpstreamBadResponseError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError } from './errors.js';
+import {
+  UpstreamBadResponseError,
+  UpstreamRejectedError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+} from './errors.js';
 import { UpstreamHttpClient } from './upstream-client.js';
 
 let server: Server;
@@ -27,7 +32,9 @@ beforeAll(async () => {
         res.writeHead(200, { 'content-type': 'application/json', etag: '"1"' });
         return res.end('{"v":1}');
       case '/bad-request':
-        return json(400, { errore: { codice: 'PARAMETRO_NON_VALIDO', messaggio: 'RSSMRA80A01H501U is wrong' } });
+        return json(400, {
+          errore: { codice: 'PARAMETRO_NON_VALIDO', messaggio: 'RSSMRA80A01H501U is wrong' },
+        });
       case '/quota':
         res.setHeader('retry-after', '1');
         return json(429, { errore: { codice: 'QUOTA_SUPERATA' } });
@@ -71,13 +78,20 @@ async function failure(path: string): Promise<Error> {
 
 describe('UpstreamHttpClient', () => {
   it('sends the credential and comma-joined list parameters, and decodes JSON', async () => {
-    expect(await client.get('/ok', { id: ['A1', 'A2'], pagina: 2, vuoto: undefined })).toEqual({ status: 200, etag: undefined, body: { ok: true } });
+    expect(await client.get('/ok', { id: ['A1', 'A2'], pagina: 2, vuoto: undefined })).toEqual({
+      status: 200,
+      etag: undefined,
+      body: { ok: true },
+    });
     expect(seen.at(-1)).toEqual({ url: '/ok?id=A1%2CA2&pagina=2', key: 'secret' });
   });
 
   it('answers 304 to a conditional request when asked to accept it', async () => {
     const first = await client.get('/etag', undefined, { accept: [304] });
-    const second = await client.get('/etag', undefined, { headers: { 'if-none-match': first.etag! }, accept: [304] });
+    const second = await client.get('/etag', undefined, {
+      headers: { 'if-none-match': first.etag! },
+      accept: [304],
+    });
     expect(second).toEqual({ status: 304, etag: '"1"', body: null });
   });
 
@@ -98,7 +112,11 @@ describe('UpstreamHttpClient', () => {
   });
 
   it('reports a refused connection as unavailable', async () => {
-    const closed = new UpstreamHttpClient({ name: 'idol', baseUrl: 'http://127.0.0.1:1', auth: { header: 'x-api-key', value: 'k' } });
+    const closed = new UpstreamHttpClient({
+      name: 'idol',
+      baseUrl: 'http://127.0.0.1:1',
+      auth: { header: 'x-api-key', value: 'k' },
+    });
     await expect(closed.get('/x')).rejects.toBeInstanceOf(UpstreamUnavailableError);
     await closed.close();
   });

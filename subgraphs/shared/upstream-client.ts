@@ -69,14 +69,22 @@ export class UpstreamHttpClient {
     });
   }
 
-  async get(path: string, query?: Record<string, QueryValue>, options?: GetOptions): Promise<UpstreamResponse> {
+  async get(
+    path: string,
+    query?: Record<string, QueryValue>,
+    options?: GetOptions,
+  ): Promise<UpstreamResponse> {
     const signal = AbortSignal.timeout(this.timeoutMs);
     let response: Awaited<ReturnType<Pool['request']>>;
     try {
       response = await this.pool.request({
         method: 'GET',
         path: buildPath(path, query),
-        headers: { accept: 'application/json', [this.auth.header]: this.auth.value, ...options?.headers },
+        headers: {
+          accept: 'application/json',
+          [this.auth.header]: this.auth.value,
+          ...options?.headers,
+        },
         signal,
       });
     } catch (cause) {
@@ -129,7 +137,8 @@ export class UpstreamHttpClient {
     let size = 0;
     for await (const chunk of body) {
       size += chunk.length;
-      if (size > this.maxResponseBytes) throw new UpstreamBadResponseError(this.name, 'response too large');
+      if (size > this.maxResponseBytes)
+        throw new UpstreamBadResponseError(this.name, 'response too large');
       chunks.push(chunk);
     }
     return Buffer.concat(chunks).toString('utf8');
