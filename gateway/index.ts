@@ -81,6 +81,8 @@ export async function createGateway(options: GatewayOptions): Promise<RunningHtt
     gateway,
     plugins: [ApolloServerPluginInlineTraceDisabled()],
     includeStacktraceInErrorResponses: false,
+    // Our main.ts files own the process lifecycle and stop every layer in order.
+    stopOnTerminationSignals: false,
     formatError: formatGatewayError,
   });
   const running = await serveGraphQL({

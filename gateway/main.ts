@@ -15,3 +15,5 @@ async function shutdown(): Promise<void> {
 }
 process.on('SIGTERM', () => void shutdown());
 process.on('SIGINT', () => void shutdown());
+// Started by `npm start` with an IPC channel: if that parent dies, stop too.
+process.on('disconnect', () => void shutdown());

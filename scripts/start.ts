@@ -120,7 +120,8 @@ try {
   for (const layer of [services.slice(0, 4), services.slice(4, 8), services.slice(8)]) {
     for (const service of layer) {
       service.child = spawn(process.execPath, [join(distDir, service.script), ...service.args], {
-        stdio: ['ignore', 'ignore', 'inherit'],
+        // The IPC channel lets each child notice when this process dies, however it dies.
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
         env: { ...process.env, ...service.env },
       });
       service.child.once('exit', (code, signal) => {

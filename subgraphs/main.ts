@@ -35,3 +35,5 @@ async function shutdown(): Promise<void> {
 }
 process.on('SIGTERM', () => void shutdown());
 process.on('SIGINT', () => void shutdown());
+// Started by `npm start` with an IPC channel: if that parent dies, stop too.
+process.on('disconnect', () => void shutdown());

@@ -51,6 +51,8 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  // Started by `npm start` with an IPC channel: if that parent dies, stop too.
+  process.once('disconnect', () => stop('parent gone'));
 }
 
 main().catch((err: unknown) => {

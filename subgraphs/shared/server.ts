@@ -72,6 +72,8 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     // Inline tracing (ftv1) costs CPU on every request that asks for it; nothing here wants it.
     plugins: [ApolloServerPluginInlineTraceDisabled()],
     includeStacktraceInErrorResponses: false,
+    // Our main.ts files own the process lifecycle and stop every layer in order.
+    stopOnTerminationSignals: false,
     formatError: formatSubgraphError,
   });
   const running = await serveGraphQL({
