@@ -571,3 +571,44 @@ describe('training catalogue', () => {
     expect(seen.length).toBe(all.totale);
   });
 });
+
+describe('batching towards trio, which has no batch endpoint', () => {
+  it('fetches each course at most once per GraphQL request, with a bounded number in flight', async () => {
+    const trio = stack.upstreamUrls.trio;
+    const setLatency = (ms: number) =>
+      fetch(`${trio}/_admin/settings`, { method: 'PUT', body: JSON.stringify({ latenzaMs: ms }) });
+    const query = `{ jobSeekers(first: 200) { edges { node {
+        trainingEnrollments { course { id title } }
+        certificates { course { id title } } } } } }`;
+    await setLatency(20);
+    try {
+      await resetUpstreamStats(stack);
+      const res = await graphql<{
+        jobSeekers: {
+          edges: {
+            node: { trainingEnrollments: { course: Json }[]; certificates: { course: Json }[] };
+          }[];
+        };
+      }>(stack.gatewayUrl, query);
+      expect(res.errors).toBeUndefined();
+      const courseIds = new Set(
+        res.data!.jobSeekers.edges.flatMap(({ node }) => [
+          ...node.trainingEnrollments.map((e) => e.course.id as string),
+          ...node.certificates.map((c) => c.course.id as string),
+        ]),
+      );
+      const stats = (await (await fetch(`${trio}/_admin/stats`)).json()) as {
+        richieste: Record<string, number>;
+        concorrenzaMassima: Record<string, number>;
+      };
+      expect(courseIds.size).toBeGreaterThan(10);
+      expect(stats.richieste['GET /v1/corsi/{id}']).toBe(courseIds.size);
+      expect(stats.concorrenzaMassima['GET /v1/corsi/{id}']).toBeLessThanOrEqual(8);
+      // 200 people in batches of 20 fiscal codes.
+      expect(stats.richieste['GET /v1/iscrizioni']).toBe(10);
+      expect(stats.richieste['GET /v1/attestati']).toBe(10);
+    } finally {
+      await setLatency(0);
+    }
+  });
+});

@@ -380,6 +380,10 @@ export function startHttpServer(
   const bump = (key: string): void => {
     counters.set(key, (counters.get(key) ?? 0) + 1);
   };
+  // Requests being served at once per route, and the most seen since the last reset:
+  // lets tests check that a client bounds its fan-out (meaningful with latenzaMs > 0).
+  const inFlight = new Map<string, number>();
+  const maxInFlight = new Map<string, number>();
 
   const match = (
     method: string,
@@ -440,12 +444,19 @@ export function startHttpServer(
 
   const admin = async (req: IncomingMessage, path: string): Promise<Reply> => {
     if (path === '/_admin/stats' && req.method === 'GET') {
-      return ok(JSON.stringify({ totale: total, richieste: Object.fromEntries(counters) }));
+      return ok(
+        JSON.stringify({
+          totale: total,
+          richieste: Object.fromEntries(counters),
+          concorrenzaMassima: Object.fromEntries(maxInFlight),
+        }),
+      );
     }
     if (path === '/_admin/stats' && req.method === 'DELETE') {
       counters.clear();
+      maxInFlight.clear();
       total = 0;
-      return ok(JSON.stringify({ totale: 0, richieste: {} }));
+      return ok(JSON.stringify({ totale: 0, richieste: {}, concorrenzaMassima: {} }));
     }
     if (path === '/_admin/settings' && req.method === 'GET') return ok(settingsBody());
     if (path === '/_admin/settings' && req.method === 'PUT') {
@@ -513,6 +524,10 @@ export function startHttpServer(
       : `${method} ${path.startsWith('/v1/') ? '/v1/*' : '/*'}`;
     total++;
     bump(key);
+    const concurrent = (inFlight.get(key) ?? 0) + 1;
+    inFlight.set(key, concurrent);
+    if (concurrent > (maxInFlight.get(key) ?? 0)) maxInFlight.set(key, concurrent);
+    res.once('close', () => inFlight.set(key, (inFlight.get(key) ?? 1) - 1));
     const no = ++requestNo;
     if (latencyMs > 0 && path.startsWith('/v1/'))
       await new Promise((r) => setTimeout(r, latencyMs));

@@ -607,6 +607,7 @@ describe('admin endpoints', () => {
         'GET /v1/aree': 1,
         'GET /v1/aree 401': 1,
       },
+      concorrenzaMassima: { 'GET /v1/corsi/{id}': 1, 'GET /v1/aree': 1 },
     });
     await call('registry', '/_admin/stats', { method: 'DELETE', anonymous: true });
     const first = await call('registry', '/v1/sportelli');
@@ -616,7 +617,24 @@ describe('admin endpoints', () => {
     expect((await call('registry', '/_admin/stats', { anonymous: true })).json()).toEqual({
       totale: 2,
       richieste: { 'GET /v1/sportelli': 2, 'GET /v1/sportelli 304': 1 },
+      concorrenzaMassima: { 'GET /v1/sportelli': 1 },
     });
+  });
+
+  it('reports the most requests of a route served at once', async () => {
+    await call('trio', '/_admin/stats', { method: 'DELETE', anonymous: true });
+    await putSettings('trio', { latenzaMs: 50 });
+    try {
+      await Promise.all(
+        ['TR0001', 'TR0002', 'TR0003'].map((id) => call('trio', `/v1/corsi/${id}`)),
+      );
+    } finally {
+      await putSettings('trio', { latenzaMs: 0 });
+    }
+    const stats = (await call('trio', '/_admin/stats', { anonymous: true })).json() as {
+      concorrenzaMassima: Record<string, number>;
+    };
+    expect(stats.concorrenzaMassima['GET /v1/corsi/{id}']).toBe(3);
   });
 
   it('adds the configured latency to /v1 requests and validates settings', async () => {

@@ -127,7 +127,7 @@ describe('the dataset at scale 0.01', () => {
     const m = await ensureDataset({ dir, seed: 2010, scale: SCALE });
     expect(column(co, 'SELECT count(*) FROM comunicazioni')[0]).toBe(m.counts.comunicazioni);
     expect(column(idol, 'SELECT count(*) FROM lavoratori')[0]).toBe(m.counts.lavoratori);
-    expect(m.counts.corsi).toBe(60);
+    expect(m.counts.corsi).toBe(120);
     expect(m.counts.sportelli).toBe(30);
     expect(m.counts.postazioni).toBe(30);
   });

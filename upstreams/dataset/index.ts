@@ -30,7 +30,7 @@ import {
 import { buildVacancies } from './vacancies.js';
 
 /** Bump whenever the generated data changes, so that stale datasets are rebuilt. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 export const DEFAULT_SEED = 2010;
 export const DEFAULT_SCALE = 1;
 export const MAX_SCALE = 10;
@@ -122,7 +122,7 @@ export function generateDataset(dir: string, seed: number, scale: number): Datas
   });
 
   const areas = buildAreas();
-  const courses = buildCourses(stream('courses'), Math.max(60, Math.round(1_700 * scale)));
+  const courses = buildCourses(stream('courses'), Math.max(120, Math.round(1_700 * scale)));
   const { enrolments, certificates } = buildEnrolments({
     rng: stream('enrolments'),
     scale,
