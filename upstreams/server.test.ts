@@ -631,9 +631,9 @@ describe('admin endpoints', () => {
     } finally {
       await putSettings('trio', { latenzaMs: 0 });
     }
-    const stats = (await call('trio', '/_admin/stats', { anonymous: true })).json() as {
+    const stats = (await call('trio', '/_admin/stats', { anonymous: true })).json<{
       concorrenzaMassima: Record<string, number>;
-    };
+    }>();
     expect(stats.concorrenzaMassima['GET /v1/corsi/{id}']).toBe(3);
   });
 
