@@ -1,41 +1,8 @@
 // The national code lists shipped in reference/ (ISTAT, ANPAL, Ministero del Lavoro),
 // loaded lazily once per process: they are public reference data, identical for every
 // caller, so a module-level cache is safe here (unlike per-request loaders).
+import { parseCsv } from '../../lib/csv.js';
 import { readProjectFile } from '../../lib/project-files.js';
-
-/** Parses RFC 4180 CSV (quoted fields, doubled quotes) into rows keyed by header. */
-export function parseCsv(text: string): Record<string, string>[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      field = '';
-      if (row.some((f) => f !== '')) rows.push(row);
-      row = [];
-    } else field += ch;
-  }
-  row.push(field);
-  if (row.some((f) => f !== '')) rows.push(row);
-  const [header, ...body] = rows;
-  if (!header) return [];
-  return body.map((cells) => Object.fromEntries(header.map((h, i) => [h, cells[i] ?? ''])));
-}
 
 const cache = new Map<string, Record<string, string>[]>();
 

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCsv } from './csv.js';
+import { parseCsv } from '../../lib/csv.js';
 
 export interface Comune {
   istat: string;
