@@ -3,13 +3,14 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import type { GraphQLFormattedError } from 'graphql';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { serveGraphQL, type RunningHttpServer } from '../lib/graphql-http.js';
 import { projectPath } from '../lib/project-files.js';
 import type { GatewayConfig, SubgraphUrls } from './config.js';
+import { SubgraphDataSource } from './subgraph-data-source.js';
 
 export type GatewayOptions = Omit<GatewayConfig, 'port' | 'host' | 'supergraphPath'> & {
   port?: number;
@@ -31,6 +32,7 @@ const CLIENT_VISIBLE_CODES = new Set([
   'UPSTREAM_UNAVAILABLE',
   'UPSTREAM_BAD_RESPONSE',
   'UPSTREAM_REJECTED',
+  'SUBGRAPH_UNAVAILABLE',
 ]);
 
 /**
@@ -74,7 +76,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningHtt
     supergraphSdl,
     buildService({ name, url }) {
       const configured = (urls as Record<string, string | undefined>)[name];
-      return new RemoteGraphQLDataSource({ url: configured ?? url, fetcher });
+      return new SubgraphDataSource({ url: configured ?? url, fetcher });
     },
   });
   const server = new ApolloServer({

@@ -612,3 +612,36 @@ describe('batching towards trio, which has no batch endpoint', () => {
     }
   });
 });
+
+describe('errors clients can act on', () => {
+  it('refuses a malformed date with BAD_USER_INPUT and no upstream request', async () => {
+    await resetUpstreamStats(stack);
+    const res = await graphql(
+      stack.gatewayUrl,
+      '{ communicationFlows(from: "2011-13-01", to: "2011-12-31", groupBy: [MONTH]) { month } }',
+    );
+    expect(res.errors).toEqual([
+      {
+        message:
+          'Expected value of type "Date!", found "2011-13-01"; Date must look like 2011-03-04',
+        extensions: { code: 'BAD_USER_INPUT' },
+      },
+    ]);
+    expect(routeCounts(await upstreamStats(stack))).toEqual({});
+  });
+
+  it('refuses an invalid fiscal code before asking idol, without echoing it', async () => {
+    await resetUpstreamStats(stack);
+    const res = await graphql(
+      stack.gatewayUrl,
+      '{ workerByFiscalCode(fiscalCode: "RSSMRA80A01H501X") { id } }',
+    );
+    expect(res.errors).toHaveLength(1);
+    expect(res.errors![0]).toMatchObject({
+      path: ['workerByFiscalCode'],
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    expect(JSON.stringify(res)).not.toContain('RSSMRA80A01H501X');
+    expect(routeCounts(await upstreamStats(stack))).toEqual({});
+  });
+});

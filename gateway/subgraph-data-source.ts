@@ -1,0 +1,46 @@
+// How the gateway talks to a subgraph: Apollo's RemoteGraphQLDataSource over undici,
+// with failed subgraph responses turned into errors a client can act on.
+import { RemoteGraphQLDataSource } from '@apollo/gateway';
+import type { FetcherResponse } from '@apollo/utils.fetcher';
+import { GraphQLError } from 'graphql';
+
+/** Codes a subgraph uses for input it refused before asking any upstream. */
+const INPUT_REFUSED_CODES = new Set(['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED']);
+
+function firstError(body: unknown): { message: string; code: unknown } | undefined {
+  if (typeof body !== 'object' || body === null || !('errors' in body)) return undefined;
+  const errors = (body as { errors: unknown }).errors;
+  if (!Array.isArray(errors) || errors.length === 0) return undefined;
+  const first = errors[0] as { message?: unknown; extensions?: { code?: unknown } };
+  return typeof first.message === 'string'
+    ? { message: first.message, code: first.extensions?.code }
+    : undefined;
+}
+
+export class SubgraphDataSource extends RemoteGraphQLDataSource {
+  /**
+   * Apollo's default puts the subgraph's URL and raw body into the error. The gateway has
+   * already validated the operation against the supergraph, so a subgraph that refuses it
+   * with a 400 is refusing a value (a malformed Date, say): that is the client's input
+   * error. Anything else is the subgraph's failure and says only that.
+   */
+  override async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
+    const body = await this.parseBody(response).catch(() => undefined);
+    const refused = response.status === 400 ? firstError(body) : undefined;
+    if (refused && INPUT_REFUSED_CODES.has(String(refused.code))) {
+      return new GraphQLError(refused.message, { extensions: { code: 'BAD_USER_INPUT' } });
+    }
+    return new GraphQLError('A part of the graph failed to answer', {
+      extensions: { code: 'SUBGRAPH_UNAVAILABLE' },
+    });
+  }
+
+  /** Transport failures (refused connection, timeout) carry the subgraph's URL: replace them. */
+  override didEncounterError(error: Error): void {
+    if (error instanceof GraphQLError) throw error;
+    throw new GraphQLError('A part of the graph failed to answer', {
+      extensions: { code: 'SUBGRAPH_UNAVAILABLE' },
+      originalError: error,
+    });
+  }
+}
