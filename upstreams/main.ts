@@ -42,10 +42,12 @@ async function main(): Promise<void> {
     upstream.stop().then(
       () => {
         console.log(`upstream ${system} stopped (${signal})`);
+        // Exit explicitly: an IPC channel from `npm start` would keep the process alive.
+        process.exit(0);
       },
       (err: unknown) => {
         console.error(err);
-        process.exitCode = 1;
+        process.exit(1);
       },
     );
   };
