@@ -3,7 +3,6 @@
 // operation that depend on the query's shape, not on the number of rows.
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import { createRequire } from 'node:module';
 import type { ExecutionResult } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { fiscalCodeCheckChar, partitaIvaCheckDigit } from '../../lib/fiscal-code.js';
@@ -13,10 +12,7 @@ import { createLoaders, type CoReader } from './loaders.js';
 import type { Communication, CommunicationType, Employer, FlowRow, Vacancy } from './model.js';
 import { resolvers, type EmployersContext } from './resolvers.js';
 
-// @apollo/subgraph is CommonJS and builds its schema with graphql's CommonJS copy; under
-// vitest a plain `import 'graphql'` resolves to the ESM copy, another realm. Execute with
-// the copy the schema was built with, as the server does at run time.
-const { graphql, parse } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+import { graphql, parse } from 'graphql';
 
 const schema = buildSubgraphSchema({
   typeDefs: parse(readProjectFile('schema', 'employers.graphql')),

@@ -1,5 +1,4 @@
 // The resolvers over the real training SDL, executed in-process against a recording fake trio.
-import { createRequire } from 'node:module';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import fc from 'fast-check';
@@ -11,9 +10,7 @@ import { createLoaders } from './loaders.js';
 import type { Enrollment } from './model.js';
 import { checkSearch, resolvers } from './resolvers.js';
 
-// The CommonJS build of graphql, the one @apollo/subgraph uses: vitest would otherwise
-// hand this file the ESM build, and graphql refuses a schema from the other build.
-const { graphql, parse } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+import { graphql, parse } from 'graphql';
 
 const schema = buildSubgraphSchema({
   typeDefs: parse(readProjectFile('schema', 'training.graphql')),

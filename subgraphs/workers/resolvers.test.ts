@@ -2,7 +2,6 @@
 // before any upstream request, and the IDOL calls each operation costs.
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { readProjectFile } from '../../lib/project-files.js';
 import { fakeData, fakeFiscalCode, fakeIdol, fakeWorker, type FakeIdolData } from './fake-idol.js';
@@ -10,9 +9,7 @@ import { createLoaders } from './loaders.js';
 import type { Candidacy } from './model.js';
 import { resolvers } from './resolvers.js';
 
-// @apollo/subgraph loads graphql's CommonJS build; executing its schema needs that same
-// copy, not the ES module build that vitest would resolve for this file.
-const { graphql, parse } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+import { graphql, parse } from 'graphql';
 
 const schema = buildSubgraphSchema({
   typeDefs: parse(readProjectFile('schema', 'workers.graphql')),
