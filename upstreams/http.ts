@@ -174,12 +174,14 @@ function clip(s: string): string {
   return s.length > 40 ? `${s.slice(0, 40)}...` : s;
 }
 
+export interface Paging {
+  page: number;
+  size: number;
+  offset: number;
+}
+
 /** Paging parameters shared by the searches. */
-export function paging(
-  q: Query,
-  maxSize: number,
-  defaultSize: number,
-): { page: number; size: number; offset: number } {
+export function paging(q: Query, maxSize: number, defaultSize: number): Paging {
   const page = q.int('pagina', 1, 1_000_000, 1);
   const size = q.int('dimensione', 1, maxSize, defaultSize);
   return { page, size, offset: (page - 1) * size };

@@ -36,22 +36,32 @@ export function finishBuild(db: Database.Database, system: SystemName): void {
   db.close();
 }
 
+/**
+ * One transaction per table. `i` is the row's position: the tables that keep their
+ * source order (desks, hosts, areas, workstations) store it as `ordine`.
+ */
 function bulk<T>(
   db: Database.Database,
   sql: string,
   rows: Iterable<T>,
-  bind: (row: T) => unknown[],
+  bind: (row: T, i: number) => unknown[],
 ): number {
   const stmt = db.prepare(sql);
   let n = 0;
   const run = db.transaction((items: Iterable<T>) => {
     for (const row of items) {
-      stmt.run(...bind(row));
+      stmt.run(...bind(row, n));
       n++;
     }
   });
   run(rows);
   return n;
+}
+
+function personAt(people: readonly Person[], idx: number): Person {
+  const p = people[idx];
+  if (!p || !p.id) throw new Error(`person ${idx} not in the population`);
+  return p;
 }
 
 function deskDoc(d: Desk): string {
@@ -82,22 +92,17 @@ export interface RegistryData {
 export function writeRegistry(dir: string, data: RegistryData): Record<string, number> {
   const db = openForBuild(dir, 'registry');
   db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('revisione', REGISTRY_REVISION);
-  const sportelli = bulk(
-    db,
-    'INSERT INTO sportelli VALUES (?, ?, ?, ?)',
-    data.desks.map((d, i) => [d, i] as const),
-    ([d, i]) => [d.code, i, d.kind, deskDoc(d)],
-  );
-  const enti = bulk(
-    db,
-    'INSERT INTO enti VALUES (?, ?, ?)',
-    data.hosts.map((h, i) => [h, i] as const),
-    ([h, i]) => [
-      h.code,
-      i,
-      JSON.stringify({ codice: h.code, denominazione: h.name, tipo: h.kind }),
-    ],
-  );
+  const sportelli = bulk(db, 'INSERT INTO sportelli VALUES (?, ?, ?, ?)', data.desks, (d, i) => [
+    d.code,
+    i,
+    d.kind,
+    deskDoc(d),
+  ]);
+  const enti = bulk(db, 'INSERT INTO enti VALUES (?, ?, ?)', data.hosts, (h, i) => [
+    h.code,
+    i,
+    JSON.stringify({ codice: h.code, denominazione: h.name, tipo: h.kind }),
+  ]);
   const comuni = bulk(db, 'INSERT INTO comuni VALUES (?, ?)', data.comuni, (c) => [
     c.istat,
     JSON.stringify({
@@ -121,9 +126,12 @@ export function writeRegistry(dir: string, data: RegistryData): Record<string, n
   return { sportelli, enti, comuni, attivita };
 }
 
-export function workerDoc(p: Person): string {
-  return JSON.stringify({
-    id: p.id,
+/**
+ * A person's details as both idol's `lavoratori` and co's embedded `lavoratore` show
+ * them: one mapping, so that the two systems cannot disagree about a worker.
+ */
+function personalDetails(p: Person) {
+  return {
     codiceFiscale: p.cf,
     cognome: p.surname,
     nome: p.name,
@@ -131,6 +139,13 @@ export function workerDoc(p: Person): string {
     dataNascita: p.birthIso,
     luogoNascita: p.birthPlace,
     cittadinanza: p.citizenship,
+  };
+}
+
+export function workerDoc(p: Person): string {
+  return JSON.stringify({
+    id: p.id,
+    ...personalDetails(p),
     residenza: { indirizzo: p.address, comune: p.comune, cap: p.cap },
     titoloStudio: p.education,
   });
@@ -154,11 +169,7 @@ export function writeIdol(dir: string, data: IdolData): Record<string, number> {
     p.cf,
     workerDoc(p),
   ]);
-  const person = (idx: number): Person => {
-    const p = people[idx];
-    if (!p || !p.id) throw new Error(`person ${idx} not in the population`);
-    return p;
-  };
+  const person = (idx: number): Person => personAt(people, idx);
   const employerId = (idx: number): string => employers[idx]?.id ?? '';
   const episodeDoc = (e: Episode): { tipo: string; azienda: string; dal: string; al: string } => ({
     tipo: e.tipo,
@@ -300,16 +311,7 @@ export function writeCo(dir: string, data: CoData): Record<string, number> {
   const workerOf = (p: Person): string => {
     let s = workerJson.get(p.idx);
     if (s === undefined) {
-      s = JSON.stringify({
-        codiceFiscale: p.cf,
-        cognome: p.surname,
-        nome: p.name,
-        sesso: p.sex,
-        dataNascita: p.birthIso,
-        luogoNascita: p.birthPlace,
-        cittadinanza: p.citizenship,
-        titoloStudio: p.education,
-      });
+      s = JSON.stringify({ ...personalDetails(p), titoloStudio: p.education });
       workerJson.set(p.idx, s);
     }
     return s;
@@ -427,21 +429,12 @@ export interface TrioData {
 export function writeTrio(dir: string, data: TrioData): Record<string, number> {
   const { people, courses } = data;
   const db = openForBuild(dir, 'trio');
-  const cf = (idx: number): string => {
-    const p = people[idx];
-    if (!p || !p.id) throw new Error(`person ${idx} not in the population`);
-    return p.cf;
-  };
-  const aree = bulk(
-    db,
-    'INSERT INTO aree VALUES (?, ?, ?)',
-    data.areas.map((a, i) => [a, i] as const),
-    ([a, i]) => [
-      a.code,
-      i,
-      JSON.stringify({ codice: a.code, denominazione: a.name, descrizione: a.description }),
-    ],
-  );
+  const cf = (idx: number): string => personAt(people, idx).cf;
+  const aree = bulk(db, 'INSERT INTO aree VALUES (?, ?, ?)', data.areas, (a, i) => [
+    a.code,
+    i,
+    JSON.stringify({ codice: a.code, denominazione: a.name, descrizione: a.description }),
+  ]);
   const corsi = bulk(db, 'INSERT INTO corsi VALUES (?, ?, ?, ?, ?)', courses, (c) => [
     c.id,
     c.area,
@@ -513,8 +506,8 @@ export function writeTrio(dir: string, data: TrioData): Record<string, number> {
   const postazioni = bulk(
     db,
     'INSERT INTO postazioni VALUES (?, ?, ?, ?)',
-    data.workstations.map((w, i) => [w, i] as const),
-    ([w, i]) => [w.id, w.desk, i, w.label],
+    data.workstations,
+    (w, i) => [w.id, w.desk, i, w.label],
   );
   const prenotazioni = bulk(
     db,

@@ -4,23 +4,14 @@
  * the HTTP layer).
  */
 import type Database from 'better-sqlite3';
+import { badParameter, listBody, ok, paging, shuffleAnswer, type Route } from '../http.js';
 import {
-  badParameter,
-  dateRange,
-  groupBy,
-  listBody,
-  ok,
-  pageBody,
-  paging,
-  shuffleAnswer,
-  type Route,
-} from '../http.js';
-import { AnswerCache, groupsBody, PATTERNS } from './common.js';
-
-interface KeyedDoc {
-  k: string;
-  doc: string;
-}
+  batchBody,
+  createKeyedLookup,
+  createPagedSearch,
+  createStatisticsRoute,
+  PATTERNS,
+} from './common.js';
 
 const TYPES = ['ASS', 'PRO', 'TRS', 'TRD', 'CES', 'VAR'] as const;
 const DIMENSIONS: Readonly<Record<string, string>> = {
@@ -53,17 +44,16 @@ function prefixUpperBound(prefix: string): string {
 }
 
 export function coRoutes(db: Database.Database): Route[] {
-  const keyed = (sql: string): ((keys: readonly string[]) => KeyedDoc[]) => {
-    const stmt = db.prepare<[string], KeyedDoc>(sql);
-    return (keys) => stmt.all(JSON.stringify(keys));
-  };
-  const employersById = keyed(
+  const employersById = createKeyedLookup(
+    db,
     'SELECT id AS k, doc FROM aziende WHERE id IN (SELECT value FROM json_each(?))',
   );
-  const employersByCf = keyed(
+  const employersByCf = createKeyedLookup(
+    db,
     'SELECT cf AS k, doc FROM aziende WHERE cf IN (SELECT value FROM json_each(?))',
   );
-  const commsById = keyed(
+  const commsById = createKeyedLookup(
+    db,
     'SELECT id AS k, doc FROM comunicazioni WHERE id IN (SELECT value FROM json_each(?))',
   );
   const commsByCf = db
@@ -71,23 +61,13 @@ export function coRoutes(db: Database.Database): Route[] {
       'SELECT doc FROM comunicazioni WHERE lavoratore_cf IN (SELECT value FROM json_each(?)) ORDER BY data_inizio, id',
     )
     .pluck();
-  const vacanciesById = keyed(
+  const vacanciesById = createKeyedLookup(
+    db,
     'SELECT id AS k, doc FROM offerte WHERE id IN (SELECT value FROM json_each(?))',
   );
   const vacanciesByEmployer = db
     .prepare<[string], string>('SELECT doc FROM offerte WHERE azienda = ? ORDER BY id')
     .pluck();
-
-  const batch = (
-    key: string,
-    rows: KeyedDoc[],
-    keys: readonly string[],
-    requestNo: number,
-  ): string =>
-    listBody(
-      key,
-      shuffleAnswer(rows, requestNo, (r) => r.k, keys).map((r) => r.doc),
-    );
 
   // an employer's communications: filters are optional, so one statement per shape
   const employerPages = new Map<
@@ -128,54 +108,16 @@ export function coRoutes(db: Database.Database): Route[] {
     return { stmts, args };
   };
 
-  const searchStatements = new Map<
-    string,
-    { count: Database.Statement<unknown[], number>; page: Database.Statement<unknown[], string> }
-  >();
-  const searchOn = (
-    table: string,
-    where: string[],
-  ): {
-    count: Database.Statement<unknown[], number>;
-    page: Database.Statement<unknown[], string>;
-  } => {
-    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    const signature = `${table} ${clause}`;
-    let stmts = searchStatements.get(signature);
-    if (!stmts) {
-      stmts = {
-        count: db.prepare<unknown[], number>(`SELECT count(*) FROM ${table} ${clause}`).pluck(),
-        page: db
-          .prepare<unknown[], string>(
-            `SELECT doc FROM ${table} ${clause} ORDER BY id LIMIT ? OFFSET ?`,
-          )
-          .pluck(),
-      };
-      searchStatements.set(signature, stmts);
-    }
-    return stmts;
-  };
-
-  const statsCache = new AnswerCache();
-  const flowStatements = new Map<
-    string,
-    Database.Statement<[string, string], Record<string, unknown>>
-  >();
-  const flows = (dims: readonly string[], from: string, to: string): string => {
-    const signature = dims.join(',');
-    let stmt = flowStatements.get(signature);
-    if (!stmt) {
-      const cols = dims.map((d) => `${DIMENSIONS[d] ?? 'NULL'} AS ${d}`);
-      const group =
-        dims.length > 0 ? `GROUP BY ${dims.join(', ')} ORDER BY ${dims.join(', ')}` : '';
-      stmt = db.prepare<[string, string], Record<string, unknown>>(
-        `SELECT ${[...cols, 'count(*) AS comunicazioni', 'count(DISTINCT lavoratore_cf) AS lavoratori'].join(', ')}
-         FROM comunicazioni INDEXED BY comunicazioni_flussi WHERE data_inizio BETWEEN ? AND ? ${group}`,
-      );
-      flowStatements.set(signature, stmt);
-    }
-    return groupsBody(stmt.all(from, to));
-  };
+  const searchEmployers = createPagedSearch(db, 'aziende', {
+    count: 'SELECT count(*) FROM aziende',
+    page: 'SELECT doc FROM aziende',
+    orderBy: 'id',
+  });
+  const searchVacancies = createPagedSearch(db, 'offerte', {
+    count: 'SELECT count(*) FROM offerte',
+    page: 'SELECT doc FROM offerte',
+    orderBy: 'id',
+  });
 
   return [
     {
@@ -189,7 +131,7 @@ export function coRoutes(db: Database.Database): Route[] {
           throw badParameter('indicare id oppure cf');
         const keys = ids ?? cfs ?? [];
         return ok(
-          batch('aziende', ids ? employersById(keys) : employersByCf(keys), keys, requestNo),
+          batchBody('aziende', ids ? employersById(keys) : employersByCf(keys), keys, requestNo),
         );
       },
     },
@@ -199,7 +141,7 @@ export function coRoutes(db: Database.Database): Route[] {
       handle: ({ query }) => {
         const ateco = query.string('ateco', ATECO_PREFIX, 'prefisso ATECO non valido');
         const comune = query.string('comune', PATTERNS.comune, 'codice ISTAT non valido');
-        const { page, size, offset } = paging(query, 200, 50);
+        const paged = paging(query, 200, 50);
         query.done();
         const where: string[] = [];
         const args: unknown[] = [];
@@ -211,10 +153,7 @@ export function coRoutes(db: Database.Database): Route[] {
           where.push('comune = ?');
           args.push(comune);
         }
-        const stmts = searchOn('aziende', where);
-        const total = stmts.count.get(...args) ?? 0;
-        const docs = offset < total ? stmts.page.all(...args, size, offset) : [];
-        return ok(pageBody(total, page, size, 'aziende', docs));
+        return ok(searchEmployers({ where, args }, paged));
       },
     },
     {
@@ -272,7 +211,7 @@ export function coRoutes(db: Database.Database): Route[] {
         query.done();
         if ((ids === undefined) === (azienda === undefined))
           throw badParameter('indicare id oppure azienda');
-        if (ids) return ok(batch('offerte', vacanciesById(ids), ids, requestNo));
+        if (ids) return ok(batchBody('offerte', vacanciesById(ids), ids, requestNo));
         return ok(listBody('offerte', vacanciesByEmployer.all(azienda ?? '')));
       },
     },
@@ -287,7 +226,7 @@ export function coRoutes(db: Database.Database): Route[] {
           OCCUPATION_PREFIX,
           'prefisso CP2011 non valido',
         );
-        const { page, size, offset } = paging(query, 200, 50);
+        const paged = paging(query, 200, 50);
         query.done();
         const where: string[] = [];
         const args: unknown[] = [];
@@ -303,21 +242,14 @@ export function coRoutes(db: Database.Database): Route[] {
           where.push('qualifica >= ? AND qualifica < ?');
           args.push(qualifica, prefixUpperBound(qualifica));
         }
-        const stmts = searchOn('offerte', where);
-        const total = stmts.count.get(...args) ?? 0;
-        const docs = offset < total ? stmts.page.all(...args, size, offset) : [];
-        return ok(pageBody(total, page, size, 'offerte', docs));
+        return ok(searchVacancies({ where, args }, paged));
       },
     },
-    {
-      method: 'GET',
-      pattern: '/v1/statistiche/flussi',
-      handle: ({ query }) => {
-        const { from, to } = dateRange(query);
-        const dims = groupBy(query, Object.keys(DIMENSIONS));
-        query.done();
-        return ok(statsCache.get(`${from}|${to}|${dims.join(',')}`, () => flows(dims, from, to)));
-      },
-    },
+    createStatisticsRoute(db, '/v1/statistiche/flussi', {
+      dimensions: DIMENSIONS,
+      measures: ['count(*) AS comunicazioni', 'count(DISTINCT lavoratore_cf) AS lavoratori'],
+      from: 'comunicazioni INDEXED BY comunicazioni_flussi',
+      date: 'data_inizio',
+    }),
   ];
 }

@@ -3,23 +3,16 @@
  * vacancies and employers), answered in shuffled order.
  */
 import type Database from 'better-sqlite3';
+import { badParameter, ok, paging, type Route } from '../http.js';
 import {
-  badParameter,
-  dateRange,
-  groupBy,
-  listBody,
-  ok,
-  pageBody,
-  paging,
-  shuffleAnswer,
-  type Route,
-} from '../http.js';
-import { AnswerCache, groupsBody, PATTERNS } from './common.js';
-
-interface KeyedDoc {
-  k: string;
-  doc: string;
-}
+  batchBody,
+  createBatchHandler,
+  createKeyedLookup,
+  createPagedSearch,
+  createStatisticsRoute,
+  type KeysParam,
+  PATTERNS,
+} from './common.js';
 
 const STATUSES = ['01', '02', '03', '04', '05'] as const;
 const LISTS = ['1', '2', '3', '4', '5'] as const;
@@ -31,110 +24,45 @@ const DIMENSIONS: Readonly<Record<string, string>> = {
   genere: 'sesso',
   fasciaEta: 'fascia_eta',
 };
+const WORKER_IDS: KeysParam = {
+  name: 'lavoratori',
+  cap: 100,
+  pattern: PATTERNS.worker,
+  describe: 'id lavoratore non valido',
+};
 
 export function idolRoutes(db: Database.Database): Route[] {
-  const keyed = (sql: string): ((keys: readonly string[]) => KeyedDoc[]) => {
-    const stmt = db.prepare<[string], KeyedDoc>(sql);
-    return (keys) => stmt.all(JSON.stringify(keys));
-  };
-  const workersById = keyed(
+  const workersById = createKeyedLookup(
+    db,
     'SELECT id AS k, doc FROM lavoratori WHERE id IN (SELECT value FROM json_each(?))',
   );
-  const workersByCf = keyed(
+  const workersByCf = createKeyedLookup(
+    db,
     'SELECT cf AS k, doc FROM lavoratori WHERE cf IN (SELECT value FROM json_each(?))',
   );
-  const schede = keyed(
+  const schede = createKeyedLookup(
+    db,
     'SELECT lavoratore AS k, doc FROM schede WHERE lavoratore IN (SELECT value FROM json_each(?))',
   );
-  const sessions = keyed(
+  const sessions = createKeyedLookup(
+    db,
     'SELECT lavoratore AS k, doc FROM colloqui WHERE lavoratore IN (SELECT value FROM json_each(?))',
   );
-  const candidates = keyed(
+  const candidates = createKeyedLookup(
+    db,
     'SELECT offerta AS k, doc FROM candidature WHERE offerta IN (SELECT value FROM json_each(?))',
   );
-  const episodes = keyed(
+  const episodes = createKeyedLookup(
+    db,
     'SELECT azienda AS k, doc FROM ammortizzatori WHERE azienda IN (SELECT value FROM json_each(?)) ORDER BY n',
   );
 
-  const batch = (
-    key: string,
-    lookup: (keys: readonly string[]) => KeyedDoc[],
-    keys: readonly string[],
-    requestNo: number,
-  ): string =>
-    listBody(
-      key,
-      shuffleAnswer(lookup(keys), requestNo, (r) => r.k, keys).map((r) => r.doc),
-    );
-
-  // searches: one statement per combination of filters, prepared on first use
-  const searches = new Map<
-    string,
-    { count: Database.Statement<unknown[], number>; page: Database.Statement<unknown[], string> }
-  >();
-  const search = (filters: {
-    stato?: string;
-    comune?: string;
-    sportello?: string;
-    lista?: string;
-  }) => {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (filters.stato !== undefined) {
-      where.push('s.stato = ?');
-      args.push(filters.stato);
-    }
-    if (filters.comune !== undefined) {
-      where.push('s.comune = ?');
-      args.push(filters.comune);
-    }
-    if (filters.sportello !== undefined) {
-      where.push('s.sportello = ?');
-      args.push(filters.sportello);
-    }
-    if (filters.lista !== undefined) {
-      // current membership of a special list
-      where.push(
-        "EXISTS (SELECT 1 FROM liste l WHERE l.lavoratore = s.lavoratore AND l.lista = ? AND (l.al IS NULL OR l.al >= '2014-12-31'))",
-      );
-      args.push(filters.lista);
-    }
-    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    const signature = clause;
-    let stmts = searches.get(signature);
-    if (!stmts) {
-      stmts = {
-        count: db.prepare<unknown[], number>(`SELECT count(*) FROM schede s ${clause}`).pluck(),
-        page: db
-          .prepare<unknown[], string>(
-            `SELECT w.doc FROM schede s JOIN lavoratori w ON w.id = s.lavoratore ${clause} ORDER BY s.lavoratore LIMIT ? OFFSET ?`,
-          )
-          .pluck(),
-      };
-      searches.set(signature, stmts);
-    }
-    return { stmts, args };
-  };
-
-  const statsCache = new AnswerCache();
-  const statements = new Map<
-    string,
-    Database.Statement<[string, string], Record<string, unknown>>
-  >();
-  const registrations = (dims: readonly string[], from: string, to: string): string => {
-    const signature = dims.join(',');
-    let stmt = statements.get(signature);
-    if (!stmt) {
-      const cols = dims.map((d) => `${DIMENSIONS[d] ?? 'NULL'} AS ${d}`);
-      const group =
-        dims.length > 0 ? `GROUP BY ${dims.join(', ')} ORDER BY ${dims.join(', ')}` : '';
-      stmt = db.prepare<[string, string], Record<string, unknown>>(
-        `SELECT ${[...cols, 'count(*) AS iscrizioni'].join(', ')} FROM schede WHERE did_data BETWEEN ? AND ? ${group}`,
-      );
-      statements.set(signature, stmt);
-    }
-    return groupsBody(stmt.all(from, to));
-  };
+  // filtered on the job-seeker record, answered with the worker's
+  const searchWorkers = createPagedSearch(db, 'lavoratori', {
+    count: 'SELECT count(*) FROM schede s',
+    page: 'SELECT w.doc FROM schede s JOIN lavoratori w ON w.id = s.lavoratore',
+    orderBy: 's.lavoratore',
+  });
 
   return [
     {
@@ -146,10 +74,9 @@ export function idolRoutes(db: Database.Database): Route[] {
         query.done();
         if ((ids === undefined) === (cfs === undefined))
           throw badParameter('indicare id oppure cf');
+        const keys = ids ?? cfs ?? [];
         return ok(
-          ids
-            ? batch('lavoratori', workersById, ids, requestNo)
-            : batch('lavoratori', workersByCf, cfs ?? [], requestNo),
+          batchBody('lavoratori', ids ? workersById(keys) : workersByCf(keys), keys, requestNo),
         );
       },
     },
@@ -161,65 +88,65 @@ export function idolRoutes(db: Database.Database): Route[] {
         const comune = query.string('comune', PATTERNS.comune, 'codice ISTAT non valido');
         const sportello = query.string('sportello', PATTERNS.desk, 'codice sportello non valido');
         const lista = query.oneOf('lista', LISTS);
-        const { page, size, offset } = paging(query, 200, 50);
+        const paged = paging(query, 200, 50);
         query.done();
-        const { stmts, args } = search({ stato, comune, sportello, lista });
-        const total = stmts.count.get(...args) ?? 0;
-        const docs = offset < total ? stmts.page.all(...args, size, offset) : [];
-        return ok(pageBody(total, page, size, 'lavoratori', docs));
+        const where: string[] = [];
+        const args: unknown[] = [];
+        if (stato !== undefined) {
+          where.push('s.stato = ?');
+          args.push(stato);
+        }
+        if (comune !== undefined) {
+          where.push('s.comune = ?');
+          args.push(comune);
+        }
+        if (sportello !== undefined) {
+          where.push('s.sportello = ?');
+          args.push(sportello);
+        }
+        if (lista !== undefined) {
+          // current membership of a special list
+          where.push(
+            "EXISTS (SELECT 1 FROM liste l WHERE l.lavoratore = s.lavoratore AND l.lista = ? AND (l.al IS NULL OR l.al >= '2014-12-31'))",
+          );
+          args.push(lista);
+        }
+        return ok(searchWorkers({ where, args }, paged));
       },
     },
     {
       method: 'GET',
       pattern: '/v1/schede',
-      handle: ({ query, requestNo }) => {
-        const ids = query.list('lavoratori', 100, PATTERNS.worker, 'id lavoratore non valido');
-        query.done();
-        if (!ids) throw badParameter('lavoratori: parametro obbligatorio');
-        return ok(batch('schede', schede, ids, requestNo));
-      },
+      handle: createBatchHandler('schede', WORKER_IDS, schede),
     },
     {
       method: 'GET',
       pattern: '/v1/colloqui',
-      handle: ({ query, requestNo }) => {
-        const ids = query.list('lavoratori', 100, PATTERNS.worker, 'id lavoratore non valido');
-        query.done();
-        if (!ids) throw badParameter('lavoratori: parametro obbligatorio');
-        return ok(batch('colloqui', sessions, ids, requestNo));
-      },
+      handle: createBatchHandler('colloqui', WORKER_IDS, sessions),
     },
     {
       method: 'GET',
       pattern: '/v1/candidature',
-      handle: ({ query, requestNo }) => {
-        const ids = query.list('offerte', 50, PATTERNS.vacancy, 'id offerta non valido');
-        query.done();
-        if (!ids) throw badParameter('offerte: parametro obbligatorio');
-        return ok(batch('candidature', candidates, ids, requestNo));
-      },
+      handle: createBatchHandler(
+        'candidature',
+        { name: 'offerte', cap: 50, pattern: PATTERNS.vacancy, describe: 'id offerta non valido' },
+        candidates,
+      ),
     },
     {
       method: 'GET',
       pattern: '/v1/ammortizzatori',
-      handle: ({ query, requestNo }) => {
-        const ids = query.list('aziende', 50, PATTERNS.employer, 'id azienda non valido');
-        query.done();
-        if (!ids) throw badParameter('aziende: parametro obbligatorio');
-        return ok(batch('ammortizzatori', episodes, ids, requestNo));
-      },
+      handle: createBatchHandler(
+        'ammortizzatori',
+        { name: 'aziende', cap: 50, pattern: PATTERNS.employer, describe: 'id azienda non valido' },
+        episodes,
+      ),
     },
-    {
-      method: 'GET',
-      pattern: '/v1/statistiche/iscrizioni',
-      handle: ({ query }) => {
-        const { from, to } = dateRange(query);
-        const dims = groupBy(query, Object.keys(DIMENSIONS));
-        query.done();
-        return ok(
-          statsCache.get(`${from}|${to}|${dims.join(',')}`, () => registrations(dims, from, to)),
-        );
-      },
-    },
+    createStatisticsRoute(db, '/v1/statistiche/iscrizioni', {
+      dimensions: DIMENSIONS,
+      measures: ['count(*) AS iscrizioni'],
+      from: 'schede',
+      date: 'did_data',
+    }),
   ];
 }

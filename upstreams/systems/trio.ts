@@ -5,28 +5,33 @@
 import type Database from 'better-sqlite3';
 import {
   badParameter,
-  dateRange,
-  groupBy,
   listBody,
   notFound,
   ok,
-  pageBody,
   paging,
   shuffleAnswer,
   type Route,
 } from '../http.js';
 import { titleWords } from '../dataset/store.js';
-import { AnswerCache, groupsBody, PATTERNS } from './common.js';
-
-interface KeyedDoc {
-  k: string;
-  doc: string;
-}
+import {
+  createBatchHandler,
+  createKeyedLookup,
+  createPagedSearch,
+  createStatisticsRoute,
+  type KeysParam,
+  PATTERNS,
+} from './common.js';
 
 const DIMENSIONS: Readonly<Record<string, string>> = {
   mese: 'substr(data, 1, 7)',
   sportello: 'sportello',
   area: 'area',
+};
+const FISCAL_CODES: KeysParam = {
+  name: 'cf',
+  cap: 20,
+  pattern: PATTERNS.fiscalCode,
+  describe: 'codice fiscale non valido',
 };
 
 export function trioRoutes(db: Database.Database): Route[] {
@@ -34,14 +39,12 @@ export function trioRoutes(db: Database.Database): Route[] {
   const areaCodes = new Set(db.prepare<[], string>('SELECT codice FROM aree').pluck().all());
   const areasBody = listBody('aree', areas.all());
   const course = db.prepare<[string], string>('SELECT doc FROM corsi WHERE id = ?').pluck();
-  const keyed = (sql: string): ((keys: readonly string[]) => KeyedDoc[]) => {
-    const stmt = db.prepare<[string], KeyedDoc>(sql);
-    return (keys) => stmt.all(JSON.stringify(keys));
-  };
-  const enrolments = keyed(
+  const enrolments = createKeyedLookup(
+    db,
     'SELECT cf AS k, doc FROM iscrizioni WHERE cf IN (SELECT value FROM json_each(?)) ORDER BY id',
   );
-  const certificates = keyed(
+  const certificates = createKeyedLookup(
+    db,
     'SELECT cf AS k, doc FROM attestati WHERE cf IN (SELECT value FROM json_each(?)) ORDER BY id',
   );
   const stations = db.prepare<[string], { id: string; sportello: string; etichetta: string }>(
@@ -54,67 +57,11 @@ export function trioRoutes(db: Database.Database): Route[] {
     'SELECT postazione, doc FROM prenotazioni WHERE postazione IN (SELECT value FROM json_each(?)) ORDER BY postazione, inizio',
   );
 
-  const courseSearches = new Map<
-    string,
-    { count: Database.Statement<unknown[], number>; page: Database.Statement<unknown[], string> }
-  >();
-  const searchCourses = (where: string[]) => {
-    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    let stmts = courseSearches.get(clause);
-    if (!stmts) {
-      stmts = {
-        count: db.prepare<unknown[], number>(`SELECT count(*) FROM corsi ${clause}`).pluck(),
-        page: db
-          .prepare<unknown[], string>(
-            `SELECT doc FROM corsi ${clause} ORDER BY id LIMIT ? OFFSET ?`,
-          )
-          .pluck(),
-      };
-      courseSearches.set(clause, stmts);
-    }
-    return stmts;
-  };
-
-  const statsCache = new AnswerCache();
-  const usageStatements = new Map<
-    string,
-    Database.Statement<[string, string], Record<string, unknown>>
-  >();
-  const usage = (dims: readonly string[], from: string, to: string): string => {
-    const signature = dims.join(',');
-    let stmt = usageStatements.get(signature);
-    if (!stmt) {
-      const cols = dims.map((d) => `${DIMENSIONS[d] ?? 'NULL'} AS ${d}`);
-      const group =
-        dims.length > 0 ? `GROUP BY ${dims.join(', ')} ORDER BY ${dims.join(', ')}` : '';
-      stmt = db.prepare<[string, string], Record<string, unknown>>(
-        `SELECT ${[
-          ...cols,
-          'count(*) AS iscrizioni',
-          "sum(stato = 'COMPLETATO') AS completati",
-          'count(DISTINCT cf) AS persone',
-        ].join(', ')} FROM iscrizioni WHERE data BETWEEN ? AND ? ${group}`,
-      );
-      usageStatements.set(signature, stmt);
-    }
-    return groupsBody(
-      stmt.all(from, to).map((row) => ({ ...row, completati: Number(row.completati ?? 0) })),
-    );
-  };
-
-  const byCf =
-    (key: string, lookup: (keys: readonly string[]) => KeyedDoc[]): Route['handle'] =>
-    ({ query, requestNo }) => {
-      const cfs = query.list('cf', 20, PATTERNS.fiscalCode, 'codice fiscale non valido');
-      query.done();
-      if (!cfs) throw badParameter('cf: parametro obbligatorio');
-      return ok(
-        listBody(
-          key,
-          shuffleAnswer(lookup(cfs), requestNo, (r) => r.k, cfs).map((r) => r.doc),
-        ),
-      );
-    };
+  const searchCourses = createPagedSearch(db, 'corsi', {
+    count: 'SELECT count(*) FROM corsi',
+    page: 'SELECT doc FROM corsi',
+    orderBy: 'id',
+  });
 
   return [
     {
@@ -134,7 +81,7 @@ export function trioRoutes(db: Database.Database): Route[] {
           throw badParameter(`area: area sconosciuta: ${area}`);
         const text = query.string('q', /^.{1,100}$/u, 'testo di ricerca troppo lungo');
         const certifiable = query.bool('certificabile');
-        const { page, size, offset } = paging(query, 50, 20);
+        const paged = paging(query, 50, 20);
         query.done();
         const where: string[] = [];
         const args: unknown[] = [];
@@ -159,10 +106,7 @@ export function trioRoutes(db: Database.Database): Route[] {
             args.push(w);
           }
         }
-        const stmts = searchCourses(where);
-        const total = stmts.count.get(...args) ?? 0;
-        const docs = offset < total ? stmts.page.all(...args, size, offset) : [];
-        return ok(pageBody(total, page, size, 'corsi', docs));
+        return ok(searchCourses({ where, args }, paged));
       },
     },
     {
@@ -178,8 +122,16 @@ export function trioRoutes(db: Database.Database): Route[] {
         return ok(doc);
       },
     },
-    { method: 'GET', pattern: '/v1/iscrizioni', handle: byCf('iscrizioni', enrolments) },
-    { method: 'GET', pattern: '/v1/attestati', handle: byCf('attestati', certificates) },
+    {
+      method: 'GET',
+      pattern: '/v1/iscrizioni',
+      handle: createBatchHandler('iscrizioni', FISCAL_CODES, enrolments),
+    },
+    {
+      method: 'GET',
+      pattern: '/v1/attestati',
+      handle: createBatchHandler('attestati', FISCAL_CODES, certificates),
+    },
     {
       method: 'GET',
       pattern: '/v1/postazioni',
@@ -201,15 +153,16 @@ export function trioRoutes(db: Database.Database): Route[] {
         return ok(listBody('postazioni', docs));
       },
     },
-    {
-      method: 'GET',
-      pattern: '/v1/statistiche/utilizzo',
-      handle: ({ query }) => {
-        const { from, to } = dateRange(query);
-        const dims = groupBy(query, Object.keys(DIMENSIONS));
-        query.done();
-        return ok(statsCache.get(`${from}|${to}|${dims.join(',')}`, () => usage(dims, from, to)));
-      },
-    },
+    createStatisticsRoute(db, '/v1/statistiche/utilizzo', {
+      dimensions: DIMENSIONS,
+      measures: [
+        'count(*) AS iscrizioni',
+        // sum() over no rows is NULL; the answer says 0
+        "coalesce(sum(stato = 'COMPLETATO'), 0) AS completati",
+        'count(DISTINCT cf) AS persone',
+      ],
+      from: 'iscrizioni',
+      date: 'data',
+    }),
   ];
 }
