@@ -1,6 +1,6 @@
 // The registry (Province desk registry): one method per endpoint, decoded models out.
 import { RevalidatingDocument } from '../shared/revalidating-document.js';
-import { UpstreamHttpClient } from '../shared/upstream-client.js';
+import { createUpstreamClient, type UpstreamHttpClient } from '../shared/upstream-client.js';
 import type { UpstreamConfig } from '../shared/config.js';
 import {
   decodeActivity,
@@ -25,13 +25,7 @@ export class RegistryClient {
   private readonly comuni: RevalidatingDocument<Comune[]>;
 
   constructor(options: RegistryClientOptions) {
-    this.http = new UpstreamHttpClient({
-      name: 'registry',
-      baseUrl: options.baseUrl,
-      auth: { header: 'x-api-key', value: options.credential },
-      timeoutMs: options.timeoutMs,
-      connections: options.connections,
-    });
+    this.http = createUpstreamClient('registry', options, 'x-api-key');
     const conditional = (path: string) => (etag: string | undefined) =>
       this.http.get(path, undefined, {
         headers: etag ? { 'if-none-match': etag } : {},

@@ -87,10 +87,6 @@ const HOST_KINDS: Record<string, HostKind> = {
 
 function decodeDesk(value: unknown, path: string): Desk {
   const r = d.record(value, path);
-  const accreditation =
-    r.accreditamento === null || r.accreditamento === undefined
-      ? null
-      : d.record(r.accreditamento, 'accreditamento');
   return {
     id: d.string(r, 'codice'),
     kind: d.oneOf(r, 'tipo', DESK_KINDS),
@@ -112,11 +108,14 @@ function decodeDesk(value: unknown, path: string): Desk {
         typeof code === 'string' && Object.hasOwn(SERVICES, code) ? SERVICES[code] : undefined;
       return service ?? d.fail('servizi');
     }),
-    accreditation: accreditation && {
-      number: d.string(accreditation, 'numero'),
-      validFrom: d.string(accreditation, 'dal'),
-      validTo: d.optionalString(accreditation, 'al'),
-    },
+    accreditation: d.optional(r, 'accreditamento', (v, p) => {
+      const a = d.record(v, p);
+      return {
+        number: d.string(a, 'numero'),
+        validFrom: d.string(a, 'dal'),
+        validTo: d.optionalString(a, 'al'),
+      };
+    }),
     publicWorkstationCount: d.number(r, 'postazioniPubbliche'),
     openedOn: d.string(r, 'apertura'),
     closedOn: d.optionalString(r, 'chiusura'),

@@ -1,7 +1,11 @@
 // co (compulsory communications and employer registry): one method per endpoint,
 // decoded models out, typed upstream errors thrown. Knows nothing of GraphQL.
 import type { Page } from '../shared/decode.js';
-import { UpstreamHttpClient } from '../shared/upstream-client.js';
+import {
+  checkCap,
+  createUpstreamClient,
+  type UpstreamHttpClient,
+} from '../shared/upstream-client.js';
 import type { UpstreamConfig } from '../shared/config.js';
 import {
   decodeCommunicationPage,
@@ -72,40 +76,28 @@ export interface FlowsQuery {
   groupBy: readonly string[];
 }
 
-function checkCap(what: string, size: number, cap: number): void {
-  // A caller bug, not a user error: loaders chunk to the cap before they get here.
-  if (size < 1 || size > cap)
-    throw new RangeError(`${what}: between 1 and ${cap} values, got ${size}`);
-}
-
 export class CoClient {
   private readonly http: UpstreamHttpClient;
 
   constructor(options: UpstreamConfig) {
-    this.http = new UpstreamHttpClient({
-      name: 'co',
-      baseUrl: options.baseUrl,
-      auth: { header: 'x-api-key', value: options.credential },
-      timeoutMs: options.timeoutMs,
-      connections: options.connections,
-    });
+    this.http = createUpstreamClient('co', options, 'x-api-key');
   }
 
   /** GET /v1/aziende?id= (at most CO_ID_CAP ids). */
   async getEmployersByIds(ids: readonly string[]): Promise<Employer[]> {
-    checkCap('getEmployersByIds', ids.length, CO_ID_CAP);
-    return decodeEmployers((await this.http.get('/v1/aziende', { id: ids })).body);
+    return decodeEmployers((await this.http.getList('/v1/aziende', 'id', ids, CO_ID_CAP)).body);
   }
 
   /** GET /v1/aziende?cf= (at most CO_ID_CAP partite IVA). */
   async getEmployersByFiscalCodes(fiscalCodes: readonly string[]): Promise<Employer[]> {
-    checkCap('getEmployersByFiscalCodes', fiscalCodes.length, CO_ID_CAP);
-    return decodeEmployers((await this.http.get('/v1/aziende', { cf: fiscalCodes })).body);
+    return decodeEmployers(
+      (await this.http.getList('/v1/aziende', 'cf', fiscalCodes, CO_ID_CAP)).body,
+    );
   }
 
   /** GET /v1/aziende/ricerca, ordered by id. */
   async searchEmployers(search: EmployerSearch): Promise<Page<Employer>> {
-    checkCap('searchEmployers', search.dimensione, CO_SEARCH_SIZE_CAP);
+    checkCap('co /v1/aziende/ricerca dimensione', search.dimensione, CO_SEARCH_SIZE_CAP);
     const response = await this.http.get('/v1/aziende/ricerca', {
       ateco: search.ateco,
       comune: search.comune,
@@ -117,13 +109,14 @@ export class CoClient {
 
   /** GET /v1/comunicazioni?id= (at most CO_ID_CAP ids). */
   async getCommunicationsByIds(ids: readonly string[]): Promise<Communication[]> {
-    checkCap('getCommunicationsByIds', ids.length, CO_ID_CAP);
-    return decodeCommunications((await this.http.get('/v1/comunicazioni', { id: ids })).body);
+    return decodeCommunications(
+      (await this.http.getList('/v1/comunicazioni', 'id', ids, CO_ID_CAP)).body,
+    );
   }
 
   /** GET /v1/comunicazioni?azienda=: one page of one employer's communications, by start date then id. */
   async getEmployerCommunications(query: EmployerCommunicationsQuery): Promise<CommunicationPage> {
-    checkCap('getEmployerCommunications', query.limit, CO_PAGE_LIMIT_CAP);
+    checkCap('co /v1/comunicazioni limite', query.limit, CO_PAGE_LIMIT_CAP);
     const response = await this.http.get('/v1/comunicazioni', {
       azienda: query.employerId,
       dal: query.from,
@@ -143,16 +136,14 @@ export class CoClient {
   async getCommunicationsByWorkerFiscalCodes(
     fiscalCodes: readonly string[],
   ): Promise<Communication[]> {
-    checkCap('getCommunicationsByWorkerFiscalCodes', fiscalCodes.length, CO_ID_CAP);
     return decodeCommunications(
-      (await this.http.get('/v1/comunicazioni', { lavoratoreCf: fiscalCodes })).body,
+      (await this.http.getList('/v1/comunicazioni', 'lavoratoreCf', fiscalCodes, CO_ID_CAP)).body,
     );
   }
 
   /** GET /v1/offerte?id= (at most CO_ID_CAP ids). */
   async getVacanciesByIds(ids: readonly string[]): Promise<Vacancy[]> {
-    checkCap('getVacanciesByIds', ids.length, CO_ID_CAP);
-    return decodeVacancies((await this.http.get('/v1/offerte', { id: ids })).body);
+    return decodeVacancies((await this.http.getList('/v1/offerte', 'id', ids, CO_ID_CAP)).body);
   }
 
   /** GET /v1/offerte?azienda=: one employer's vacancies (co takes one employer per request). */
@@ -162,7 +153,7 @@ export class CoClient {
 
   /** GET /v1/offerte/ricerca, ordered by id. */
   async searchVacancies(search: VacancySearch): Promise<Page<Vacancy>> {
-    checkCap('searchVacancies', search.dimensione, CO_SEARCH_SIZE_CAP);
+    checkCap('co /v1/offerte/ricerca dimensione', search.dimensione, CO_SEARCH_SIZE_CAP);
     const response = await this.http.get('/v1/offerte/ricerca', {
       stato: search.status,
       comune: search.comune,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { fiscalCodeCheckChar, partitaIvaCheckDigit } from '../../lib/fiscal-code.js';
 import { UpstreamUnavailableError } from '../shared/errors.js';
 import type { EmployerCommunicationsQuery } from './client.js';
+import { partitaIva, workerFiscalCode } from './fixtures.js';
 import { createLoaders, type CoReader } from './loaders.js';
 import type { Communication, CommunicationPage, Employer, Vacancy } from './model.js';
 
@@ -51,13 +51,6 @@ const vacancy = (id: string, employerId: string, postedOn: string): Vacancy => (
   status: 'OPEN',
   description: 'x',
 });
-
-/** A valid fiscal code per i < 3100 (co refuses malformed ones, so the loader keeps them out). */
-const fiscalCode = (i: number): string => {
-  const first15 = `RSSMRA${String(i % 100).padStart(2, '0')}A${String(1 + Math.floor(i / 100)).padStart(2, '0')}G999`;
-  return first15 + fiscalCodeCheckChar(first15);
-};
-const partitaIva = (first10: string): string => first10 + partitaIvaCheckDigit(first10);
 
 /** A co stand-in that records every call, answering in reverse order as co may. */
 function fakeCo(overrides: Partial<CoReader> = {}) {
@@ -319,7 +312,7 @@ describe('communicationsByEmployerId', () => {
 describe('communicationsByWorkerFiscalCode', () => {
   it('loads the histories of 120 workers in 3 requests (50 + 50 + 20)', async () => {
     const { client, calls } = fakeCo();
-    const codes = Array.from({ length: 120 }, (_, i) => fiscalCode(i));
+    const codes = Array.from({ length: 120 }, (_, i) => workerFiscalCode(i));
     const histories = await createLoaders(client).communicationsByWorkerFiscalCode.loadMany(codes);
     expect((calls.getCommunicationsByWorkerFiscalCodes as string[][]).map((b) => b.length)).toEqual(
       [50, 50, 20],
@@ -342,7 +335,7 @@ describe('communicationsByWorkerFiscalCode', () => {
       },
     };
     const loaders = createLoaders(staggered);
-    const codes = Array.from({ length: 120 }, (_, i) => fiscalCode(i));
+    const codes = Array.from({ length: 120 }, (_, i) => workerFiscalCode(i));
     await Promise.all(
       codes.map(async (cf) => {
         const history = await loaders.communicationsByWorkerFiscalCode.load(cf);
@@ -357,17 +350,32 @@ describe('communicationsByWorkerFiscalCode', () => {
     const { client } = fakeCo({
       getCommunicationsByWorkerFiscalCodes: () =>
         Promise.resolve([
-          communication('C00000003', { workerFiscalCode: fiscalCode(1), startDate: '2013-01-01' }),
-          communication('C00000002', { workerFiscalCode: fiscalCode(1), startDate: '2011-01-01' }),
-          communication('C00000001', { workerFiscalCode: fiscalCode(1), startDate: '2013-01-01' }),
-          communication('C00000002', { workerFiscalCode: fiscalCode(1), startDate: '2011-01-01' }),
-          communication('C00000009', { workerFiscalCode: fiscalCode(9), startDate: '2011-01-01' }),
+          communication('C00000003', {
+            workerFiscalCode: workerFiscalCode(1),
+            startDate: '2013-01-01',
+          }),
+          communication('C00000002', {
+            workerFiscalCode: workerFiscalCode(1),
+            startDate: '2011-01-01',
+          }),
+          communication('C00000001', {
+            workerFiscalCode: workerFiscalCode(1),
+            startDate: '2013-01-01',
+          }),
+          communication('C00000002', {
+            workerFiscalCode: workerFiscalCode(1),
+            startDate: '2011-01-01',
+          }),
+          communication('C00000009', {
+            workerFiscalCode: workerFiscalCode(9),
+            startDate: '2011-01-01',
+          }),
         ]),
     });
     const loaders = createLoaders(client);
     const [known, unknown] = await Promise.all([
-      loaders.communicationsByWorkerFiscalCode.load(fiscalCode(1)),
-      loaders.communicationsByWorkerFiscalCode.load(fiscalCode(2)),
+      loaders.communicationsByWorkerFiscalCode.load(workerFiscalCode(1)),
+      loaders.communicationsByWorkerFiscalCode.load(workerFiscalCode(2)),
     ]);
     expect(known.map((c) => c.id)).toEqual(['C00000002', 'C00000001', 'C00000003']);
     expect(unknown).toEqual([]);
@@ -376,15 +384,15 @@ describe('communicationsByWorkerFiscalCode', () => {
   it('never sends a key that is not a valid fiscal code', async () => {
     const { client, calls } = fakeCo();
     const loaders = createLoaders(client);
-    const valid = fiscalCode(2);
+    const valid = workerFiscalCode(2);
     const wrongCheck = valid.slice(0, 15) + (valid.endsWith('A') ? 'B' : 'A');
     const histories = await Promise.all(
-      ['A,B', wrongCheck, fiscalCode(1)].map((cf) =>
+      ['A,B', wrongCheck, workerFiscalCode(1)].map((cf) =>
         loaders.communicationsByWorkerFiscalCode.load(cf),
       ),
     );
     expect(histories.map((h) => h.length)).toEqual([0, 0, 2]);
-    expect(calls.getCommunicationsByWorkerFiscalCodes).toEqual([[fiscalCode(1)]]);
+    expect(calls.getCommunicationsByWorkerFiscalCodes).toEqual([[workerFiscalCode(1)]]);
   });
 });
 

@@ -4,7 +4,13 @@
 // the requests in flight.
 import DataLoader from 'dataloader';
 import type { Page } from '../shared/decode.js';
-import { chunk, groupByKeys, mapWithConcurrency, orderByKeys } from '../shared/batch.js';
+import {
+  chunk,
+  distinctBy,
+  groupByKeys,
+  mapWithConcurrency,
+  orderByKeys,
+} from '../shared/batch.js';
 import { isValidFiscalCode, isValidPartitaIva } from '../../lib/fiscal-code.js';
 import {
   CO_ID_CAP,
@@ -112,11 +118,6 @@ const oldestFirst = (a: Communication, b: Communication): number =>
 const newestFirst = (a: Vacancy, b: Vacancy): number =>
   compareText(b.postedOn, a.postedOn) || compareText(b.id, a.id);
 
-function distinctById<T extends { id: string }>(records: readonly T[]): T[] {
-  const seen = new Set<string>();
-  return records.filter((r) => !seen.has(r.id) && (seen.add(r.id), true));
-}
-
 export function createLoaders(
   client: CoReader,
   options: LoaderOptions = { concurrency: 8 },
@@ -212,7 +213,8 @@ export function createLoaders(
         primeCommunications(records);
         const histories = groupByKeys(fiscalCodes, records, (c) => c.workerFiscalCode);
         return fiscalCodes.map(
-          (cf, i) => failed.get(cf) ?? distinctById(histories[i] ?? []).sort(oldestFirst),
+          (cf, i) =>
+            failed.get(cf) ?? distinctBy(histories[i] ?? [], (c) => c.id).sort(oldestFirst),
         );
       },
     ),
@@ -223,7 +225,10 @@ export function createLoaders(
         const vacancies = CO_ID_SHAPES.employer.test(employerId)
           ? await client.getEmployerVacancies(employerId)
           : [];
-        const own = distinctById(vacancies.filter((v) => v.employerId === employerId));
+        const own = distinctBy(
+          vacancies.filter((v) => v.employerId === employerId),
+          (v) => v.id,
+        );
         primeVacancies(own);
         return own.sort(newestFirst);
       },

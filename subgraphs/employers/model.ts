@@ -1,6 +1,7 @@
 // Decodes co's Italian JSON (upstreams/API.md, "co") into domain types, and describes
 // the national codes it uses through the code lists in reference/.
-import { Decoder, type JsonRecord, type Page } from '../shared/decode.js';
+import type { Address } from '../shared/address.js';
+import { Decoder, type Page } from '../shared/decode.js';
 import {
   atecoActivities,
   CESSATION_CAUSES,
@@ -23,12 +24,6 @@ export type VacancyStatus = 'OPEN' | 'CLOSED';
 export type Sex = 'MALE' | 'FEMALE';
 export type FlowDimension =
   'MONTH' | 'COMUNE' | 'SECTOR' | 'CONTRACT_TYPE' | 'TYPE' | 'SEX' | 'CITIZENSHIP';
-
-export interface Address {
-  street: string;
-  comuneCode: string;
-  postalCode: string;
-}
 
 export interface Employer {
   id: string;
@@ -156,28 +151,15 @@ export const FLOW_DIMENSION_NAMES: Record<FlowDimension, string> = {
   CITIZENSHIP: 'cittadinanza',
 };
 
-function optionalOneOf<T>(
-  rec: JsonRecord,
-  key: string,
-  mapping: Readonly<Record<string, T>>,
-): T | null {
-  return rec[key] === null || rec[key] === undefined ? null : d.oneOf(rec, key, mapping);
-}
-
 function decodeEmployer(value: unknown, path: string): Employer {
   const r = d.record(value, path);
-  const seat = d.record(r.sede, `${path}.sede`);
   return {
     id: d.string(r, 'id'),
     fiscalCode: d.string(r, 'codiceFiscale'),
     name: d.string(r, 'ragioneSociale'),
     atecoCode: d.string(r, 'ateco'),
     sizeClassCode: d.string(r, 'classeDimensionale'),
-    seat: {
-      street: d.string(seat, 'indirizzo'),
-      comuneCode: d.string(seat, 'comune'),
-      postalCode: d.string(seat, 'cap'),
-    },
+    seat: d.address(r.sede, `${path}.sede`),
     ccnlCode: d.optionalString(r, 'ccnl'),
   };
 }
@@ -271,8 +253,8 @@ export function decodeFlows(body: unknown): FlowRow[] {
       comuneCode: d.optionalString(r, 'comune'),
       sectorDivision: d.optionalString(r, 'ateco'),
       contractTypeCode: d.optionalString(r, 'contratto'),
-      type: optionalOneOf(r, 'tipo', COMMUNICATION_TYPES),
-      sex: optionalOneOf(r, 'genere', SEXES),
+      type: d.optionalOneOf(r, 'tipo', COMMUNICATION_TYPES),
+      sex: d.optionalOneOf(r, 'genere', SEXES),
       citizenshipCode: d.optionalString(r, 'cittadinanza'),
       communications: d.number(r, 'comunicazioni'),
       workers: d.number(r, 'lavoratori'),

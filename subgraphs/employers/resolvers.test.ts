@@ -5,9 +5,10 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import type { ExecutionResult } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { fiscalCodeCheckChar, partitaIvaCheckDigit } from '../../lib/fiscal-code.js';
 import { readProjectFile } from '../../lib/project-files.js';
+import { fakePage } from '../shared/fake-page.js';
 import { CO_ID_CAP } from './client.js';
+import { partitaIva, workerFiscalCode } from './fixtures.js';
 import { createLoaders, type CoReader } from './loaders.js';
 import type { Communication, CommunicationType, Employer, FlowRow, Vacancy } from './model.js';
 import { resolvers, type EmployersContext } from './resolvers.js';
@@ -21,15 +22,11 @@ const schema = buildSubgraphSchema({
 
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');
 const employerId = (n: number): string => `A${pad(n, 6)}`;
-const workerCode = (n: number): string => {
-  const first15 = `RSSMRA${pad(n % 100, 2)}A${pad(1 + Math.floor(n / 100), 2)}G999`;
-  return first15 + fiscalCodeCheckChar(first15);
-};
 const TYPES: CommunicationType[] = ['HIRING', 'TERMINATION', 'EXTENSION', 'TRANSFORMATION'];
 
 const employers: Employer[] = Array.from({ length: 60 }, (_, i) => ({
   id: employerId(i + 1),
-  fiscalCode: `${pad(i + 1, 10)}${partitaIvaCheckDigit(pad(i + 1, 10))}`,
+  fiscalCode: partitaIva(pad(i + 1, 10)),
   name: `EMPLOYER ${i + 1}`,
   atecoCode: '13.20.00',
   sizeClassCode: '2',
@@ -72,13 +69,13 @@ const dayOf = (n: number): string => `2012-${pad((n % 12) + 1, 2)}-${pad((n % 28
 // employers spread over all 60.
 const communications: Communication[] = [
   ...Array.from({ length: 250 }, (_, i) =>
-    makeCommunication(i, employerId(1), workerCode(i % 40), dayOf(i)),
+    makeCommunication(i, employerId(1), workerFiscalCode(i % 40), dayOf(i)),
   ),
   ...Array.from({ length: 240 }, (_, i) =>
     makeCommunication(
       1000 + i,
       employerId((i % 60) + 1),
-      workerCode(i % 120),
+      workerFiscalCode(i % 120),
       `2013-${pad((i % 12) + 1, 2)}-01`,
     ),
   ),
@@ -104,12 +101,6 @@ function fakeCo(flowRows: FlowRow[] = []) {
   const calls: { method: string; arg: unknown }[] = [];
   const record = (method: string, arg: unknown) => calls.push({ method, arg });
   const shuffled = <T>(items: T[]): T[] => [...items].reverse();
-  const paged = <T>(items: T[], pagina: number, dimensione: number) => ({
-    total: items.length,
-    page: pagina,
-    size: dimensione,
-    items: items.slice((pagina - 1) * dimensione, pagina * dimensione),
-  });
   const client: CoReader = {
     getEmployersByIds: (ids) => {
       record('aziende?id', ids.length);
@@ -122,7 +113,7 @@ function fakeCo(flowRows: FlowRow[] = []) {
     searchEmployers: (s) => {
       record('aziende/ricerca', s);
       return Promise.resolve(
-        paged(
+        fakePage(
           employers.filter((e) => !s.ateco || e.atecoCode.startsWith(s.ateco)),
           s.pagina,
           s.dimensione,
@@ -176,7 +167,7 @@ function fakeCo(flowRows: FlowRow[] = []) {
       record('offerte/ricerca', s);
       const status = { APERTA: 'OPEN', CHIUSA: 'CLOSED' } as Record<string, string>;
       return Promise.resolve(
-        paged(
+        fakePage(
           vacancies.filter((v) => !s.status || v.status === status[s.status]),
           s.pagina,
           s.dimensione,
@@ -445,7 +436,7 @@ describe('upstream requests depend on the query shape, not on the rows', () => {
   it('_entities for 120 workers with their employment history costs 3 co requests, plus one employer batch per 50 employers', async () => {
     const representations = Array.from({ length: 120 }, (_, i) => ({
       __typename: 'Worker',
-      fiscalCodeKey: workerCode(i),
+      fiscalCodeKey: workerFiscalCode(i),
     }));
     const { result, calls } = await run(
       `query($r: [_Any!]!) { _entities(representations: $r) { ... on Worker { fiscalCodeKey employmentHistory { id startDate employer { id name } } } } }`,
@@ -470,9 +461,9 @@ describe('upstream requests depend on the query shape, not on the rows', () => {
     )._entities;
     workers.forEach((w, i) => {
       const expected = communications
-        .filter((c) => c.workerFiscalCode === workerCode(i))
+        .filter((c) => c.workerFiscalCode === workerFiscalCode(i))
         .sort(byStart);
-      expect(w.fiscalCodeKey).toBe(workerCode(i));
+      expect(w.fiscalCodeKey).toBe(workerFiscalCode(i));
       expect(w.employmentHistory.map((c) => c.id)).toEqual(expected.map((c) => c.id));
       expect(w.employmentHistory.map((c) => c.employer.id)).toEqual(
         expected.map((c) => c.employerId),
@@ -525,7 +516,7 @@ describe('EmploymentCommunication', () => {
           previousCode: null,
           sentOn: dayOf(1),
           employer: { id: 'A000001' },
-          worker: { fiscalCodeKey: workerCode(1) },
+          worker: { fiscalCodeKey: workerFiscalCode(1) },
           workplace: { istatCode: '100005' },
           workplaceCode: '100005',
           startDate: dayOf(1),

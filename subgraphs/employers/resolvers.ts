@@ -2,18 +2,19 @@
 // any loader is asked, so a refused query costs no upstream request.
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { isValidPartitaIva } from '../../lib/fiscal-code.js';
+import { addressResolvers } from '../shared/address.js';
 import { badUserInput, UpstreamBadResponseError } from '../shared/errors.js';
 import {
   checkFirst,
   decodeCursor,
   encodeCursor,
-  offsetAfter,
-  offsetConnection,
-  pagesCovering,
+  pagedConnection,
   type Connection,
+  type PageRequest,
 } from '../shared/pagination.js';
 import { checkDateRange } from '../shared/ranges.js';
 import { DateScalar, YearMonthScalar } from '../shared/scalars.js';
+import { dimensionReader } from '../shared/stats.js';
 import type { Page } from '../shared/decode.js';
 import { CO_PAGE_LIMIT_CAP, CO_SEARCH_SIZE_CAP } from './client.js';
 import type { EmployerLoaders } from './loaders.js';
@@ -65,21 +66,13 @@ function checkPattern(
   return value;
 }
 
-/**
- * A page of a co paged search (`pagina`/`dimensione`) as a connection: the upstream pages
- * covering [offset, offset+first), one when the client keeps `first` constant.
- */
-async function searchConnection<T>(
+/** A page of a co paged search (`pagina`/`dimensione`). */
+function searchConnection<T>(
   args: { first?: number | null; after?: string | null },
-  load: (page: { pagina: number; dimensione: number }) => Promise<Page<T>>,
+  load: (page: PageRequest) => Promise<Page<T>>,
 ): Promise<Connection<T>> {
   const first = checkFirst(args.first, CO_SEARCH_SIZE_CAP, DEFAULT_SEARCH_FIRST);
-  const offset = offsetAfter(args.after);
-  const pages = pagesCovering(offset, first);
-  const answers = await Promise.all(pages.map(load));
-  const skip = offset - ((pages[0]?.pagina ?? 1) - 1) * first;
-  const items = answers.flatMap((page) => page.items).slice(skip);
-  return offsetConnection(items, offset, first, answers[0]?.total ?? 0);
+  return pagedConnection(first, args.after, load);
 }
 
 // Employer.communications cursors wrap co's opaque cursor. co gives one cursor per page
@@ -113,11 +106,7 @@ async function employerOf(ctx: EmployersContext, employerId: string): Promise<Em
 }
 
 function flowCell(row: FlowRow, asked: ReadonlySet<FlowDimension>) {
-  const when = <T>(
-    dimension: FlowDimension,
-    value: T | null,
-    describe: (v: T) => unknown = (v) => v,
-  ) => (asked.has(dimension) && value !== null ? describe(value) : null);
+  const when = dimensionReader(asked);
   return {
     month: when('MONTH', row.month),
     comune: when('COMUNE', row.comuneCode, (istatCode) => ({ istatCode })),
@@ -228,7 +217,6 @@ export const resolvers: GraphQLResolverMap<EmployersContext> = {
       ctx.loaders.employerById.load(ref.id),
     sector: (e: Employer) => describeSector(e.atecoCode),
     sizeClass: (e: Employer) => describeSizeClass(e.sizeClassCode),
-    seat: (e: Employer) => ({ ...e.seat, comune: { istatCode: e.seat.comuneCode } }),
     usualCollectiveAgreement: (e: Employer) =>
       e.ccnlCode === null ? null : describeCollectiveAgreement(e.ccnlCode),
     communications: async (
@@ -305,6 +293,7 @@ export const resolvers: GraphQLResolverMap<EmployersContext> = {
     employmentHistory: (w: { fiscalCodeKey: string }, _: unknown, ctx: EmployersContext) =>
       ctx.loaders.communicationsByWorkerFiscalCode.load(w.fiscalCodeKey.toUpperCase()),
   },
+  Address: addressResolvers,
   Vacancy: {
     __resolveReference: (ref: { id: string }, ctx: EmployersContext) =>
       ctx.loaders.vacancyById.load(ref.id),

@@ -39,6 +39,16 @@ interface CoVacancy {
   stato: string;
 }
 
+/** co `tipo` codes and the schema's CommunicationType, as API.md lists them. */
+const TYPES: Record<string, string> = {
+  ASS: 'HIRING',
+  PRO: 'EXTENSION',
+  TRS: 'TRANSFORMATION',
+  TRD: 'TRANSFER',
+  CES: 'TERMINATION',
+  VAR: 'EMPLOYER_CHANGE',
+};
+
 interface GraphQLBody {
   data?: Record<string, unknown> | null;
   errors?: { message: string; path?: unknown[]; extensions?: Record<string, unknown> }[];
@@ -302,14 +312,6 @@ describe('employers subgraph over co', () => {
       `query($r: [_Any!]!) { _entities(representations: $r) { ... on EmploymentCommunication { id code type } } }`,
       { r: [...ids, 'C99999999'].map((id) => ({ __typename: 'EmploymentCommunication', id })) },
     );
-    const types: Record<string, string> = {
-      ASS: 'HIRING',
-      PRO: 'EXTENSION',
-      TRS: 'TRANSFORMATION',
-      TRD: 'TRANSFER',
-      CES: 'TERMINATION',
-      VAR: 'EMPLOYER_CHANGE',
-    };
     const byId = new Map(page.comunicazioni.map((c) => [c.id, c]));
     expect(body).toEqual({
       data: {
@@ -317,7 +319,7 @@ describe('employers subgraph over co', () => {
           ...ids.map((id) => ({
             id,
             code: byId.get(id)?.codice,
-            type: types[byId.get(id)?.tipo ?? ''],
+            type: TYPES[byId.get(id)?.tipo ?? ''],
           })),
           null,
         ],
@@ -340,19 +342,11 @@ describe('employers subgraph over co', () => {
       await measured(`{ communicationFlows(from: "2012-01-01", to: "2012-12-31", groupBy: [MONTH, TYPE, SEX]) {
       month type sex comune { istatCode } communications workers
     } }`);
-    const types: Record<string, string> = {
-      ASS: 'HIRING',
-      PRO: 'EXTENSION',
-      TRS: 'TRANSFORMATION',
-      TRD: 'TRANSFER',
-      CES: 'TERMINATION',
-      VAR: 'EMPLOYER_CHANGE',
-    };
     expect(body).toEqual({
       data: {
         communicationFlows: truth.gruppi.map((g) => ({
           month: g.mese,
-          type: types[g.tipo],
+          type: TYPES[g.tipo],
           sex: g.genere === 'M' ? 'MALE' : 'FEMALE',
           comune: null,
           communications: g.comunicazioni,

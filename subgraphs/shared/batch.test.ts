@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chunk, groupByKeys, mapWithConcurrency, orderByKeys } from './batch.js';
+import { chunk, distinctBy, groupByKeys, mapWithConcurrency, orderByKeys } from './batch.js';
 
 describe('orderByKeys', () => {
   it('gives every key its own record or null, whatever order, gaps, duplicates or foreign ids the upstream sent', () => {
@@ -25,6 +25,20 @@ describe('orderByKeys', () => {
         },
       ),
     );
+  });
+});
+
+describe('distinctBy', () => {
+  it('keeps the first record of each identity in the upstream order', () => {
+    const records = [
+      { id: 'b', n: 1 },
+      { id: 'a', n: 2 },
+      { id: 'b', n: 3 },
+    ];
+    expect(distinctBy(records, (r) => r.id)).toEqual([
+      { id: 'b', n: 1 },
+      { id: 'a', n: 2 },
+    ]);
   });
 });
 

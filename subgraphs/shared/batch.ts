@@ -26,6 +26,17 @@ export function groupByKeys<K, T>(
   return keys.map((key) => wanted.get(key) ?? []);
 }
 
+/** The first record of each identity, in the upstream's order: a repeated record counts once. */
+export function distinctBy<T>(records: readonly T[], identity: (record: T) => string): T[] {
+  const seen = new Set<string>();
+  return records.filter((record) => {
+    const id = identity(record);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
 /** Splits a list into chunks of at most `size` items. */
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   if (!Number.isInteger(size) || size < 1)

@@ -1,5 +1,6 @@
 // Small decoders for upstream JSON arriving as `unknown`. A shape problem becomes an
 // UpstreamBadResponseError naming the field, never the value (which may be personal data).
+import type { Address } from './address.js';
 import { UpstreamBadResponseError } from './errors.js';
 
 export type JsonRecord = Record<string, unknown>;
@@ -58,11 +59,32 @@ export class Decoder {
     return value;
   }
 
+  /** The value under `key` decoded by `item`, or null when it is null or absent. */
+  optional<T>(rec: JsonRecord, key: string, item: (value: unknown, path: string) => T): T | null {
+    const value = rec[key];
+    return value === null || value === undefined ? null : item(value, key);
+  }
+
   /** A string that must be one of the keys of `mapping`; returns the mapped value. */
   oneOf<T>(rec: JsonRecord, key: string, mapping: Readonly<Record<string, T>>): T {
     const raw = this.string(rec, key);
     if (!Object.hasOwn(mapping, raw)) this.fail(key);
     return mapping[raw] as T;
+  }
+
+  /** Like `oneOf`, or null when the value is null or absent. */
+  optionalOneOf<T>(rec: JsonRecord, key: string, mapping: Readonly<Record<string, T>>): T | null {
+    return rec[key] === null || rec[key] === undefined ? null : this.oneOf(rec, key, mapping);
+  }
+
+  /** A postal address as co and IDOL write it: `{indirizzo, comune, cap}`. */
+  address(value: unknown, path: string): Address {
+    const r = this.record(value, path);
+    return {
+      street: this.string(r, 'indirizzo'),
+      comuneCode: this.string(r, 'comune'),
+      postalCode: this.string(r, 'cap'),
+    };
   }
 
   /** A paged search answer: `{totale, pagina, dimensione, <items>: [...]}`. */

@@ -1,5 +1,6 @@
 // Relay-style forward pagination over upstreams that page by number (pagina/dimensione)
 // or by an opaque cursor. Cursors are opaque to clients; bad ones are BAD_USER_INPUT.
+import type { Page } from './decode.js';
 import { badUserInput } from './errors.js';
 
 export interface PageInfo {
@@ -86,4 +87,22 @@ export function offsetConnection<T>(
     },
     totalCount: total,
   };
+}
+
+/**
+ * A connection over a list the upstream pages by number: it loads the upstream pages of
+ * size `first` that cover the items after `after`, which is one page when the client
+ * keeps `first` constant, and two when it does not.
+ */
+export async function pagedConnection<T>(
+  first: number,
+  after: string | null | undefined,
+  load: (page: PageRequest) => Promise<Page<T>>,
+): Promise<Connection<T>> {
+  const offset = offsetAfter(after);
+  const pages = pagesCovering(offset, first);
+  const answers = await Promise.all(pages.map(load));
+  const skip = offset - ((pages[0]?.pagina ?? 1) - 1) * first;
+  const items = answers.flatMap((page) => page.items).slice(skip);
+  return offsetConnection(items, offset, first, answers.at(-1)?.total ?? 0);
 }

@@ -7,15 +7,19 @@ import {
   UpstreamTimeoutError,
   UpstreamUnavailableError,
 } from './errors.js';
-import { UpstreamHttpClient } from './upstream-client.js';
+import { createUpstreamClient, UpstreamHttpClient } from './upstream-client.js';
 
 let server: Server;
 let client: UpstreamHttpClient;
-const seen: { url: string; key: string | undefined }[] = [];
+const seen: { url: string; key: string | undefined; authorization?: string }[] = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    seen.push({ url: req.url ?? '', key: req.headers['x-api-key'] as string | undefined });
+    seen.push({
+      url: req.url ?? '',
+      key: req.headers['x-api-key'] as string | undefined,
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+    });
     const path = (req.url ?? '').split('?')[0] ?? '';
     const json = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
@@ -119,5 +123,28 @@ describe('UpstreamHttpClient', () => {
     });
     await expect(closed.get('/x')).rejects.toBeInstanceOf(UpstreamUnavailableError);
     await closed.close();
+  });
+
+  it('sends a list parameter of 1..cap values and refuses any other size without a request', async () => {
+    const before = seen.length;
+    await client.getList('/ok', 'id', ['A1', 'A2'], 2);
+    expect(seen.at(-1)?.url).toBe('/ok?id=A1%2CA2');
+    await expect(client.getList('/ok', 'id', ['A1', 'A2', 'A3'], 2)).rejects.toBeInstanceOf(
+      RangeError,
+    );
+    await expect(client.getList('/ok', 'id', [], 2)).rejects.toBeInstanceOf(RangeError);
+    expect(seen.length).toBe(before + 1);
+  });
+
+  it('builds a client from an upstream config, with an API key or a bearer token', async () => {
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const config = { baseUrl, credential: 'tok', timeoutMs: 300, connections: 1 };
+    const keyed = createUpstreamClient('co', config, 'x-api-key');
+    const bearer = createUpstreamClient('trio', config, 'bearer');
+    await keyed.get('/ok');
+    expect(seen.at(-1)).toEqual({ url: '/ok', key: 'tok' });
+    await bearer.get('/ok');
+    expect(seen.at(-1)).toEqual({ url: '/ok', key: undefined, authorization: 'Bearer tok' });
+    await Promise.all([keyed.close(), bearer.close()]);
   });
 });

@@ -2,6 +2,7 @@
 // keep-alive and bounded connections, a deadline per request, JSON decoding, and
 // failures turned into typed upstream errors. Clients know nothing of GraphQL.
 import { Pool, errors as undiciErrors } from 'undici';
+import type { UpstreamConfig } from './config.js';
 import {
   UpstreamBadResponseError,
   UpstreamRejectedError,
@@ -48,6 +49,36 @@ export function buildPath(path: string, query?: Record<string, QueryValue>): str
   }
   const search = params.toString();
   return search ? `${path}?${search}` : path;
+}
+
+/** How an upstream wants its credential: `x-api-key: <key>` or `authorization: Bearer <token>`. */
+export type UpstreamAuth = 'x-api-key' | 'bearer';
+
+/** The client for an upstream as configured by readUpstreamConfig. */
+export function createUpstreamClient(
+  name: string,
+  config: UpstreamConfig,
+  auth: UpstreamAuth,
+): UpstreamHttpClient {
+  return new UpstreamHttpClient({
+    name,
+    baseUrl: config.baseUrl,
+    auth:
+      auth === 'bearer'
+        ? { header: 'authorization', value: `Bearer ${config.credential}` }
+        : { header: 'x-api-key', value: config.credential },
+    timeoutMs: config.timeoutMs,
+    connections: config.connections,
+  });
+}
+
+/**
+ * Refuses a list or page size outside 1..cap before it reaches the upstream. A caller's
+ * bug, not a user's or the upstream's: loaders chunk to the cap and never ask for nothing.
+ */
+export function checkCap(what: string, size: number, cap: number): void {
+  if (size < 1 || size > cap)
+    throw new RangeError(`${what}: between 1 and ${cap} values, got ${size}`);
 }
 
 export class UpstreamHttpClient {
@@ -126,6 +157,17 @@ export class UpstreamHttpClient {
     } catch (cause) {
       throw new UpstreamBadResponseError(this.name, 'malformed JSON', { cause });
     }
+  }
+
+  /** GET with one comma-separated list parameter (`?id=a,b,c`) of 1..cap values. */
+  async getList(
+    path: string,
+    param: string,
+    values: readonly string[],
+    cap: number,
+  ): Promise<UpstreamResponse> {
+    checkCap(`${this.name} ${path}?${param}`, values.length, cap);
+    return await this.get(path, { [param]: values });
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,11 @@
 import type { Page } from '../shared/decode.js';
 import { RevalidatingDocument } from '../shared/revalidating-document.js';
 import { UpstreamRejectedError } from '../shared/errors.js';
-import { UpstreamHttpClient, type UpstreamResponse } from '../shared/upstream-client.js';
+import {
+  createUpstreamClient,
+  type UpstreamHttpClient,
+  type UpstreamResponse,
+} from '../shared/upstream-client.js';
 import type { UpstreamConfig } from '../shared/config.js';
 import {
   USAGE_DIMENSION_CODES,
@@ -59,13 +63,7 @@ export class TrioClient {
   private readonly areas: RevalidatingDocument<CourseArea[]>;
 
   constructor(options: TrioClientOptions) {
-    this.http = new UpstreamHttpClient({
-      name: 'trio',
-      baseUrl: options.baseUrl,
-      auth: { header: 'authorization', value: `Bearer ${options.credential}` },
-      timeoutMs: options.timeoutMs,
-      connections: options.connections,
-    });
+    this.http = createUpstreamClient('trio', options, 'bearer');
     // trio sends no ETag, so this is a plain time-based copy: after maxAgeMs the whole
     // (small) document is fetched again. Concurrent callers share one request.
     this.areas = new RevalidatingDocument({

@@ -2,6 +2,7 @@
 // how many course requests were in flight at once. Not imported by production code.
 import { fiscalCodeCheckChar } from '../../lib/fiscal-code.js';
 import type { Page } from '../shared/decode.js';
+import { fakePage } from '../shared/fake-page.js';
 import type { CourseSearch } from './client.js';
 import type { TrioApi } from './loaders.js';
 import type {
@@ -53,13 +54,7 @@ export class FakeTrio implements TrioApi {
     const all = (this.data.courses ?? []).filter(
       (c) => params.area === undefined || c.areaCode === params.area,
     );
-    const start = (params.pagina - 1) * params.dimensione;
-    return Promise.resolve({
-      total: all.length,
-      page: params.pagina,
-      size: params.dimensione,
-      items: all.slice(start, start + params.dimensione),
-    });
+    return Promise.resolve(fakePage(all, params.pagina, params.dimensione));
   }
 
   async getCourse(id: string): Promise<Course | null> {

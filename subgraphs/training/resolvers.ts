@@ -1,13 +1,7 @@
 // Training subgraph resolvers: no I/O here, only loaders.
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { badUserInput, UpstreamBadResponseError } from '../shared/errors.js';
-import {
-  checkFirst,
-  offsetAfter,
-  offsetConnection,
-  pagesCovering,
-  type Connection,
-} from '../shared/pagination.js';
+import { checkFirst, offsetAfter, pagedConnection, type Connection } from '../shared/pagination.js';
 import { checkDateRange } from '../shared/ranges.js';
 import { DateScalar, DateTimeScalar, YearMonthScalar } from '../shared/scalars.js';
 import { COURSE_PAGE_CAP } from './client.js';
@@ -66,26 +60,15 @@ export function checkSearch(search: string | null | undefined): string | undefin
   return text;
 }
 
-/** One Relay page of the catalogue, from the trio page(s) covering it. */
-async function catalogue(
+/** One Relay page of the catalogue. */
+function catalogue(
   loaders: TrainingLoaders,
   filter: CatalogueFilter,
   firstArg: number | null | undefined,
   after: string | null | undefined,
 ): Promise<Connection<Course>> {
   const first = checkFirst(firstArg, COURSE_PAGE_CAP, DEFAULT_PAGE_SIZE);
-  const offset = offsetAfter(after);
-  const pages = pagesCovering(offset, first);
-  const answers = await loaders.coursePage.loadMany(pages.map((p) => ({ ...filter, ...p })));
-  const items: Course[] = [];
-  let total = 0;
-  for (const answer of answers) {
-    if (answer instanceof Error) throw answer;
-    items.push(...answer.items);
-    total = answer.total;
-  }
-  const start = ((pages[0]?.pagina ?? 1) - 1) * first;
-  return offsetConnection(items.slice(offset - start), offset, first, total);
+  return pagedConnection(first, after, (page) => loaders.coursePage.load({ ...filter, ...page }));
 }
 
 /** A reference trio makes (a course of an enrolment) that trio itself cannot resolve. */

@@ -1,7 +1,11 @@
 // IDOL (the Region's job-seeker system): one method per endpoint, decoded models out.
 import type { Page } from '../shared/decode.js';
 import type { UpstreamConfig } from '../shared/config.js';
-import { UpstreamHttpClient } from '../shared/upstream-client.js';
+import {
+  checkCap,
+  createUpstreamClient,
+  type UpstreamHttpClient,
+} from '../shared/upstream-client.js';
 import {
   decodeCandidacies,
   decodeGuidanceSessions,
@@ -56,41 +60,28 @@ export interface IdolApi {
   }): Promise<RegistrationCell[]>;
 }
 
-function checkCap(values: readonly string[], cap: number, what: string): void {
-  // A programming error, not an upstream one: loaders chunk to the cap before calling.
-  if (values.length > cap)
-    throw new RangeError(`at most ${cap} ${what} per IDOL request, got ${values.length}`);
-}
-
 export class IdolClient implements IdolApi {
   private readonly http: UpstreamHttpClient;
 
   constructor(options: UpstreamConfig) {
-    this.http = new UpstreamHttpClient({
-      name: 'idol',
-      baseUrl: options.baseUrl,
-      auth: { header: 'x-api-key', value: options.credential },
-      timeoutMs: options.timeoutMs,
-      connections: options.connections,
-    });
+    this.http = createUpstreamClient('idol', options, 'x-api-key');
   }
 
   /** GET /v1/lavoratori?id= (up to PERSON_CAP ids); unknown ids are absent. */
   async workersByIds(ids: readonly string[]): Promise<Worker[]> {
-    checkCap(ids, PERSON_CAP, 'ids');
-    return decodeWorkers((await this.http.get('/v1/lavoratori', { id: ids })).body);
+    return decodeWorkers((await this.http.getList('/v1/lavoratori', 'id', ids, PERSON_CAP)).body);
   }
 
   /** GET /v1/lavoratori?cf= (up to PERSON_CAP fiscal codes); unknown codes are absent. */
   async workersByFiscalCodes(fiscalCodes: readonly string[]): Promise<Worker[]> {
-    checkCap(fiscalCodes, PERSON_CAP, 'fiscal codes');
-    return decodeWorkers((await this.http.get('/v1/lavoratori', { cf: fiscalCodes })).body);
+    return decodeWorkers(
+      (await this.http.getList('/v1/lavoratori', 'cf', fiscalCodes, PERSON_CAP)).body,
+    );
   }
 
   /** GET /v1/lavoratori/ricerca: one page of job seekers, ordered by id. */
   async searchJobSeekers(search: JobSeekerSearch): Promise<Page<Worker>> {
-    if (search.dimensione > SEARCH_PAGE_CAP)
-      throw new RangeError(`dimensione is at most ${SEARCH_PAGE_CAP}`);
+    checkCap('idol /v1/lavoratori/ricerca dimensione', search.dimensione, SEARCH_PAGE_CAP);
     const response = await this.http.get('/v1/lavoratori/ricerca', {
       stato: search.stato,
       comune: search.comune,
@@ -104,23 +95,22 @@ export class IdolClient implements IdolApi {
 
   /** GET /v1/schede?lavoratori= (up to PERSON_CAP); people without a scheda are absent. */
   async profilesByWorkerIds(workerIds: readonly string[]): Promise<JobSeekerProfile[]> {
-    checkCap(workerIds, PERSON_CAP, 'workers');
-    return decodeProfiles((await this.http.get('/v1/schede', { lavoratori: workerIds })).body);
+    return decodeProfiles(
+      (await this.http.getList('/v1/schede', 'lavoratori', workerIds, PERSON_CAP)).body,
+    );
   }
 
   /** GET /v1/colloqui?lavoratori= (up to PERSON_CAP). */
   async guidanceSessionsByWorkerIds(workerIds: readonly string[]): Promise<GuidanceSession[]> {
-    checkCap(workerIds, PERSON_CAP, 'workers');
     return decodeGuidanceSessions(
-      (await this.http.get('/v1/colloqui', { lavoratori: workerIds })).body,
+      (await this.http.getList('/v1/colloqui', 'lavoratori', workerIds, PERSON_CAP)).body,
     );
   }
 
   /** GET /v1/candidature?offerte= (up to VACANCY_CAP). */
   async candidaciesByVacancyIds(vacancyIds: readonly string[]): Promise<Candidacy[]> {
-    checkCap(vacancyIds, VACANCY_CAP, 'vacancies');
     return decodeCandidacies(
-      (await this.http.get('/v1/candidature', { offerte: vacancyIds })).body,
+      (await this.http.getList('/v1/candidature', 'offerte', vacancyIds, VACANCY_CAP)).body,
     );
   }
 
@@ -128,9 +118,8 @@ export class IdolClient implements IdolApi {
   async incomeSupportByEmployerIds(
     employerIds: readonly string[],
   ): Promise<IncomeSupportEpisode[]> {
-    checkCap(employerIds, EMPLOYER_CAP, 'employers');
     return decodeIncomeSupportEpisodes(
-      (await this.http.get('/v1/ammortizzatori', { aziende: employerIds })).body,
+      (await this.http.getList('/v1/ammortizzatori', 'aziende', employerIds, EMPLOYER_CAP)).body,
     );
   }
 

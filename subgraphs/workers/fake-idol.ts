@@ -3,6 +3,7 @@
 // records every call so that tests can assert the batches that reached it.
 import { fiscalCodeCheckChar } from '../../lib/fiscal-code.js';
 import type { Page } from '../shared/decode.js';
+import { fakePage } from '../shared/fake-page.js';
 import type { IdolApi, JobSeekerSearch } from './client.js';
 import type {
   Candidacy,
@@ -130,13 +131,7 @@ export function fakeIdol(data: FakeIdolData): { client: IdolApi; calls: IdolCall
           .map((p) => p.workerId),
       );
       const matching = data.workers.filter((w) => profiled.has(w.id));
-      const start = (search.pagina - 1) * search.dimensione;
-      return Promise.resolve({
-        total: matching.length,
-        page: search.pagina,
-        size: search.dimensione,
-        items: matching.slice(start, start + search.dimensione),
-      });
+      return Promise.resolve(fakePage(matching, search.pagina, search.dimensione));
     },
     registrationStats: (params) => {
       calls.push(['registrationStats', [params.from, params.to, ...params.groupBy]]);

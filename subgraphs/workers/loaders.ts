@@ -4,7 +4,7 @@
 // call per cap-sized batch of distinct keys, never one per row.
 import DataLoader from 'dataloader';
 import type { Page } from '../shared/decode.js';
-import { groupByKeys, mapWithConcurrency, orderByKeys } from '../shared/batch.js';
+import { distinctBy, groupByKeys, mapWithConcurrency, orderByKeys } from '../shared/batch.js';
 import {
   EMPLOYER_CAP,
   PERSON_CAP,
@@ -76,14 +76,7 @@ async function fetchGrouped<T>(
 ): Promise<T[][]> {
   const asked = [...new Set(keys.filter(isListableKey))];
   const records = asked.length > 0 ? await fetch(asked) : [];
-  const seen = new Set<string>();
-  const unique = records.filter((record) => {
-    const id = identity(record);
-    if (seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  });
-  return groupByKeys(keys, unique, keyOf);
+  return groupByKeys(keys, distinctBy(records, identity), keyOf);
 }
 
 const byDateThenId = (a: GuidanceSession, b: GuidanceSession): number =>

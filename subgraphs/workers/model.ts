@@ -1,7 +1,8 @@
 // Decodes IDOL's Italian JSON (upstreams/API.md, "idol") into domain types. Italian
 // codes become the SDL's English enums through the explicit tables below; an unknown
 // code is an UpstreamBadResponseError naming the field, never the value.
-import { Decoder, type JsonRecord, type Page } from '../shared/decode.js';
+import type { Address } from '../shared/address.js';
+import { Decoder, type Page } from '../shared/decode.js';
 
 const d = new Decoder('idol');
 
@@ -39,7 +40,7 @@ export interface Worker {
   /** Cadastral (Belfiore) code of the comune, or Z code of the country. */
   birthPlaceCode: string;
   citizenshipCode: string;
-  residence: { street: string; comuneCode: string; postalCode: string } | null;
+  residence: Address | null;
   educationLevelCode: string | null;
 }
 
@@ -173,19 +174,9 @@ export function codeOf<T extends string>(mapping: Readonly<Record<string, T>>, v
   return entry[0];
 }
 
-function optionalOneOf<T>(
-  rec: JsonRecord,
-  key: string,
-  mapping: Readonly<Record<string, T>>,
-): T | null {
-  return rec[key] === null || rec[key] === undefined ? null : d.oneOf(rec, key, mapping);
-}
-
 function decodeWorker(value: unknown, path: string): Worker {
   const r = d.record(value, path);
   const fiscalCode = d.string(r, 'codiceFiscale');
-  const residence =
-    r.residenza === null || r.residenza === undefined ? null : d.record(r.residenza, 'residenza');
   return {
     id: d.string(r, 'id'),
     fiscalCode,
@@ -196,11 +187,7 @@ function decodeWorker(value: unknown, path: string): Worker {
     birthDate: d.string(r, 'dataNascita'),
     birthPlaceCode: d.string(r, 'luogoNascita'),
     citizenshipCode: d.string(r, 'cittadinanza'),
-    residence: residence && {
-      street: d.string(residence, 'indirizzo'),
-      comuneCode: d.string(residence, 'comune'),
-      postalCode: d.string(residence, 'cap'),
-    },
+    residence: d.optional(r, 'residenza', (v, p) => d.address(v, p)),
     educationLevelCode: d.optionalString(r, 'titoloStudio'),
   };
 }
@@ -311,9 +298,9 @@ export function decodeRegistrationStats(body: unknown): RegistrationCell[] {
       month: d.optionalString(g, 'mese'),
       deskId: d.optionalString(g, 'sportello'),
       comuneCode: d.optionalString(g, 'comune'),
-      status: optionalOneOf(g, 'stato', EMPLOYMENT_STATUSES),
-      sex: optionalOneOf(g, 'genere', SEXES),
-      ageBand: optionalOneOf(g, 'fasciaEta', AGE_BANDS),
+      status: d.optionalOneOf(g, 'stato', EMPLOYMENT_STATUSES),
+      sex: d.optionalOneOf(g, 'genere', SEXES),
+      ageBand: d.optionalOneOf(g, 'fasciaEta', AGE_BANDS),
       registrations: d.number(g, 'iscrizioni'),
     };
   });

@@ -3,6 +3,7 @@
 // Employer {id}); their owners resolve them.
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { isValidFiscalCode } from '../../lib/fiscal-code.js';
+import { addressResolvers } from '../shared/address.js';
 import {
   citizenships,
   comuniByCadastralCode,
@@ -12,15 +13,10 @@ import {
   jobSeekerConditions,
 } from '../shared/code-lists.js';
 import { badUserInput, UpstreamBadResponseError } from '../shared/errors.js';
-import {
-  checkFirst,
-  offsetAfter,
-  offsetConnection,
-  pagesCovering,
-  type Connection,
-} from '../shared/pagination.js';
+import { checkFirst, pagedConnection, type Connection } from '../shared/pagination.js';
 import { checkDateRange } from '../shared/ranges.js';
 import { DateScalar, YearMonthScalar } from '../shared/scalars.js';
+import { dimensionReader } from '../shared/stats.js';
 import { SEARCH_PAGE_CAP, type JobSeekerSearch } from './client.js';
 import type { WorkerLoaders } from './loaders.js';
 import {
@@ -80,31 +76,17 @@ export function searchFilters(
   };
 }
 
-/**
- * A page of job seekers: the upstream pages (of size `first`) covering the requested
- * window, one request when the client keeps `first` constant.
- */
-async function jobSeekerConnection(
+/** A page of job seekers. */
+function jobSeekerConnection(
   loaders: WorkerLoaders,
   filters: Omit<JobSeekerSearch, 'pagina' | 'dimensione'>,
   firstArg: number | null | undefined,
   after: string | null | undefined,
 ): Promise<Connection<Worker>> {
   const first = checkFirst(firstArg, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
-  const offset = offsetAfter(after);
-  const requests = pagesCovering(offset, first);
-  const pages = await loaders.jobSeekerPage.loadMany(
-    requests.map((page) => ({ ...filters, ...page })),
+  return pagedConnection(first, after, (page) =>
+    loaders.jobSeekerPage.load({ ...filters, ...page }),
   );
-  const items: Worker[] = [];
-  let total = 0;
-  for (const page of pages) {
-    if (page instanceof Error) throw page;
-    items.push(...page.items);
-    total = page.total;
-  }
-  const skip = offset - ((requests[0]?.pagina ?? 1) - 1) * first;
-  return offsetConnection(items.slice(skip), offset, first, total);
 }
 
 function unknownCode(field: string): never {
@@ -144,15 +126,14 @@ export const resolvers: GraphQLResolverMap<WorkersContext> = {
         to: args.to,
         groupBy,
       });
-      // A dimension not asked for is null in every cell, whatever the upstream sent.
+      const when = dimensionReader(asked);
       return cells.map((cell: RegistrationCell) => ({
-        month: asked.has('MONTH') ? cell.month : null,
-        desk: asked.has('DESK') && cell.deskId !== null ? desk(cell.deskId) : null,
-        comune:
-          asked.has('COMUNE') && cell.comuneCode !== null ? { istatCode: cell.comuneCode } : null,
-        status: asked.has('STATUS') ? cell.status : null,
-        sex: asked.has('SEX') ? cell.sex : null,
-        ageBand: asked.has('AGE_BAND') ? cell.ageBand : null,
+        month: when('MONTH', cell.month),
+        desk: when('DESK', cell.deskId, desk),
+        comune: when('COMUNE', cell.comuneCode, (istatCode) => ({ istatCode })),
+        status: when('STATUS', cell.status),
+        sex: when('SEX', cell.sex),
+        ageBand: when('AGE_BAND', cell.ageBand),
         registrations: cell.registrations,
       }));
     },
@@ -174,13 +155,6 @@ export const resolvers: GraphQLResolverMap<WorkersContext> = {
     },
     citizenship: (w: Worker) =>
       citizenships().get(w.citizenshipCode) ?? unknownCode('cittadinanza'),
-    residence: (w: Worker) =>
-      w.residence && {
-        street: w.residence.street,
-        comune: { istatCode: w.residence.comuneCode },
-        comuneCode: w.residence.comuneCode,
-        postalCode: w.residence.postalCode,
-      },
     educationLevel: (w: Worker) =>
       w.educationLevelCode === null
         ? null
@@ -190,6 +164,7 @@ export const resolvers: GraphQLResolverMap<WorkersContext> = {
     guidanceSessions: (w: Worker, _: unknown, ctx: WorkersContext) =>
       ctx.loaders.guidanceSessionsByWorkerId.load(w.id),
   },
+  Address: addressResolvers,
   JobSeekerProfile: {
     registeredAt: (p: JobSeekerProfile) => desk(p.deskId),
     condition: (p: JobSeekerProfile) =>
