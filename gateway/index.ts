@@ -1,18 +1,28 @@
 // The gateway: serves the composed supergraph, fetching from the subgraphs over undici.
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { isAbsolute } from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
 import type { Fetcher } from '@apollo/utils.fetcher';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, parse, type GraphQLFormattedError } from 'graphql';
+import type { CryptoKey, KeyObject } from 'jose';
+import { signAssertion } from '../lib/auth/assertion.js';
+import { keyFiles, loadPrivateKey } from '../lib/auth/keys.js';
+import { extractPolicy, withoutSecurityPurpose } from '../lib/auth/policy.js';
+import { isPurpose, PURPOSES } from '../lib/auth/principal.js';
+import { createAuthenticator, type Authenticator } from './auth.js';
+import { authorizationPlugin } from './authorization-plugin.js';
+import type { GatewayContext } from './context.js';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { serveGraphQL, type RunningHttpServer } from '../lib/graphql-http.js';
 import { projectPath } from '../lib/project-files.js';
 import type { GatewayConfig, SubgraphUrls } from './config.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 
-export type GatewayOptions = Omit<GatewayConfig, 'port' | 'host' | 'supergraphPath'> & {
+export type GatewayOptions = Omit<GatewayConfig, 'port' | 'host' | 'supergraphPath' | 'auth'> & {
   port?: number;
   host?: string;
   supergraphPath?: string;
@@ -33,7 +43,13 @@ const CLIENT_VISIBLE_CODES = new Set([
   'UPSTREAM_BAD_RESPONSE',
   'UPSTREAM_REJECTED',
   'SUBGRAPH_UNAVAILABLE',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'PURPOSE_REQUIRED',
 ]);
+
+/** Extension keys our own errors set for clients: which upstream, which fields, which purposes. */
+const CLIENT_VISIBLE_EXTENSIONS = ['upstream', 'fields', 'allowedPurposes'] as const;
 
 /**
  * Keeps what a client can act on (message, path, code, which upstream) and masks the rest:
@@ -42,12 +58,15 @@ const CLIENT_VISIBLE_CODES = new Set([
 export function formatGatewayError(formatted: GraphQLFormattedError): GraphQLFormattedError {
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && CLIENT_VISIBLE_CODES.has(code)) {
-    const upstream = formatted.extensions?.upstream;
+    const extensions: Record<string, unknown> = { code };
+    for (const key of CLIENT_VISIBLE_EXTENSIONS) {
+      if (formatted.extensions?.[key] !== undefined) extensions[key] = formatted.extensions[key];
+    }
     return {
       message: formatted.message,
       ...(formatted.locations ? { locations: formatted.locations } : {}),
       ...(formatted.path ? { path: formatted.path } : {}),
-      extensions: typeof upstream === 'string' ? { code, upstream } : { code },
+      extensions,
     };
   }
   return {
@@ -61,8 +80,38 @@ export function loadSupergraph(path: string): string {
   return readFileSync(isAbsolute(path) ? path : projectPath(path), 'utf8');
 }
 
-export async function createGateway(options: GatewayOptions): Promise<RunningHttpServer> {
+export interface GatewaySecurity {
+  /** Verifies client tokens. */
+  authenticate: Authenticator;
+  /** Signs the gateway's assertions to the subgraphs (Ed25519 private key). */
+  assertionKey: CryptoKey | KeyObject | Uint8Array;
+}
+
+/** Loads the security material named by the configuration (the development keys by default). */
+export async function loadGatewaySecurity(auth: GatewayConfig['auth']): Promise<GatewaySecurity> {
+  const root = isAbsolute(auth.keysDir) ? auth.keysDir : projectPath(auth.keysDir);
+  return {
+    authenticate: createAuthenticator({
+      jwksUrl: auth.jwksUrl,
+      jwksFile: auth.jwksUrl ? null : keyFiles(root, 'token-signing').publicFile,
+      issuer: auth.issuer,
+      audience: auth.audience,
+    }),
+    assertionKey: (await loadPrivateKey(keyFiles(root, 'assertion').privateFile)).key,
+  };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export async function createGateway(
+  options: GatewayOptions,
+  security: GatewaySecurity,
+): Promise<RunningHttpServer> {
   const supergraphSdl = loadSupergraph(options.supergraphPath ?? 'schema/supergraph.graphql');
+  const policy = extractPolicy(parse(supergraphSdl));
   const agent = new Agent({
     connections: options.subgraphConnections,
     keepAliveTimeout: 30_000,
@@ -71,25 +120,47 @@ export async function createGateway(options: GatewayOptions): Promise<RunningHtt
   });
   const fetcher = ((url: string, init: Parameters<typeof undiciFetch>[1]) =>
     undiciFetch(url, { ...init, dispatcher: agent })) as unknown as Fetcher;
+  const sign = (context: GatewayContext): Promise<string> =>
+    (context.assertion ??= signAssertion(security.assertionKey, {
+      principal: context.principal,
+      requestId: context.requestId,
+      purpose: context.purpose,
+      operationName: context.operation.name,
+      operationHash: context.operation.hash,
+    }));
   const urls: SubgraphUrls = options.subgraphUrls;
   const gateway = new ApolloGateway({
-    supergraphSdl,
+    supergraphSdl: withoutSecurityPurpose(supergraphSdl),
     buildService({ name, url }) {
       const configured = (urls as Record<string, string | undefined>)[name];
-      return new SubgraphDataSource({ url: configured ?? url, fetcher });
+      return new SubgraphDataSource({ url: configured ?? url, fetcher, sign });
     },
   });
-  const server = new ApolloServer({
+  const server = new ApolloServer<GatewayContext>({
     gateway,
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), authorizationPlugin(policy)],
     includeStacktraceInErrorResponses: false,
     // Our main.ts files own the process lifecycle and stop every layer in order.
     stopOnTerminationSignals: false,
     formatError: formatGatewayError,
   });
-  const running = await serveGraphQL({
+  const running = await serveGraphQL<GatewayContext>({
     server,
-    context: () => Promise.resolve({}),
+    context: async (req) => {
+      const principal = await security.authenticate(header(req, 'authorization'));
+      const declared = header(req, 'x-purpose');
+      if (declared !== undefined && !isPurpose(declared)) {
+        throw new GraphQLError(`x-purpose must be one of ${PURPOSES.join(', ')}`, {
+          extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+        });
+      }
+      return {
+        principal,
+        requestId: randomUUID(),
+        purpose: declared ?? null,
+        operation: { name: null, hash: null },
+      };
+    },
     port: options.port,
     host: options.host,
     maxBodyBytes: options.maxBodyBytes,

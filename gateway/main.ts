@@ -1,9 +1,9 @@
 // Runs the gateway as its own process on its configured port.
 import { readGatewayConfig } from './config.js';
-import { createGateway } from './index.js';
+import { createGateway, loadGatewaySecurity } from './index.js';
 
 const config = readGatewayConfig(process.env);
-const gateway = await createGateway(config);
+const gateway = await createGateway(config, await loadGatewaySecurity(config.auth));
 console.log(`gateway ready at ${gateway.url.replace('127.0.0.1', 'localhost')}`);
 
 let stopping = false;

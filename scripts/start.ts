@@ -4,9 +4,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { ensureDataset } from '../upstreams/index.js';
 import { readUpstreamsConfig } from '../upstreams/config.js';
+import { ensureKeys } from '../lib/auth/keys.js';
+import { projectPath } from '../lib/project-files.js';
 
 const distDir = dirname(dirname(fileURLToPath(import.meta.url)));
 
@@ -114,6 +116,10 @@ console.log(
       .map(([k, v]) => `${v} ${k}`)
       .join(', '),
 );
+
+// Development keys (token signing, gateway assertions): created once, kept in data/keys.
+const keysDir = process.env.KEYS_DIR ?? 'data/keys';
+await ensureKeys(isAbsolute(keysDir) ? keysDir : projectPath(keysDir));
 
 try {
   // Upstreams first, then subgraphs, then the gateway: each layer needs the one below.

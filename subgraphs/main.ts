@@ -1,5 +1,9 @@
 // Runs one subgraph as its own process: `node dist/subgraphs/main.js --name employers`.
+import { isAbsolute } from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadPublicKey } from '../lib/auth/keys.js';
+import { projectPath } from '../lib/project-files.js';
+import { readAssertionKeyFile } from './shared/config.js';
 import type { RunningHttpServer } from '../lib/graphql-http.js';
 import { readDesksConfig } from './desks/config.js';
 import { createDesksSubgraph } from './desks/index.js';
@@ -10,11 +14,16 @@ import { createTrainingSubgraph } from './training/index.js';
 import { readWorkersConfig } from './workers/config.js';
 import { createWorkersSubgraph } from './workers/index.js';
 
+const keyFile = readAssertionKeyFile(process.env);
+const trust = {
+  assertionKey: await loadPublicKey(isAbsolute(keyFile) ? keyFile : projectPath(keyFile)),
+};
+
 const starters: Record<string, () => Promise<RunningHttpServer>> = {
-  desks: () => createDesksSubgraph(readDesksConfig(process.env)),
-  workers: () => createWorkersSubgraph(readWorkersConfig(process.env)),
-  employers: () => createEmployersSubgraph(readEmployersConfig(process.env)),
-  training: () => createTrainingSubgraph(readTrainingConfig(process.env)),
+  desks: () => createDesksSubgraph(readDesksConfig(process.env), trust),
+  workers: () => createWorkersSubgraph(readWorkersConfig(process.env), trust),
+  employers: () => createEmployersSubgraph(readEmployersConfig(process.env), trust),
+  training: () => createTrainingSubgraph(readTrainingConfig(process.env), trust),
 };
 
 const { values } = parseArgs({ options: { name: { type: 'string' } } });

@@ -11,10 +11,19 @@ import {
 } from './stack.js';
 
 let stack: Stack;
+/** These tests read as a desk operator with a declared purpose; test/security.test.ts covers the other roles. */
+let operator: Record<string, string>;
 
 beforeAll(async () => {
   stack = await startStack({ dataDir: inject('dataDir'), registryMaxAgeMs: 1500 });
+  operator = {
+    authorization: `Bearer ${await stack.token({ role: 'operator', subject: 'op-test', desk: 'PO-NORD' })}`,
+    'x-purpose': 'GUIDANCE',
+  };
 });
+
+const gql = <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>) =>
+  graphql<T>(stack.gatewayUrl, query, variables, operator);
 
 afterAll(async () => {
   await stack?.stop();
@@ -35,7 +44,7 @@ function routeCounts(stats: Record<string, Record<string, number>>): Record<stri
 
 async function countRequests(query: string, variables: Json): Promise<Record<string, number>> {
   await resetUpstreamStats(stack);
-  const res = await graphql(stack.gatewayUrl, query, variables);
+  const res = await gql(query, variables);
   expect(res.errors).toBeUndefined();
   return routeCounts(await upstreamStats(stack));
 }
@@ -51,7 +60,7 @@ describe('desks', () => {
     const comuneName = new Map(comuni.comuni.map((c) => [c.istat, c.denominazione]));
     const hostName = new Map(registry.enti.map((e) => [e.codice, e.denominazione]));
 
-    const res = await graphql<{
+    const res = await gql<{
       desks: {
         id: string;
         kind: string;
@@ -59,7 +68,7 @@ describe('desks', () => {
         comune: { istatCode: string; name: string };
         host: { name: string } | null;
       }[];
-    }>(stack.gatewayUrl, '{ desks { id kind name comune { istatCode name } host { name kind } } }');
+    }>('{ desks { id kind name comune { istatCode name } host { name kind } } }');
     expect(res.errors).toBeUndefined();
     const desks = res.data!.desks;
     expect(desks.filter((d) => d.kind !== 'FIRST_RECEPTION_POINT')).toHaveLength(12);
@@ -82,11 +91,10 @@ describe('desks', () => {
 
   it('serves the registry document from cache while fresh and revalidates it with a 304 afterwards', async () => {
     const query = '{ desk(id: "PO-NORD") { name } }';
-    await graphql(stack.gatewayUrl, query);
+    await gql(query);
     await new Promise((r) => setTimeout(r, 1600));
     await resetUpstreamStats(stack);
-    for (let i = 0; i < 3; i++)
-      expect((await graphql(stack.gatewayUrl, query)).errors).toBeUndefined();
+    for (let i = 0; i < 3; i++) expect((await gql(query)).errors).toBeUndefined();
     const stats = (await upstreamStats(stack)).registry;
     // One revalidation after the copy went stale, answered 304; then served from cache.
     expect(stats['GET /v1/sportelli 304']).toBe(1);
@@ -151,7 +159,7 @@ describe('workers across the four systems', () => {
     ).attestati;
     const registry = await upstreamGet<{ sportelli: Json[] }>(stack, 'registry', '/v1/sportelli');
 
-    const res = await graphql<{
+    const res = await gql<{
       worker: Json & {
         profile: Json;
         employmentHistory: Json[];
@@ -159,7 +167,6 @@ describe('workers across the four systems', () => {
         certificates: Json[];
       };
     }>(
-      stack.gatewayUrl,
       `
         query ($id: ID!) {
           worker(id: $id) {
@@ -272,7 +279,7 @@ describe('workers across the four systems', () => {
   });
 
   it('never exposes the fiscal-code join key to clients', async () => {
-    const res = await graphql(stack.gatewayUrl, '{ __type(name: "Worker") { fields { name } } }');
+    const res = await gql('{ __type(name: "Worker") { fields { name } } }');
     const fields = ((res.data!.__type as Json).fields as { name: string }[]).map((f) => f.name);
     expect(fields).toContain('fiscalCode');
     expect(fields).not.toContain('fiscalCodeKey');
@@ -321,9 +328,9 @@ describe('employers', () => {
       totale: number;
       cursore: string | null;
     }>(stack, 'co', `/v1/comunicazioni?azienda=${id}&limite=100`);
-    const res = await graphql<{
+    const res = await gql<{
       employer: { communications: { totalCount: number; pageInfo: Json; edges: { node: Json }[] } };
-    }>(stack.gatewayUrl, pageQuery, { id, first: 100 });
+    }>(pageQuery, { id, first: 100 });
     expect(res.errors).toBeUndefined();
     const connection = res.data!.employer.communications;
     expect(connection.totalCount).toBe(source.totale);
@@ -354,8 +361,7 @@ describe('employers', () => {
     }
 
     // The next page continues exactly where this one ended.
-    const next = await graphql<{ employer: { communications: { edges: { node: Json }[] } } }>(
-      stack.gatewayUrl,
+    const next = await gql<{ employer: { communications: { edges: { node: Json }[] } } }>(
       pageQuery,
       {
         id,
@@ -375,7 +381,7 @@ describe('employers', () => {
 
   it('makes the same upstream requests for a page of 10 communications as for a page of 100', async () => {
     const id = await findEmployerWithCommunications(150);
-    await graphql(stack.gatewayUrl, pageQuery, { id, first: 100 }); // warm the registry copy
+    await gql(pageQuery, { id, first: 100 }); // warm the registry copy
     const ten = await countRequests(pageQuery, { id, first: 10 });
     const hundred = await countRequests(pageQuery, { id, first: 100 });
     expect(hundred).toEqual(ten);
@@ -400,11 +406,9 @@ describe('employers', () => {
       'idol',
       `/v1/candidature?offerte=${ids.join(',')}`,
     );
-    const res = await graphql<{
+    const res = await gql<{
       vacancies: { totalCount: number; edges: { node: Json & { candidates: Json[] } }[] };
-    }>(
-      stack.gatewayUrl,
-      `
+    }>(`
         {
           vacancies(first: 20) {
             totalCount
@@ -432,8 +436,7 @@ describe('employers', () => {
             }
           }
         }
-      `,
-    );
+      `);
     expect(res.errors).toBeUndefined();
     expect(res.data!.vacancies.totalCount).toBe(open.totale);
     expect(res.data!.vacancies.edges.map((e) => e.node.id)).toEqual(ids);
@@ -459,16 +462,14 @@ describe('analyst aggregates', () => {
       'co',
       '/v1/statistiche/flussi?dal=2011-01-01&al=2011-12-31&raggruppa=mese,contratto',
     );
-    const res = await graphql<{
+    const res = await gql<{
       communicationFlows: {
         month: string;
         contractType: { code: string; label: string };
         communications: number;
         workers: number;
       }[];
-    }>(
-      stack.gatewayUrl,
-      `
+    }>(`
         {
           communicationFlows(
             from: "2011-01-01"
@@ -485,8 +486,7 @@ describe('analyst aggregates', () => {
             sex
           }
         }
-      `,
-    );
+      `);
     expect(res.errors).toBeUndefined();
     const cells = res.data!.communicationFlows;
     const key = (month: unknown, code: unknown) => `${String(month)}|${String(code)}`;
@@ -528,8 +528,7 @@ describe('training catalogue', () => {
             };
           }>
         >
-      > = await graphql(
-        stack.gatewayUrl,
+      > = await gql(
         `
           query ($area: ID!, $after: String) {
             courses(area: $area, first: 4, after: $after) {
@@ -583,13 +582,13 @@ describe('batching towards trio, which has no batch endpoint', () => {
     await setLatency(20);
     try {
       await resetUpstreamStats(stack);
-      const res = await graphql<{
+      const res = await gql<{
         jobSeekers: {
           edges: {
             node: { trainingEnrollments: { course: Json }[]; certificates: { course: Json }[] };
           }[];
         };
-      }>(stack.gatewayUrl, query);
+      }>(query);
       expect(res.errors).toBeUndefined();
       const courseIds = new Set(
         res.data!.jobSeekers.edges.flatMap(({ node }) => [
@@ -616,8 +615,7 @@ describe('batching towards trio, which has no batch endpoint', () => {
 describe('errors clients can act on', () => {
   it('refuses a malformed date with BAD_USER_INPUT and no upstream request', async () => {
     await resetUpstreamStats(stack);
-    const res = await graphql(
-      stack.gatewayUrl,
+    const res = await gql(
       '{ communicationFlows(from: "2011-13-01", to: "2011-12-31", groupBy: [MONTH]) { month } }',
     );
     expect(res.errors).toEqual([
@@ -631,10 +629,7 @@ describe('errors clients can act on', () => {
 
   it('refuses an invalid fiscal code before asking idol, without echoing it', async () => {
     await resetUpstreamStats(stack);
-    const res = await graphql(
-      stack.gatewayUrl,
-      '{ workerByFiscalCode(fiscalCode: "RSSMRA80A01H501X") { id } }',
-    );
+    const res = await gql('{ workerByFiscalCode(fiscalCode: "RSSMRA80A01H501X") { id } }');
     expect(res.errors).toHaveLength(1);
     expect(res.errors![0]).toMatchObject({
       path: ['workerByFiscalCode'],

@@ -5,7 +5,14 @@ import { createDesksSubgraph } from '../subgraphs/desks/index.js';
 import { createWorkersSubgraph } from '../subgraphs/workers/index.js';
 import { createEmployersSubgraph } from '../subgraphs/employers/index.js';
 import { createTrainingSubgraph } from '../subgraphs/training/index.js';
-import { createGateway } from '../gateway/index.js';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createGateway, loadGatewaySecurity } from '../gateway/index.js';
+import { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER } from '../gateway/config.js';
+import { mintDevToken, type DevTokenClaims } from '../lib/auth/dev-tokens.js';
+import { ensureKeys, keyFiles, loadPrivateKey, loadPublicKey } from '../lib/auth/keys.js';
 import type { RunningHttpServer } from '../lib/graphql-http.js';
 
 export const CREDENTIALS: Record<SystemName, string> = {
@@ -26,10 +33,23 @@ export interface Stack {
   gatewayUrl: string;
   subgraphUrls: Record<'desks' | 'workers' | 'employers' | 'training', string>;
   upstreamUrls: Record<SystemName, string>;
+  /** A token for this stack's gateway, as `npm run token` would mint it. */
+  token(claims: DevTokenClaims): Promise<string>;
   stop(): Promise<void>;
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
+  // Development keys of this stack's own: token signing (for tests' tokens) and assertions.
+  const keysDir = mkdtempSync(join(tmpdir(), 'prato-graph-keys-'));
+  await ensureKeys(keysDir);
+  const security = await loadGatewaySecurity({
+    jwksUrl: null,
+    keysDir,
+    issuer: DEV_TOKEN_ISSUER,
+    audience: DEV_TOKEN_AUDIENCE,
+  });
+  const trust = { assertionKey: await loadPublicKey(keyFiles(keysDir, 'assertion').publicFile) };
+  const tokenKey = await loadPrivateKey(keyFiles(keysDir, 'token-signing').privateFile);
   const upstreams: RunningUpstream[] = [];
   const servers: RunningHttpServer[] = [];
   const stopAll = async () => {
@@ -53,15 +73,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       timeoutMs: options.upstreamTimeoutMs ?? 5000,
       connections: 8,
     });
-    const desks = await createDesksSubgraph({
-      registry: { ...upstream('registry'), documentMaxAgeMs: options.registryMaxAgeMs ?? 60_000 },
-    });
+    const desks = await createDesksSubgraph(
+      {
+        registry: { ...upstream('registry'), documentMaxAgeMs: options.registryMaxAgeMs ?? 60_000 },
+      },
+      trust,
+    );
     servers.push(desks);
-    const workers = await createWorkersSubgraph({ idol: upstream('idol') });
+    const workers = await createWorkersSubgraph(
+      { idol: upstream('idol'), pseudonymKey: randomBytes(32) },
+      trust,
+    );
     servers.push(workers);
-    const employers = await createEmployersSubgraph({ co: upstream('co') });
+    const employers = await createEmployersSubgraph({ co: upstream('co') }, trust);
     servers.push(employers);
-    const training = await createTrainingSubgraph({ trio: upstream('trio') });
+    const training = await createTrainingSubgraph({ trio: upstream('trio') }, trust);
     servers.push(training);
     const subgraphUrls = {
       desks: desks.url,
@@ -69,14 +95,27 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       employers: employers.url,
       training: training.url,
     };
-    const gateway = await createGateway({
-      subgraphUrls,
-      subgraphTimeoutMs: 10_000,
-      subgraphConnections: 16,
-      maxBodyBytes: 1_000_000,
-    });
+    const gateway = await createGateway(
+      {
+        subgraphUrls,
+        subgraphTimeoutMs: 10_000,
+        subgraphConnections: 16,
+        maxBodyBytes: 1_000_000,
+      },
+      security,
+    );
     servers.push(gateway);
-    return { gatewayUrl: gateway.url, subgraphUrls, upstreamUrls, stop: stopAll };
+    return {
+      gatewayUrl: gateway.url,
+      subgraphUrls,
+      upstreamUrls,
+      token: (claims) =>
+        mintDevToken(tokenKey, claims, { issuer: DEV_TOKEN_ISSUER, audience: DEV_TOKEN_AUDIENCE }),
+      stop: async () => {
+        await stopAll();
+        rmSync(keysDir, { recursive: true, force: true });
+      },
+    };
   } catch (err) {
     await stopAll();
     throw err;
@@ -93,10 +132,11 @@ export async function graphql<T = Record<string, unknown>>(
   url: string,
   query: string,
   variables?: Record<string, unknown>,
+  headers: Record<string, string> = {},
 ): Promise<GraphQLResponse<T>> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ query, variables }),
   });
   const body = (await res.json()) as Omit<GraphQLResponse<T>, 'status'>;

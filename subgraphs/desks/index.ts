@@ -1,6 +1,6 @@
 // Wiring of the desks subgraph: registry client -> per-request loaders -> resolvers.
 import type { RunningHttpServer } from '../../lib/graphql-http.js';
-import { createSubgraphServer } from '../shared/server.js';
+import { createSubgraphServer, type SubgraphTrust } from '../shared/server.js';
 import { RegistryClient } from './client.js';
 import type { DesksConfig } from './config.js';
 import { createLoaders } from './loaders.js';
@@ -8,12 +8,14 @@ import { resolvers, type DesksContext } from './resolvers.js';
 
 export async function createDesksSubgraph(
   config: Omit<DesksConfig, 'port' | 'host'> & { port?: number; host?: string },
+  trust: SubgraphTrust,
 ): Promise<RunningHttpServer> {
   const client = new RegistryClient(config.registry);
   return createSubgraphServer<DesksContext>({
     name: 'desks',
     resolvers,
-    context: () => Promise.resolve({ loaders: createLoaders(client) }),
+    trust,
+    context: (caller) => Promise.resolve({ loaders: createLoaders(client), caller }),
     port: config.port,
     host: config.host,
     onStop: () => client.close(),

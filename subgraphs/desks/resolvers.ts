@@ -1,11 +1,12 @@
 // Desks subgraph resolvers: no I/O here, only loaders.
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import type { CallerContext } from '../shared/trust.js';
 import { DateScalar, YearMonthScalar } from '../shared/scalars.js';
 import { checkMonthRange } from '../shared/ranges.js';
 import type { DeskLoaders } from './loaders.js';
 import type { Comune, Desk, DeskKind, DeskService, HostOrganization } from './model.js';
 
-export interface DesksContext {
+export interface DesksContext extends CallerContext {
   loaders: DeskLoaders;
 }
 

@@ -1,6 +1,6 @@
 // Wiring of the employers subgraph: co client -> per-request loaders -> resolvers.
 import type { RunningHttpServer } from '../../lib/graphql-http.js';
-import { createSubgraphServer } from '../shared/server.js';
+import { createSubgraphServer, type SubgraphTrust } from '../shared/server.js';
 import { CoClient } from './client.js';
 import type { EmployersConfig } from './config.js';
 import { createLoaders } from './loaders.js';
@@ -14,13 +14,15 @@ export type EmployersSubgraphOptions = Omit<EmployersConfig, 'port' | 'host' | '
 
 export async function createEmployersSubgraph(
   config: EmployersSubgraphOptions,
+  trust: SubgraphTrust,
 ): Promise<RunningHttpServer> {
   const client = new CoClient(config.co);
   const loaderOptions = { concurrency: config.coConcurrency ?? 8 };
   return createSubgraphServer<EmployersContext>({
     name: 'employers',
     resolvers,
-    context: () => Promise.resolve({ loaders: createLoaders(client, loaderOptions) }),
+    trust,
+    context: (caller) => Promise.resolve({ loaders: createLoaders(client, loaderOptions), caller }),
     port: config.port,
     host: config.host,
     onStop: () => client.close(),

@@ -14,6 +14,7 @@ import type { Communication, CommunicationType, Employer, FlowRow, Vacancy } fro
 import { resolvers, type EmployersContext } from './resolvers.js';
 
 import { graphql, parse } from 'graphql';
+import { TEST_CALLER } from '../shared/test-trust.js';
 
 const schema = buildSubgraphSchema({
   typeDefs: parse(readProjectFile('schema', 'employers.graphql')),
@@ -192,7 +193,7 @@ async function run(
   count: (method: string) => number;
 }> {
   const { client, calls } = fakeCo(flowRows);
-  const contextValue: EmployersContext = { loaders: createLoaders(client) };
+  const contextValue: EmployersContext = { loaders: createLoaders(client), caller: TEST_CALLER };
   const result = await graphql({ schema, source: query, variableValues: variables, contextValue });
   return { result, calls, count: (method) => calls.filter((c) => c.method === method).length };
 }

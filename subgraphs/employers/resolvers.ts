@@ -1,6 +1,7 @@
 // Employers subgraph resolvers: no I/O here, only loaders. Inputs are checked before
 // any loader is asked, so a refused query costs no upstream request.
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import { assertOwnRecord, type CallerContext } from '../shared/trust.js';
 import { isValidPartitaIva } from '../../lib/fiscal-code.js';
 import { addressResolvers } from '../shared/address.js';
 import { badUserInput, UpstreamBadResponseError } from '../shared/errors.js';
@@ -40,7 +41,7 @@ import {
   type VacancyStatus,
 } from './model.js';
 
-export interface EmployersContext {
+export interface EmployersContext extends CallerContext {
   loaders: EmployerLoaders;
 }
 
@@ -290,8 +291,11 @@ export const resolvers: GraphQLResolverMap<EmployersContext> = {
   Worker: {
     // co knows people only by fiscal code: the reference is all there is to resolve.
     __resolveReference: (ref: { fiscalCodeKey: string }) => ({ fiscalCodeKey: ref.fiscalCodeKey }),
-    employmentHistory: (w: { fiscalCodeKey: string }, _: unknown, ctx: EmployersContext) =>
-      ctx.loaders.communicationsByWorkerFiscalCode.load(w.fiscalCodeKey.toUpperCase()),
+    employmentHistory: (w: { fiscalCodeKey: string }, _: unknown, ctx: EmployersContext) => {
+      const fiscalCode = w.fiscalCodeKey.toUpperCase();
+      assertOwnRecord(ctx.caller, { fiscalCode });
+      return ctx.loaders.communicationsByWorkerFiscalCode.load(fiscalCode);
+    },
   },
   Address: addressResolvers,
   Vacancy: {

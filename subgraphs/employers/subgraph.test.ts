@@ -7,6 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHttpServer } from '../../lib/graphql-http.js';
 import { createUpstream, ensureDataset, type RunningUpstream } from '../../upstreams/index.js';
 import { createEmployersSubgraph } from './index.js';
+import { createTestTrust, type TestTrust } from '../shared/test-trust.js';
+
+let testTrust: TestTrust;
 
 const CREDENTIAL = 'employers-test-co-key';
 
@@ -74,7 +77,7 @@ async function gql(
 ): Promise<GraphQLBody> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(await testTrust.headersFor()) },
     body: JSON.stringify({ query, variables }),
   });
   return (await res.json()) as GraphQLBody;
@@ -97,13 +100,17 @@ const byStart = (a: CoCommunication, b: CoCommunication): number =>
   a.dataInizio === b.dataInizio ? (a.id < b.id ? -1 : 1) : a.dataInizio < b.dataInizio ? -1 : 1;
 
 beforeAll(async () => {
+  testTrust = await createTestTrust();
   dir = mkdtempSync(join(tmpdir(), 'employers-subgraph-'));
   await ensureDataset({ dir, seed: 2010, scale: 0.01 });
   co = await createUpstream({ system: 'co', dataDir: dir, credential: CREDENTIAL, port: 0 });
-  subgraph = await createEmployersSubgraph({
-    co: { baseUrl: co.url, credential: CREDENTIAL, timeoutMs: 10_000, connections: 8 },
-    port: 0,
-  });
+  subgraph = await createEmployersSubgraph(
+    {
+      co: { baseUrl: co.url, credential: CREDENTIAL, timeoutMs: 10_000, connections: 8 },
+      port: 0,
+    },
+    testTrust.trust,
+  );
   allEmployers = [];
   for (let page = 1; ; page++) {
     const answer = await coGet<{ totale: number; aziende: CoEmployer[] }>(
@@ -412,10 +419,13 @@ describe('employers subgraph over co', () => {
   });
 
   it('reports a refused upstream as UPSTREAM_REJECTED from co, without its URL or body', async () => {
-    const misconfigured = await createEmployersSubgraph({
-      co: { baseUrl: co.url, credential: 'wrong-key', timeoutMs: 5000, connections: 1 },
-      port: 0,
-    });
+    const misconfigured = await createEmployersSubgraph(
+      {
+        co: { baseUrl: co.url, credential: 'wrong-key', timeoutMs: 5000, connections: 1 },
+        port: 0,
+      },
+      testTrust.trust,
+    );
     try {
       const body = await gql(`{ employer(id: "${busiest.id}") { id } }`, {}, misconfigured.url);
       expect(body).toEqual({

@@ -46,3 +46,12 @@ export function readUpstreamConfig(
     connections: envInt(env, `${prefix}_CONNECTIONS`, 16, { min: 1, max: 1024 }),
   };
 }
+
+/** Where the gateway's public assertion key is read from (a JWK set file). */
+export function readAssertionKeyFile(env: Env): string {
+  return envString(
+    env,
+    'GATEWAY_ASSERTION_KEY_FILE',
+    `${envString(env, 'KEYS_DIR', 'data/keys')}/assertion.public.jwk.json`,
+  );
+}

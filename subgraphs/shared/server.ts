@@ -1,7 +1,7 @@
 // The subgraph server factory: Apollo Server with the subgraph schema, served over
 // node:http by lib/graphql-http.ts, with errors converted and masked in one place.
 import type { IncomingMessage } from 'node:http';
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -9,14 +9,23 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/ind
 import { GraphQLError, parse, type GraphQLFormattedError } from 'graphql';
 import { serveGraphQL, type RunningHttpServer } from '../../lib/graphql-http.js';
 import { readProjectFile } from '../../lib/project-files.js';
+import type { Assertion } from '../../lib/auth/assertion.js';
+import { extractPolicy } from '../../lib/auth/policy.js';
 import { toGraphQLError } from './errors.js';
+import { callerOf, policyRecheckPlugin, type AssertionKey, type CallerContext } from './trust.js';
 
-export interface SubgraphServerOptions<TContext extends BaseContext> {
+export interface SubgraphTrust {
+  /** The gateway's public key: only requests carrying its signed assertion are served. */
+  assertionKey: AssertionKey;
+}
+
+export interface SubgraphServerOptions<TContext extends CallerContext> {
   /** Subgraph name; its SDL is schema/<name>.graphql. */
   name: 'desks' | 'workers' | 'employers' | 'training';
   resolvers: GraphQLResolverMap<TContext>;
-  /** Builds the per-request context (fresh DataLoaders every time). */
-  context: (req: IncomingMessage) => Promise<TContext>;
+  trust: SubgraphTrust;
+  /** Builds the per-request context (fresh DataLoaders every time) for a verified caller. */
+  context: (caller: Assertion, req: IncomingMessage) => Promise<TContext>;
   port?: number;
   host?: string;
   /** Called after the HTTP server stops, e.g. to close upstream pools. */
@@ -26,6 +35,9 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
 /** Codes that our own resolvers and graphql-js produce deliberately; anything else is masked. */
 const PASS_THROUGH_CODES = new Set([
   'BAD_USER_INPUT',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'PURPOSE_REQUIRED',
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'PERSISTED_QUERY_NOT_FOUND',
@@ -59,18 +71,22 @@ export function formatSubgraphError(
   };
 }
 
-export async function createSubgraphServer<TContext extends BaseContext>(
+export async function createSubgraphServer<TContext extends CallerContext>(
   options: SubgraphServerOptions<TContext>,
 ): Promise<RunningHttpServer> {
+  const typeDefs = parse(readProjectFile('schema', `${options.name}.graphql`));
   const schema = buildSubgraphSchema({
-    typeDefs: parse(readProjectFile('schema', `${options.name}.graphql`)),
+    typeDefs,
     // buildSubgraphSchema types resolvers with an `unknown` context; ours is TContext.
     resolvers: options.resolvers as GraphQLResolverMap<unknown>,
   });
   const server = new ApolloServer<TContext>({
     schema,
     // Inline tracing (ftv1) costs CPU on every request that asks for it; nothing here wants it.
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      policyRecheckPlugin<TContext>(extractPolicy(typeDefs)),
+    ],
     includeStacktraceInErrorResponses: false,
     // Our main.ts files own the process lifecycle and stop every layer in order.
     stopOnTerminationSignals: false,
@@ -78,7 +94,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   });
   const running = await serveGraphQL({
     server,
-    context: options.context,
+    context: async (req) => options.context(await callerOf(req, options.trust.assertionKey), req),
     port: options.port,
     host: options.host,
   });

@@ -1,6 +1,6 @@
 // Wiring of the training subgraph: trio client -> per-request loaders -> resolvers.
 import type { RunningHttpServer } from '../../lib/graphql-http.js';
-import { createSubgraphServer } from '../shared/server.js';
+import { createSubgraphServer, type SubgraphTrust } from '../shared/server.js';
 import { TrioClient } from './client.js';
 import type { TrainingConfig } from './config.js';
 import { DEFAULT_COURSE_CONCURRENCY, createLoaders } from './loaders.js';
@@ -12,13 +12,15 @@ export async function createTrainingSubgraph(
     host?: string;
     courseConcurrency?: number;
   },
+  trust: SubgraphTrust,
 ): Promise<RunningHttpServer> {
   const client = new TrioClient(config.trio);
   const options = { courseConcurrency: config.courseConcurrency ?? DEFAULT_COURSE_CONCURRENCY };
   return createSubgraphServer<TrainingContext>({
     name: 'training',
     resolvers,
-    context: () => Promise.resolve({ loaders: createLoaders(client, options) }),
+    trust,
+    context: (caller) => Promise.resolve({ loaders: createLoaders(client, options), caller }),
     port: config.port,
     host: config.host,
     onStop: () => client.close(),

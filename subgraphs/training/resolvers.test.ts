@@ -11,6 +11,7 @@ import type { Enrollment } from './model.js';
 import { checkSearch, resolvers } from './resolvers.js';
 
 import { graphql, parse } from 'graphql';
+import { TEST_CALLER } from '../shared/test-trust.js';
 
 const schema = buildSubgraphSchema({
   typeDefs: parse(readProjectFile('schema', 'training.graphql')),
@@ -22,7 +23,7 @@ async function run(trio: FakeTrio, source: string, variableValues?: Record<strin
     schema,
     source,
     variableValues,
-    contextValue: { loaders: createLoaders(trio, { courseConcurrency: 8 }) },
+    contextValue: { loaders: createLoaders(trio, { courseConcurrency: 8 }), caller: TEST_CALLER },
   });
   // Errors formatted as the subgraph server formats them.
   const errors = result.errors?.map((e) => formatSubgraphError(e.toJSON(), e));

@@ -1,5 +1,6 @@
 // Training subgraph resolvers: no I/O here, only loaders.
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import { assertOwnRecord, type CallerContext } from '../shared/trust.js';
 import { badUserInput, UpstreamBadResponseError } from '../shared/errors.js';
 import { checkFirst, offsetAfter, pagedConnection, type Connection } from '../shared/pagination.js';
 import { checkDateRange } from '../shared/ranges.js';
@@ -16,7 +17,14 @@ import type {
   Workstation,
 } from './model.js';
 
-export interface TrainingContext {
+/** The person's fiscal code, once the caller may read their records (citizens: only their own). */
+function ownFiscalCode(ctx: TrainingContext, worker: { fiscalCodeKey: string }): string {
+  const fiscalCode = worker.fiscalCodeKey.toUpperCase();
+  assertOwnRecord(ctx.caller, { fiscalCode });
+  return fiscalCode;
+}
+
+export interface TrainingContext extends CallerContext {
   loaders: TrainingLoaders;
 }
 
@@ -150,9 +158,9 @@ export const resolvers: GraphQLResolverMap<TrainingContext> = {
     // trio knows people only by fiscal code; fiscalCodeKey is the upper-case code.
     __resolveReference: (ref: { fiscalCodeKey: string }) => ({ fiscalCodeKey: ref.fiscalCodeKey }),
     trainingEnrollments: (w: { fiscalCodeKey: string }, _: unknown, ctx: TrainingContext) =>
-      ctx.loaders.enrollmentsByFiscalCode.load(w.fiscalCodeKey.toUpperCase()),
+      ctx.loaders.enrollmentsByFiscalCode.load(ownFiscalCode(ctx, w)),
     certificates: (w: { fiscalCodeKey: string }, _: unknown, ctx: TrainingContext) =>
-      ctx.loaders.certificatesByFiscalCode.load(w.fiscalCodeKey.toUpperCase()),
+      ctx.loaders.certificatesByFiscalCode.load(ownFiscalCode(ctx, w)),
   },
   Desk: {
     // The desks subgraph owns desks; here a desk is only its id and its workstations.

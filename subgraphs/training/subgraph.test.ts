@@ -11,6 +11,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningHttpServer } from '../../lib/graphql-http.js';
 import { createUpstream, ensureDataset, type RunningUpstream } from '../../upstreams/index.js';
 import { createTrainingSubgraph } from './index.js';
+import { createTestTrust, type TestTrust } from '../shared/test-trust.js';
+
+let testTrust: TestTrust;
 
 const TOKEN = 'trio-test-token';
 const IDOL_KEY = 'idol-test-key';
@@ -32,7 +35,7 @@ const proxyStats = { courseInFlight: 0, courseMaxInFlight: 0 };
 async function gql(query: string, variables?: Json): Promise<GraphQLAnswer> {
   const res = await fetch(subgraph.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(await testTrust.headersFor()) },
     body: JSON.stringify({ query, variables }),
   });
   expect(res.status).toBe(200);
@@ -120,22 +123,26 @@ const COURSE_FIELDS = 'id code title hours level certifiable tutoring descriptio
 const ENTITIES = 'query ($r: [_Any!]!) { _entities(representations: $r) { ';
 
 beforeAll(async () => {
+  testTrust = await createTestTrust();
   dataDir = mkdtempSync(join(tmpdir(), 'training-subgraph-'));
   await ensureDataset({ dir: dataDir, seed: 2010, scale: 0.01 });
   trio = await createUpstream({ system: 'trio', dataDir, credential: TOKEN, port: 0 });
   idol = await createUpstream({ system: 'idol', dataDir, credential: IDOL_KEY, port: 0 });
   proxy = await startProxy(trio.url);
-  subgraph = await createTrainingSubgraph({
-    trio: {
-      baseUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
-      credential: TOKEN,
-      timeoutMs: 5000,
-      connections: 32,
-      areasMaxAgeMs: 300_000,
+  subgraph = await createTrainingSubgraph(
+    {
+      trio: {
+        baseUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+        credential: TOKEN,
+        timeoutMs: 5000,
+        connections: 32,
+        areasMaxAgeMs: 300_000,
+      },
+      courseConcurrency: 8,
+      port: 0,
     },
-    courseConcurrency: 8,
-    port: 0,
-  });
+    testTrust.trust,
+  );
 }, 120_000);
 
 afterAll(async () => {

@@ -1,5 +1,8 @@
 // The workers subgraph's configuration, from the environment.
-import type { Env } from '../../lib/env.js';
+import { readFileSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import { ConfigError, envString, type Env } from '../../lib/env.js';
+import { projectPath } from '../../lib/project-files.js';
 import {
   readListenConfig,
   readUpstreamConfig,
@@ -9,6 +12,31 @@ import {
 
 export interface WorkersConfig extends SubgraphProcessConfig {
   idol: UpstreamConfig;
+  /** The deployment's secret for analysts' pseudonyms (at least 32 bytes). */
+  pseudonymKey: Buffer;
+}
+
+/** PSEUDONYM_KEY (base64), else the file PSEUDONYM_KEY_FILE (default `<KEYS_DIR>/pseudonym.key`). */
+function readPseudonymKey(env: Env): Buffer {
+  let raw = env.PSEUDONYM_KEY;
+  let variable = 'PSEUDONYM_KEY';
+  if (!raw) {
+    variable = 'PSEUDONYM_KEY_FILE';
+    const file = envString(
+      env,
+      variable,
+      `${envString(env, 'KEYS_DIR', 'data/keys')}/pseudonym.key`,
+    );
+    try {
+      raw = readFileSync(isAbsolute(file) ? file : projectPath(file), 'utf8');
+    } catch {
+      throw new ConfigError(variable, file, 'a readable file (`npm start` creates one)');
+    }
+  }
+  const key = Buffer.from(raw.trim(), 'base64');
+  // The value itself is a secret: never echo it.
+  if (key.length < 32) throw new ConfigError(variable, '<secret>', 'at least 32 bytes, base64');
+  return key;
 }
 
 /** Reads WORKERS_PORT, HOST and IDOL_URL, IDOL_CREDENTIAL, IDOL_TIMEOUT_MS, IDOL_CONNECTIONS. */
@@ -19,5 +47,6 @@ export function readWorkersConfig(env: Env): Readonly<WorkersConfig> {
       url: 'http://127.0.0.1:4102',
       credential: 'idol-dev-key',
     }),
+    pseudonymKey: readPseudonymKey(env),
   });
 }

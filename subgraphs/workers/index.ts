@@ -1,6 +1,7 @@
 // Wiring of the workers subgraph: IDOL client -> per-request loaders -> resolvers.
 import type { RunningHttpServer } from '../../lib/graphql-http.js';
-import { createSubgraphServer } from '../shared/server.js';
+import { createPseudonymizer } from './pseudonym.js';
+import { createSubgraphServer, type SubgraphTrust } from '../shared/server.js';
 import { IdolClient } from './client.js';
 import type { WorkersConfig } from './config.js';
 import { createLoaders } from './loaders.js';
@@ -11,12 +12,15 @@ export { readWorkersConfig } from './config.js';
 
 export async function createWorkersSubgraph(
   config: Omit<WorkersConfig, 'port' | 'host'> & { port?: number; host?: string },
+  trust: SubgraphTrust,
 ): Promise<RunningHttpServer> {
   const client = new IdolClient(config.idol);
+  const pseudonymOf = createPseudonymizer(config.pseudonymKey);
   return createSubgraphServer<WorkersContext>({
     name: 'workers',
     resolvers,
-    context: () => Promise.resolve({ loaders: createLoaders(client) }),
+    trust,
+    context: (caller) => Promise.resolve({ loaders: createLoaders(client), caller, pseudonymOf }),
     port: config.port,
     host: config.host,
     onStop: () => client.close(),

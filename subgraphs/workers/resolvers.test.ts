@@ -10,6 +10,9 @@ import type { Candidacy } from './model.js';
 import { resolvers } from './resolvers.js';
 
 import { graphql, parse } from 'graphql';
+import { TEST_CALLER } from '../shared/test-trust.js';
+import { createPseudonymizer } from './pseudonym.js';
+import { randomBytes } from 'node:crypto';
 
 const schema = buildSubgraphSchema({
   typeDefs: parse(readProjectFile('schema', 'workers.graphql')),
@@ -45,7 +48,11 @@ async function run<T = Record<string, unknown>>(
     schema,
     source,
     variableValues,
-    contextValue: { loaders: createLoaders(client) },
+    contextValue: {
+      loaders: createLoaders(client),
+      caller: TEST_CALLER,
+      pseudonymOf: createPseudonymizer(randomBytes(32)),
+    },
   });
   return { result: JSON.parse(JSON.stringify(result)) as Result<T>, calls };
 }

@@ -2,6 +2,7 @@
 // other subgraphs are returned as bare keys (Desk {id}, Comune {istatCode},
 // Employer {id}); their owners resolve them.
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import { assertOwnRecord, type CallerContext } from '../shared/trust.js';
 import { isValidFiscalCode } from '../../lib/fiscal-code.js';
 import { addressResolvers } from '../shared/address.js';
 import {
@@ -35,8 +36,20 @@ import {
   type Worker,
 } from './model.js';
 
-export interface WorkersContext {
+export interface WorkersContext extends CallerContext {
   loaders: WorkerLoaders;
+  /** The analysts' pseudonym of a worker id (keyed HMAC). */
+  pseudonymOf: (workerId: string) => string;
+}
+
+/** A person the caller may see: citizens only themselves, on every path (resolveReference too). */
+async function visible(
+  ctx: WorkersContext,
+  worker: Promise<Worker | null>,
+): Promise<Worker | null> {
+  const found = await worker;
+  if (found) assertOwnRecord(ctx.caller, { workerId: found.id });
+  return found;
 }
 
 /** Default and largest `first` of the job-seeker lists (the search endpoint's page cap). */
@@ -99,14 +112,20 @@ export const resolvers: GraphQLResolverMap<WorkersContext> = {
   Date: DateScalar,
   YearMonth: YearMonthScalar,
   Query: {
+    me: (_: unknown, __: unknown, ctx: WorkersContext) => {
+      const { principal } = ctx.caller;
+      return principal.role === 'citizen' && principal.subject
+        ? ctx.loaders.workerById.load(principal.subject)
+        : null;
+    },
     worker: (_: unknown, { id }: { id: string }, ctx: WorkersContext) =>
-      ctx.loaders.workerById.load(id),
+      visible(ctx, ctx.loaders.workerById.load(id)),
     workerByFiscalCode: (_: unknown, args: { fiscalCode: string }, ctx: WorkersContext) => {
       const code = normalizeFiscalCode(args.fiscalCode);
       // The message never echoes the code: it is personal data.
       if (!isValidFiscalCode(code))
         throw badUserInput('fiscalCode is not a valid Italian fiscal code', 'fiscalCode');
-      return ctx.loaders.workerByFiscalCode.load(code);
+      return visible(ctx, ctx.loaders.workerByFiscalCode.load(code));
     },
     jobSeekers: (
       _: unknown,
@@ -140,12 +159,16 @@ export const resolvers: GraphQLResolverMap<WorkersContext> = {
   },
   Worker: {
     __resolveReference: (ref: { id?: string; fiscalCodeKey?: string }, ctx: WorkersContext) => {
-      if (typeof ref.id === 'string') return ctx.loaders.workerById.load(ref.id);
+      if (typeof ref.id === 'string') return visible(ctx, ctx.loaders.workerById.load(ref.id));
       if (typeof ref.fiscalCodeKey === 'string') {
-        return ctx.loaders.workerByFiscalCode.load(normalizeFiscalCode(ref.fiscalCodeKey));
+        return visible(
+          ctx,
+          ctx.loaders.workerByFiscalCode.load(normalizeFiscalCode(ref.fiscalCodeKey)),
+        );
       }
       return null;
     },
+    pseudonym: (w: Worker, _: unknown, ctx: WorkersContext) => ctx.pseudonymOf(w.id),
     birthPlace: (w: Worker) => {
       const abroad = w.birthPlaceCode.startsWith('Z');
       const name = abroad
@@ -186,7 +209,7 @@ export const resolvers: GraphQLResolverMap<WorkersContext> = {
   },
   IncomeSupportEpisode: {
     worker: (e: IncomeSupportEpisode, _: unknown, ctx: WorkersContext) =>
-      ctx.loaders.workerById.load(e.workerId),
+      visible(ctx, ctx.loaders.workerById.load(e.workerId)),
     employer: (e: IncomeSupportEpisode) => ({ id: e.employerId }),
   },
   GuidanceSession: {
@@ -194,7 +217,7 @@ export const resolvers: GraphQLResolverMap<WorkersContext> = {
   },
   Candidate: {
     worker: (c: Candidacy, _: unknown, ctx: WorkersContext) =>
-      ctx.loaders.workerById.load(c.workerId),
+      visible(ctx, ctx.loaders.workerById.load(c.workerId)),
   },
   Desk: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),

@@ -1,12 +1,16 @@
 // The workers subgraph over real HTTP against the simulated IDOL (and co, only to find
 // vacancy ids) on a small generated dataset. Every expected value is read from the
 // upstream itself; request counts come from its /_admin/stats.
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHttpServer } from '../../lib/graphql-http.js';
 import { createUpstream, ensureDataset } from '../../upstreams/index.js';
 import { createWorkersSubgraph } from './index.js';
+import { createTestTrust, type TestTrust } from '../shared/test-trust.js';
+
+let testTrust: TestTrust;
 
 const SEED = 2010;
 const SCALE = 0.01;
@@ -75,14 +79,19 @@ let co: { url: string; stop(): Promise<void> };
 let subgraph: RunningHttpServer;
 
 beforeAll(async () => {
+  testTrust = await createTestTrust();
   const dataDir = join(tmpdir(), `prato-workers-subgraph-test-${SEED}-${SCALE}`);
   await ensureDataset({ dir: dataDir, seed: SEED, scale: SCALE });
   idol = await createUpstream({ system: 'idol', dataDir, credential: IDOL_KEY, port: 0 });
   co = await createUpstream({ system: 'co', dataDir, credential: CO_KEY, port: 0 });
-  subgraph = await createWorkersSubgraph({
-    idol: { baseUrl: idol.url, credential: IDOL_KEY, timeoutMs: 10_000, connections: 8 },
-    port: 0,
-  });
+  subgraph = await createWorkersSubgraph(
+    {
+      idol: { baseUrl: idol.url, credential: IDOL_KEY, timeoutMs: 10_000, connections: 8 },
+      pseudonymKey: randomBytes(32),
+      port: 0,
+    },
+    testTrust.trust,
+  );
 }, 300_000);
 
 afterAll(async () => {
@@ -102,7 +111,7 @@ const coGet = <T>(path: string) => upstream<T>(co.url, CO_KEY, path);
 async function graphql<T>(query: string, variables?: Json): Promise<GraphQLResult<T>> {
   const res = await fetch(subgraph.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(await testTrust.headersFor()) },
     body: JSON.stringify({ query, variables }),
   });
   return (await res.json()) as GraphQLResult<T>;

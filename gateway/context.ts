@@ -1,0 +1,13 @@
+// What the gateway knows about one client request.
+import type { Principal, Purpose } from '../lib/auth/principal.js';
+
+export interface GatewayContext {
+  principal: Principal;
+  requestId: string;
+  /** The purpose declared in `x-purpose`, if any. */
+  purpose: Purpose | null;
+  /** Filled once the operation is resolved, before any subgraph is called. */
+  operation: { name: string | null; hash: string | null };
+  /** The signed assertion for this request's subgraph fetches, made once on first use. */
+  assertion?: Promise<string>;
+}

@@ -1,0 +1,33 @@
+// Roles -> scopes: the one place where what each role may read is decided (SECURITY.md).
+// The SDL says which scope each field needs; this says who holds which scope. Object-level
+// rules (a citizen's own record, a partner's delegating employers) live in the subgraphs.
+import type { Purpose, Role } from '../lib/auth/principal.js';
+import { SCOPES } from '../lib/auth/scopes.js';
+
+export { PERSONAL_DATA_SCOPE } from '../lib/auth/scopes.js';
+
+export const ROLE_SCOPES: Readonly<Record<Role, readonly string[]>> = Object.freeze({
+  public: [],
+  // Their own record only: enforced by the subgraphs on every path.
+  citizen: [SCOPES.workerIdentity, SCOPES.workerProfile],
+  operator: [
+    SCOPES.workerIdentity,
+    SCOPES.workerProfile,
+    SCOPES.workersSearch,
+    SCOPES.communicationsRead,
+    SCOPES.candidatesRead,
+  ],
+  // People only through pseudonyms and non-identifying attributes: no worker:identity.
+  analyst: [SCOPES.workerProfile, SCOPES.workersSearch, SCOPES.communicationsRead],
+  // Communications come with delegations from employers (a later step); until then, none.
+  partner: [],
+});
+
+/** The purposes each role may declare for reading personal data (header `x-purpose`). */
+export const ROLE_PURPOSES: Readonly<Record<Role, readonly Purpose[]>> = Object.freeze({
+  public: [],
+  citizen: ['SELF_ACCESS'],
+  operator: ['REGISTRATION', 'GUIDANCE', 'MATCHING', 'COMMUNICATIONS', 'INCOME_SUPPORT'],
+  analyst: [],
+  partner: [],
+});

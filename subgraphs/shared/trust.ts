@@ -1,0 +1,103 @@
+// Subgraphs trust only the gateway: every request must carry the gateway's signed assertion
+// of the caller (lib/auth/assertion.ts), and the field policy declared in this subgraph's
+// own SDL is checked again against it, so that nothing is served around the gateway.
+import type { IncomingMessage } from 'node:http';
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import type { CryptoKey, KeyObject } from 'jose';
+import {
+  ASSERTION_HEADER,
+  AssertionError,
+  verifyAssertion,
+  type Assertion,
+} from '../../lib/auth/assertion.js';
+import {
+  describeViolation,
+  findViolations,
+  needsScope,
+  selectedFields,
+  type Policy,
+} from '../../lib/auth/policy.js';
+import { PERSONAL_DATA_SCOPE } from '../../lib/auth/scopes.js';
+
+export type AssertionKey = CryptoKey | KeyObject | Uint8Array;
+
+/** The verified caller of a subgraph request, or a 401 for anything not sent by the gateway. */
+export async function callerOf(req: IncomingMessage, key: AssertionKey): Promise<Assertion> {
+  const header = req.headers[ASSERTION_HEADER];
+  const token = Array.isArray(header) ? header[0] : header;
+  if (!token) {
+    throw new GraphQLError('This service answers only the gateway', {
+      extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+    });
+  }
+  try {
+    return await verifyAssertion(key, token);
+  } catch (err) {
+    if (!(err instanceof AssertionError)) throw err;
+    throw new GraphQLError('This service answers only the gateway', {
+      extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+    });
+  }
+}
+
+export interface CallerContext extends BaseContext {
+  caller: Assertion;
+}
+
+/**
+ * Checks again what the gateway already checked: every field the request selects is one the
+ * asserted principal may read, and personal data comes with a declared purpose.
+ */
+export function policyRecheckPlugin<TContext extends CallerContext>(
+  policy: Policy,
+): ApolloServerPlugin<TContext> {
+  return {
+    requestDidStart() {
+      return Promise.resolve({
+        // Throwing here fails the request before any execution (so before any fetch).
+        didResolveOperation({ document, schema, contextValue }) {
+          const { principal, purpose } = contextValue.caller;
+          const selected = selectedFields(schema, document);
+          const violations = findViolations(selected, policy, principal);
+          if (violations.length > 0) {
+            throw new GraphQLError(violations.map(describeViolation).join('; '), {
+              extensions: {
+                code: 'FORBIDDEN',
+                http: { status: 403 },
+                fields: violations.map((v) => v.coordinate),
+              },
+            });
+          }
+          if (purpose === null && needsScope(policy, selected.keys(), PERSONAL_DATA_SCOPE)) {
+            throw new GraphQLError('Reading personal data needs a declared purpose', {
+              extensions: { code: 'PURPOSE_REQUIRED', http: { status: 403 } },
+            });
+          }
+          return Promise.resolve();
+        },
+      });
+    },
+  };
+}
+
+export function forbidden(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
+}
+
+/**
+ * Object-level rule for citizens, on every path to a person's data: a citizen reads only
+ * their own record, recognised by IDOL id (workers) or fiscal code (co, trio).
+ */
+export function assertOwnRecord(
+  caller: Assertion,
+  person: { workerId?: string; fiscalCode?: string },
+): void {
+  const { principal } = caller;
+  if (principal.role !== 'citizen') return;
+  const own =
+    person.workerId !== undefined
+      ? person.workerId === principal.subject
+      : person.fiscalCode !== undefined && person.fiscalCode === principal.fiscalCode;
+  if (!own) throw forbidden('A citizen may read only their own record');
+}
