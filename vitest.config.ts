@@ -11,6 +11,8 @@ export default defineConfig({
     include: ['**/*.test.ts'],
     exclude: ['node_modules/**', 'dist/**'],
     globalSetup: ['test/global-setup.ts'],
+    // Fails any test file whose output or test names hold a dataset fiscal code (SECURITY.md).
+    setupFiles: ['test/no-fiscal-codes-in-output.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

@@ -1,5 +1,6 @@
 // The gateway's configuration, from the environment.
-import { envInt, envString, envUrl, type Env } from '../lib/env.js';
+import { envInt, envNumber, envString, envUrl, type Env } from '../lib/env.js';
+import { DEFAULT_LIMITS, type Limits } from './limits/index.js';
 
 /** Issuer and audience of the development tokens minted by `npm run token`. */
 export const DEV_TOKEN_ISSUER = 'prato-graph-dev';
@@ -20,6 +21,8 @@ export interface GatewayConfig {
   subgraphConnections: number;
   /** Largest request body accepted. */
   maxBodyBytes: number;
+  /** What one request may ask (SECURITY.md "Limits"); defaults in gateway/limits/index.ts. */
+  limits: Readonly<Limits>;
   auth: {
     /** The identity provider's JWKS URL; when null, the local development key set is used. */
     jwksUrl: string | null;
@@ -44,11 +47,31 @@ export function readGatewayConfig(env: Env): Readonly<GatewayConfig> {
     subgraphTimeoutMs: envInt(env, 'SUBGRAPH_TIMEOUT_MS', 10_000, { min: 1 }),
     subgraphConnections: envInt(env, 'SUBGRAPH_CONNECTIONS', 32, { min: 1, max: 1024 }),
     maxBodyBytes: envInt(env, 'MAX_BODY_BYTES', 1_000_000, { min: 1024 }),
+    limits: readLimits(env),
     auth: Object.freeze({
       jwksUrl: env.AUTH_JWKS_URL ? envUrl(env, 'AUTH_JWKS_URL', '') : null,
       keysDir: envString(env, 'KEYS_DIR', 'data/keys'),
       issuer: envString(env, 'AUTH_ISSUER', DEV_TOKEN_ISSUER),
       audience: envString(env, 'AUTH_AUDIENCE', DEV_TOKEN_AUDIENCE),
+    }),
+  });
+}
+
+function readLimits(env: Env): Readonly<Limits> {
+  const d = DEFAULT_LIMITS;
+  return Object.freeze({
+    maxTokens: envInt(env, 'MAX_TOKENS', d.maxTokens, { min: 1 }),
+    maxDepth: envInt(env, 'MAX_DEPTH', d.maxDepth, { min: 1 }),
+    maxAliases: envInt(env, 'MAX_ALIASES', d.maxAliases, { min: 1 }),
+    maxRootFields: envInt(env, 'MAX_ROOT_FIELDS', d.maxRootFields, { min: 1 }),
+    maxDirectives: envInt(env, 'MAX_DIRECTIVES', d.maxDirectives, { min: 1 }),
+    maxFields: envInt(env, 'MAX_FIELDS', d.maxFields, { min: 1 }),
+    maxListSize: envInt(env, 'MAX_LIST_SIZE', d.maxListSize, { min: 1 }),
+    maxVariablesBytes: envInt(env, 'MAX_VARIABLES_BYTES', d.maxVariablesBytes, { min: 1024 }),
+    maxCost: envInt(env, 'MAX_COST', d.maxCost, { min: 1 }),
+    rateLimit: Object.freeze({
+      perSecond: envNumber(env, 'RATE_LIMIT_PER_SECOND', d.rateLimit.perSecond, { min: 0.001 }),
+      burst: envInt(env, 'RATE_LIMIT_BURST', d.rateLimit.burst, { min: 1 }),
     }),
   });
 }

@@ -1,5 +1,4 @@
 // The gateway: serves the composed supergraph, fetching from the subgraphs over undici.
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { isAbsolute } from 'node:path';
@@ -15,18 +14,54 @@ import { extractPolicy, withoutSecurityPurpose } from '../lib/auth/policy.js';
 import { isPurpose, PURPOSES } from '../lib/auth/principal.js';
 import { createAuthenticator, type Authenticator } from './auth.js';
 import { authorizationPlugin } from './authorization-plugin.js';
+import { fiscalCodeVariablesPlugin } from './fiscal-code-variables.js';
 import type { GatewayContext } from './context.js';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { serveGraphQL, type RunningHttpServer } from '../lib/graphql-http.js';
+import { currentRequestId, serveGraphQL, type RunningHttpServer } from '../lib/graphql-http.js';
 import { projectPath } from '../lib/project-files.js';
 import type { GatewayConfig, SubgraphUrls } from './config.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
+import {
+  costLimitPlugin,
+  createMemoryRateLimitStore,
+  DEFAULT_LIMITS,
+  listSizePlugin,
+  maxAliasesRule,
+  maxDepthRule,
+  maxDirectivesRule,
+  maxFieldsRule,
+  maxRootFieldsRule,
+  rateLimitedError,
+  rateLimitKey,
+  schemaDisclosurePlugin,
+  type Limits,
+  type RateLimitStore,
+} from './limits/index.js';
 
-export type GatewayOptions = Omit<GatewayConfig, 'port' | 'host' | 'supergraphPath' | 'auth'> & {
+export type LimitOverrides = Partial<Omit<Limits, 'rateLimit'>> & {
+  rateLimit?: Partial<Limits['rateLimit']>;
+};
+
+export type GatewayOptions = Omit<
+  GatewayConfig,
+  'port' | 'host' | 'supergraphPath' | 'auth' | 'limits'
+> & {
   port?: number;
   host?: string;
   supergraphPath?: string;
+  /** Defaults: DEFAULT_LIMITS (gateway/limits/index.ts). */
+  limits?: LimitOverrides;
+  /** Where rate-limit buckets live; default in memory, sized by `limits.rateLimit`. */
+  rateLimitStore?: RateLimitStore;
 };
+
+function resolveLimits(overrides: LimitOverrides = {}): Limits {
+  return {
+    ...DEFAULT_LIMITS,
+    ...overrides,
+    rateLimit: { ...DEFAULT_LIMITS.rateLimit, ...overrides.rateLimit },
+  };
+}
 
 /** Error codes the gateway lets through to clients; anything else is masked. */
 const CLIENT_VISIBLE_CODES = new Set([
@@ -46,14 +81,29 @@ const CLIENT_VISIBLE_CODES = new Set([
   'UNAUTHENTICATED',
   'FORBIDDEN',
   'PURPOSE_REQUIRED',
+  'RATE_LIMITED',
+  'COST_LIMIT_EXCEEDED',
 ]);
 
-/** Extension keys our own errors set for clients: which upstream, which fields, which purposes. */
-const CLIENT_VISIBLE_EXTENSIONS = ['upstream', 'fields', 'allowedPurposes'] as const;
+/**
+ * Extension keys our own errors set for clients: which upstream, which fields, which purposes,
+ * which limit (and the value found), which argument, the cost estimate, when to retry.
+ */
+const CLIENT_VISIBLE_EXTENSIONS = [
+  'upstream',
+  'fields',
+  'allowedPurposes',
+  'limit',
+  'argument',
+  'cost',
+  'retryAfter',
+] as const;
 
 /**
  * Keeps what a client can act on (message, path, code, which upstream) and masks the rest:
- * the gateway never passes through subgraph URLs, stack traces or unexpected messages.
+ * the gateway never passes through subgraph URLs, stack traces or unexpected messages. A
+ * masked error carries the request id (also in the `x-request-id` header) so that operators
+ * can find what happened in the logs.
  */
 export function formatGatewayError(formatted: GraphQLFormattedError): GraphQLFormattedError {
   const code = formatted.extensions?.code;
@@ -69,10 +119,11 @@ export function formatGatewayError(formatted: GraphQLFormattedError): GraphQLFor
       extensions,
     };
   }
+  const requestId = currentRequestId();
   return {
     message: 'Internal error',
     ...(formatted.path ? { path: formatted.path } : {}),
-    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}) },
   };
 }
 
@@ -112,6 +163,13 @@ export async function createGateway(
 ): Promise<RunningHttpServer> {
   const supergraphSdl = loadSupergraph(options.supergraphPath ?? 'schema/supergraph.graphql');
   const policy = extractPolicy(parse(supergraphSdl));
+  const limits = resolveLimits(options.limits);
+  const rateLimits =
+    options.rateLimitStore ??
+    createMemoryRateLimitStore({
+      ratePerSecond: limits.rateLimit.perSecond,
+      burst: limits.rateLimit.burst,
+    });
   const agent = new Agent({
     connections: options.subgraphConnections,
     keepAliveTimeout: 30_000,
@@ -129,8 +187,12 @@ export async function createGateway(
       operationHash: context.operation.hash,
     }));
   const urls: SubgraphUrls = options.subgraphUrls;
+  const executableSupergraphSdl = withoutSecurityPurpose(supergraphSdl);
   const gateway = new ApolloGateway({
-    supergraphSdl: withoutSecurityPurpose(supergraphSdl),
+    supergraphSdl: executableSupergraphSdl,
+    // On by default outside production: a client header would get the query plan back,
+    // subgraph names and internal field names included.
+    __exposeQueryPlanExperimental: false,
     buildService({ name, url }) {
       const configured = (urls as Record<string, string | undefined>)[name];
       return new SubgraphDataSource({ url: configured ?? url, fetcher, sign });
@@ -138,7 +200,37 @@ export async function createGateway(
   });
   const server = new ApolloServer<GatewayContext>({
     gateway,
-    plugins: [ApolloServerPluginInlineTraceDisabled(), authorizationPlugin(policy)],
+    // Refused by the parser itself, with 400 GRAPHQL_PARSE_FAILED, before any document is built.
+    parseOptions: { maxTokens: limits.maxTokens },
+    // Each failure is GRAPHQL_VALIDATION_FAILED (Apollo's code for every validation rule) with
+    // `extensions.limit` saying which limit, its maximum and the value found.
+    validationRules: [
+      maxDepthRule({ maxDepth: limits.maxDepth }),
+      maxAliasesRule({ maxAliases: limits.maxAliases }),
+      maxRootFieldsRule({ maxRootFields: limits.maxRootFields }),
+      maxDirectivesRule({ maxDirectives: limits.maxDirectives }),
+      maxFieldsRule({ maxFields: limits.maxFields }),
+    ],
+    // Both are Apollo's defaults today; stated so that an upgrade cannot change them silently.
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    // Decided per caller by schemaDisclosurePlugin, not for the whole server.
+    introspection: true,
+    // Order matters for which refusal a client sees first: shape and size limits, then who
+    // may read what, then the cost (which plans the operation, the dearest check).
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      schemaDisclosurePlugin<GatewayContext>({
+        disclose: (context) => context.principal.role !== 'public',
+      }),
+      listSizePlugin<GatewayContext>({ maxListSize: limits.maxListSize }),
+      fiscalCodeVariablesPlugin<GatewayContext>(),
+      authorizationPlugin(policy),
+      costLimitPlugin<GatewayContext>({
+        supergraphSdl: executableSupergraphSdl,
+        maxCost: limits.maxCost,
+      }),
+    ],
     includeStacktraceInErrorResponses: false,
     // Our main.ts files own the process lifecycle and stop every layer in order.
     stopOnTerminationSignals: false,
@@ -146,8 +238,11 @@ export async function createGateway(
   });
   const running = await serveGraphQL<GatewayContext>({
     server,
-    context: async (req) => {
+    context: async (req, requestId) => {
       const principal = await security.authenticate(header(req, 'authorization'));
+      // As soon as the caller is known, before the document is even parsed.
+      const decision = await rateLimits.take(rateLimitKey(principal, req.socket.remoteAddress));
+      if (!decision.allowed) throw rateLimitedError(decision.retryAfterSeconds);
       const declared = header(req, 'x-purpose');
       if (declared !== undefined && !isPurpose(declared)) {
         throw new GraphQLError(`x-purpose must be one of ${PURPOSES.join(', ')}`, {
@@ -156,7 +251,7 @@ export async function createGateway(
       }
       return {
         principal,
-        requestId: randomUUID(),
+        requestId,
         purpose: declared ?? null,
         operation: { name: null, hash: null },
       };
@@ -164,6 +259,7 @@ export async function createGateway(
     port: options.port,
     host: options.host,
     maxBodyBytes: options.maxBodyBytes,
+    maxVariablesBytes: limits.maxVariablesBytes,
   });
   return {
     ...running,

@@ -64,3 +64,8 @@ export function partitaIvaCheckDigit(first10: string): string {
 export function isValidPartitaIva(value: string): boolean {
   return /^\d{11}$/.test(value) && partitaIvaCheckDigit(value.slice(0, 10)) === value[10];
 }
+
+/** A fiscal code as people type it: surrounding spaces dropped, upper case. */
+export function normalizeFiscalCode(value: string): string {
+  return value.trim().toUpperCase();
+}

@@ -1,17 +1,26 @@
-// Serves an ApolloServer over node:http with our own front door: a body-size cap,
-// health endpoints, and nothing else. Used by the gateway and by every subgraph, so
-// that limits and health checks behave the same in each process.
+// Serves an ApolloServer over node:http with our own front door: a body-size cap, a
+// variables-size cap, a request id on every response, health endpoints, and nothing else.
+// Used by the gateway and by every subgraph, so that limits and health checks behave the
+// same in each process.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 
 export interface GraphQLHttpOptions<TContext extends BaseContext> {
   server: ApolloServer<TContext>;
-  context: (req: IncomingMessage) => Promise<TContext>;
+  /** Builds the request's context; `requestId` is the one sent back in `x-request-id`. */
+  context: (req: IncomingMessage, requestId: string) => Promise<TContext>;
   port?: number;
   host?: string;
   /** Largest accepted request body in bytes. */
   maxBodyBytes?: number;
+  /**
+   * Largest accepted JSON `variables` of a POST, in bytes (413). Variables end up in
+   * subgraph requests and upstream URLs, so they get a tighter cap than the body. Default: none.
+   */
+  maxVariablesBytes?: number;
   /** Extra routes answered before GraphQL, e.g. metrics; return true when handled. */
   extraRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
@@ -23,6 +32,18 @@ export interface RunningHttpServer {
 }
 
 class BodyTooLargeError extends Error {}
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+const requestScope = new AsyncLocalStorage<{ requestId: string }>();
+
+/**
+ * The id of the request being served (also in its `x-request-id` response header), for
+ * code that has no context at hand, such as an error formatter. Undefined outside a request.
+ */
+export function currentRequestId(): string | undefined {
+  return requestScope.getStore()?.requestId;
+}
 
 function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -56,8 +77,16 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function errorBody(message: string, code: string): unknown {
-  return { errors: [{ message, extensions: { code } }] };
+function errorBody(message: string, code: string, extra: Record<string, unknown> = {}): unknown {
+  return { errors: [{ message, extensions: { code, ...extra } }] };
+}
+
+function variablesBytes(body: unknown): number {
+  if (typeof body !== 'object' || body === null || !('variables' in body)) return 0;
+  const { variables } = body;
+  return variables === undefined || variables === null
+    ? 0
+    : Buffer.byteLength(JSON.stringify(variables));
 }
 
 export async function serveGraphQL<TContext extends BaseContext>(
@@ -67,7 +96,11 @@ export async function serveGraphQL<TContext extends BaseContext>(
   const maxBodyBytes = options.maxBodyBytes ?? 1_000_000;
   await server.start();
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+  ): Promise<void> {
     const url = req.url ?? '/';
     const queryIndex = url.indexOf('?');
     const path = queryIndex === -1 ? url : url.slice(0, queryIndex);
@@ -108,6 +141,16 @@ export async function serveGraphQL<TContext extends BaseContext>(
       } else {
         body = text;
       }
+      const maxVariablesBytes = options.maxVariablesBytes;
+      // A JSON array (a batch) is refused by Apollo itself, so only an object's variables count.
+      if (maxVariablesBytes !== undefined && variablesBytes(body) > maxVariablesBytes) {
+        sendJson(
+          res,
+          413,
+          errorBody(`Variables larger than ${maxVariablesBytes} bytes`, 'PAYLOAD_TOO_LARGE'),
+        );
+        return;
+      }
     }
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
@@ -120,7 +163,7 @@ export async function serveGraphQL<TContext extends BaseContext>(
         search: queryIndex === -1 ? '' : url.slice(queryIndex),
         body,
       },
-      context: () => context(req),
+      context: () => context(req, requestId),
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
@@ -133,11 +176,20 @@ export async function serveGraphQL<TContext extends BaseContext>(
   }
 
   const httpServer = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      // Never echo the cause: it may hold an upstream body or a fiscal code.
-      if (!res.headersSent)
-        sendJson(res, 500, errorBody('Internal server error', 'INTERNAL_SERVER_ERROR'));
-      else res.destroy();
+    // Generated here, never taken from the client: it correlates our logs and masked errors.
+    const requestId = randomUUID();
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    requestScope.run({ requestId }, () => {
+      handle(req, res, requestId).catch(() => {
+        // Never echo the cause: it may hold an upstream body or a fiscal code.
+        if (!res.headersSent) {
+          sendJson(
+            res,
+            500,
+            errorBody('Internal server error', 'INTERNAL_SERVER_ERROR', { requestId }),
+          );
+        } else res.destroy();
+      });
     });
   });
   httpServer.keepAliveTimeout = 65_000;

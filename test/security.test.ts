@@ -309,3 +309,53 @@ describe('subgraphs trust only the gateway', () => {
     expect(res.upstream).toBe(0);
   });
 });
+
+describe('hostile input in arguments', () => {
+  const byCode = 'query ($cf: FiscalCode!) { workerByFiscalCode(fiscalCode: $cf) { id } }';
+
+  it.each([
+    ['a wrong check letter', (cf: string) => `${cf.slice(0, 15)}${cf[15] === 'A' ? 'B' : 'A'}`],
+    ['a path and query injection', (cf: string) => `${cf}/../../v1/lavoratori?cf=`],
+    ['a comma list', (cf: string) => `${cf},${cf}`],
+    ['markup around it', (cf: string) => `<b>${cf}</b>`],
+    ['unusual unicode', (cf: string) => `${cf.slice(0, 15)}\u0130`],
+    ['zero-width characters', (cf: string) => `${cf.slice(0, 8)}\u200b${cf.slice(8)}`],
+  ])(
+    'refuses %s as a fiscal code before any upstream request, without echoing it',
+    async (_, mangle) => {
+      const { cf } = await someJobSeeker();
+      const bad = mangle(cf);
+      const asVariable = await send(byCode, await as(OPERATOR, 'GUIDANCE'), { cf: bad });
+      const asLiteral = await send(
+        `{ workerByFiscalCode(fiscalCode: ${JSON.stringify(bad)}) { id } }`,
+        await as(OPERATOR, 'GUIDANCE'),
+      );
+      for (const res of [asVariable, asLiteral]) {
+        expect(res.status).toBe(400);
+        expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+        expect(JSON.stringify(res.errors)).not.toContain(cf.slice(0, 11));
+        expect(res.upstream).toBe(0);
+      }
+    },
+  );
+
+  it('accepts unusual unicode in free-text search without harm', async () => {
+    for (const search of [
+      '\u0000',
+      'ŝ̷̛̩o̸f̴t̵w̶a̷r̶e̸',
+      '\u202e\ufeff',
+      '😀'.repeat(20),
+      "'; DROP TABLE corsi; --",
+    ]) {
+      const res = await send(
+        'query ($q: String) { courses(search: $q, first: 5) { totalCount } }',
+        await as(null),
+        { q: search },
+      );
+      // Either searched as plain text, or refused as the client's input error: never a 500.
+      expect(res.status).toBe(200);
+      for (const error of res.errors ?? []) expect(error.extensions?.code).toBe('BAD_USER_INPUT');
+      if (res.errors) expect(res.upstream).toBe(0);
+    }
+  });
+});

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createGateway, loadGatewaySecurity } from '../gateway/index.js';
+import { createGateway, loadGatewaySecurity, type LimitOverrides } from '../gateway/index.js';
 import { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER } from '../gateway/config.js';
 import { mintDevToken, type DevTokenClaims } from '../lib/auth/dev-tokens.js';
 import { ensureKeys, keyFiles, loadPrivateKey, loadPublicKey } from '../lib/auth/keys.js';
@@ -27,12 +27,18 @@ export interface StackOptions {
   /** How long the desks subgraph uses the registry document before revalidating. */
   registryMaxAgeMs?: number;
   upstreamTimeoutMs?: number;
+  /** The gateway's limits, where a test needs other values than the defaults. */
+  gatewayLimits?: LimitOverrides;
+  /** The workers subgraph's audit log; by default a file in a temporary folder of its own. */
+  auditLogPath?: string;
 }
 
 export interface Stack {
   gatewayUrl: string;
   subgraphUrls: Record<'desks' | 'workers' | 'employers' | 'training', string>;
   upstreamUrls: Record<SystemName, string>;
+  /** Where the workers subgraph appends its audit records. */
+  auditLogPath: string;
   /** A token for this stack's gateway, as `npm run token` would mint it. */
   token(claims: DevTokenClaims): Promise<string>;
   stop(): Promise<void>;
@@ -50,6 +56,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   });
   const trust = { assertionKey: await loadPublicKey(keyFiles(keysDir, 'assertion').publicFile) };
   const tokenKey = await loadPrivateKey(keyFiles(keysDir, 'token-signing').privateFile);
+  let auditDir: string | null = null;
+  let auditLogPath = options.auditLogPath;
+  if (auditLogPath === undefined) {
+    auditDir = mkdtempSync(join(tmpdir(), 'prato-graph-audit-'));
+    auditLogPath = join(auditDir, 'workers-audit.jsonl');
+  }
   const upstreams: RunningUpstream[] = [];
   const servers: RunningHttpServer[] = [];
   const stopAll = async () => {
@@ -81,7 +93,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     );
     servers.push(desks);
     const workers = await createWorkersSubgraph(
-      { idol: upstream('idol'), pseudonymKey: randomBytes(32) },
+      { idol: upstream('idol'), pseudonymKey: randomBytes(32), auditLogPath },
       trust,
     );
     servers.push(workers);
@@ -101,6 +113,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         subgraphTimeoutMs: 10_000,
         subgraphConnections: 16,
         maxBodyBytes: 1_000_000,
+        limits: options.gatewayLimits,
       },
       security,
     );
@@ -109,11 +122,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       gatewayUrl: gateway.url,
       subgraphUrls,
       upstreamUrls,
+      auditLogPath,
       token: (claims) =>
         mintDevToken(tokenKey, claims, { issuer: DEV_TOKEN_ISSUER, audience: DEV_TOKEN_AUDIENCE }),
       stop: async () => {
         await stopAll();
         rmSync(keysDir, { recursive: true, force: true });
+        if (auditDir) rmSync(auditDir, { recursive: true, force: true });
       },
     };
   } catch (err) {

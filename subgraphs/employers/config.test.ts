@@ -15,6 +15,7 @@ describe('readEmployersConfig', () => {
         connections: 16,
       },
       coConcurrency: 8,
+      minCellPeople: 5,
     });
   });
 
@@ -29,6 +30,10 @@ describe('readEmployersConfig', () => {
       co: { baseUrl: 'https://co.example', credential: 'k' },
     });
     expect(() => readEmployersConfig({ CO_CONCURRENCY: '0' })).toThrow(/CO_CONCURRENCY="0"/);
+    expect(readEmployersConfig({ EMPLOYERS_MIN_CELL_PEOPLE: '10' }).minCellPeople).toBe(10);
+    expect(() => readEmployersConfig({ EMPLOYERS_MIN_CELL_PEOPLE: '4' })).toThrow(
+      /EMPLOYERS_MIN_CELL_PEOPLE="4"/,
+    );
   });
 });
 

@@ -6,6 +6,7 @@ import {
   type SubgraphProcessConfig,
   type UpstreamConfig,
 } from '../shared/config.js';
+import { readMinCellPeople } from '../shared/suppression.js';
 
 export interface EmployersConfig extends SubgraphProcessConfig {
   co: UpstreamConfig;
@@ -15,6 +16,8 @@ export interface EmployersConfig extends SubgraphProcessConfig {
    * keep this well under its quota.
    */
   coConcurrency: number;
+  /** Flow cells counting fewer distinct workers are suppressed (at least 5; absent: 5). */
+  minCellPeople?: number;
 }
 
 export function readEmployersConfig(env: Env): Readonly<EmployersConfig> {
@@ -22,5 +25,6 @@ export function readEmployersConfig(env: Env): Readonly<EmployersConfig> {
     ...readListenConfig(env, 'EMPLOYERS_PORT', 4003),
     co: readUpstreamConfig(env, 'CO', { url: 'http://127.0.0.1:4103', credential: 'co-dev-key' }),
     coConcurrency: envInt(env, 'CO_CONCURRENCY', 8, { min: 1, max: 256 }),
+    minCellPeople: readMinCellPeople(env, 'EMPLOYERS'),
   });
 }

@@ -1,6 +1,7 @@
 // Wiring of the employers subgraph: co client -> per-request loaders -> resolvers.
 import type { RunningHttpServer } from '../../lib/graphql-http.js';
 import { createSubgraphServer, type SubgraphTrust } from '../shared/server.js';
+import { DEFAULT_MIN_CELL_PEOPLE } from '../shared/suppression.js';
 import { CoClient } from './client.js';
 import type { EmployersConfig } from './config.js';
 import { createLoaders } from './loaders.js';
@@ -22,7 +23,12 @@ export async function createEmployersSubgraph(
     name: 'employers',
     resolvers,
     trust,
-    context: (caller) => Promise.resolve({ loaders: createLoaders(client, loaderOptions), caller }),
+    context: (caller) =>
+      Promise.resolve({
+        loaders: createLoaders(client, loaderOptions),
+        caller,
+        minCellPeople: config.minCellPeople ?? DEFAULT_MIN_CELL_PEOPLE,
+      }),
     port: config.port,
     host: config.host,
     onStop: () => client.close(),

@@ -187,13 +187,18 @@ async function run(
   query: string,
   variables: Record<string, unknown> = {},
   flowRows: FlowRow[] = [],
+  minCellPeople?: number,
 ): Promise<{
   result: ExecutionResult;
   calls: { method: string; arg: unknown }[];
   count: (method: string) => number;
 }> {
   const { client, calls } = fakeCo(flowRows);
-  const contextValue: EmployersContext = { loaders: createLoaders(client), caller: TEST_CALLER };
+  const contextValue: EmployersContext = {
+    loaders: createLoaders(client),
+    caller: TEST_CALLER,
+    ...(minCellPeople === undefined ? {} : { minCellPeople }),
+  };
   const result = await graphql({ schema, source: query, variableValues: variables, contextValue });
   return { result, calls, count: (method) => calls.filter((c) => c.method === method).length };
 }
@@ -607,7 +612,7 @@ describe('communicationFlows', () => {
     const { result, calls } = await run(
       `{ communicationFlows(from: "2012-01-01", to: "2012-12-31", groupBy: [MONTH, COMUNE, SECTOR, CONTRACT_TYPE, TYPE, SEX, CITIZENSHIP, MONTH]) {
         month comune { istatCode } sectorDivision contractType { code openEnded } type sex
-        citizenship { code name europeanUnion } communications workers
+        citizenship { code name europeanUnion } communications workers suppressed
       } }`,
       {},
       [row],
@@ -632,6 +637,7 @@ describe('communicationFlows', () => {
             citizenship: { code: '000', name: 'ITALIA', europeanUnion: true },
             communications: 12,
             workers: 11,
+            suppressed: false,
           },
         ],
       },
@@ -647,8 +653,8 @@ describe('communicationFlows', () => {
       type: 'HIRING',
       sex: null,
       citizenshipCode: null,
-      communications: 3,
-      workers: 3,
+      communications: 9,
+      workers: 8,
     };
     const { result } = await run(
       '{ communicationFlows(from: "2012-01-01", to: "2012-12-31", groupBy: [TYPE]) { month comune { istatCode } type communications } }',
@@ -657,8 +663,98 @@ describe('communicationFlows', () => {
     );
     expect(result).toEqual({
       data: {
-        communicationFlows: [{ month: null, comune: null, type: 'HIRING', communications: 3 }],
+        communicationFlows: [{ month: null, comune: null, type: 'HIRING', communications: 9 }],
       },
     });
+  });
+
+  const flow = (month: string, contract: string, workers: number, communications = workers) =>
+    ({
+      month,
+      comuneCode: null,
+      sectorDivision: null,
+      contractTypeCode: contract,
+      type: null,
+      sex: null,
+      citizenshipCode: null,
+      communications,
+      workers,
+    }) satisfies FlowRow;
+  const BY_MONTH_AND_CONTRACT = `{ communicationFlows(from: "2012-01-01", to: "2012-02-29", groupBy: [MONTH, CONTRACT_TYPE]) {
+    month contractType { code } communications workers suppressed } }`;
+
+  it('hides the counts of cells under 5 workers and of the smallest other cell of their row and column', async () => {
+    // January A.01.00 has 2 workers (but 12 communications: the count that matters is
+    // people). Its row takes January A.02.00 (the smallest other), its column February
+    // A.01.00; February's row then has two hidden cells.
+    const { result, calls } = await run(BY_MONTH_AND_CONTRACT, {}, [
+      flow('2012-01', 'A.01.00', 2, 12),
+      flow('2012-01', 'A.02.00', 9),
+      flow('2012-01', 'A.03.00', 30),
+      flow('2012-02', 'A.01.00', 12),
+      flow('2012-02', 'A.02.00', 8),
+      flow('2012-02', 'A.03.00', 40),
+    ]);
+    const hidden = { communications: null, workers: null, suppressed: true };
+    const shown = (n: number) => ({ communications: n, workers: n, suppressed: false });
+    expect(result).toEqual({
+      data: {
+        communicationFlows: [
+          { month: '2012-01', contractType: { code: 'A.01.00' }, ...hidden },
+          { month: '2012-01', contractType: { code: 'A.02.00' }, ...hidden },
+          { month: '2012-01', contractType: { code: 'A.03.00' }, ...shown(30) },
+          { month: '2012-02', contractType: { code: 'A.01.00' }, ...hidden },
+          { month: '2012-02', contractType: { code: 'A.02.00' }, ...hidden },
+          { month: '2012-02', contractType: { code: 'A.03.00' }, ...shown(40) },
+        ],
+      },
+    });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('hides a small grand total, and shows one of 5 workers', async () => {
+    const total = (workers: number) =>
+      run(BY_MONTH_AND_CONTRACT.replace('MONTH, CONTRACT_TYPE', ''), {}, [
+        { ...flow('', '', workers, 40), month: null, contractTypeCode: null },
+      ]);
+    expect((await total(4)).result.data).toEqual({
+      communicationFlows: [
+        { month: null, contractType: null, communications: null, workers: null, suppressed: true },
+      ],
+    });
+    expect((await total(5)).result.data).toEqual({
+      communicationFlows: [
+        { month: null, contractType: null, communications: 40, workers: 5, suppressed: false },
+      ],
+    });
+  });
+
+  it('applies the threshold of the context', async () => {
+    const rows = [flow('2012-01', 'A.01.00', 7), flow('2012-01', 'A.02.00', 30)];
+    const query =
+      '{ communicationFlows(from: "2012-01-01", to: "2012-01-31", groupBy: [CONTRACT_TYPE]) { workers suppressed } }';
+    expect((await run(query, {}, rows)).result.data).toEqual({
+      communicationFlows: [
+        { workers: 7, suppressed: false },
+        { workers: 30, suppressed: false },
+      ],
+    });
+    expect((await run(query, {}, rows, 10)).result.data).toEqual({
+      communicationFlows: [
+        { workers: null, suppressed: true },
+        { workers: null, suppressed: true },
+      ],
+    });
+  });
+
+  it('refuses an answer of co that lists a cell twice, as a bad response', async () => {
+    const { result } = await run(BY_MONTH_AND_CONTRACT, {}, [
+      flow('2012-01', 'A.01.00', 2),
+      flow('2012-01', 'A.01.00', 30),
+    ]);
+    expect(result.data).toBeNull();
+    expect(result.errors?.[0]?.message).toBe(
+      'co sent a response that could not be understood (duplicate statistics cell)',
+    );
   });
 });

@@ -16,6 +16,12 @@ import {
 import { checkDateRange } from '../shared/ranges.js';
 import { DateScalar, YearMonthScalar } from '../shared/scalars.js';
 import { dimensionReader } from '../shared/stats.js';
+import {
+  DEFAULT_MIN_CELL_PEOPLE,
+  measure,
+  suppressRows,
+  type Coordinate,
+} from '../shared/suppression.js';
 import type { Page } from '../shared/decode.js';
 import { CO_PAGE_LIMIT_CAP, CO_SEARCH_SIZE_CAP } from './client.js';
 import type { EmployerLoaders } from './loaders.js';
@@ -43,6 +49,8 @@ import {
 
 export interface EmployersContext extends CallerContext {
   loaders: EmployerLoaders;
+  /** Flow cells counting fewer distinct workers are suppressed; default 5 (SECURITY.md). */
+  minCellPeople?: number;
 }
 
 /** Default and largest `first` of Employer.communications. */
@@ -106,7 +114,18 @@ async function employerOf(ctx: EmployersContext, employerId: string): Promise<Em
   return employer;
 }
 
-function flowCell(row: FlowRow, asked: ReadonlySet<FlowDimension>) {
+/** Each dimension's raw value in a row, in the schema's dimension order: a cell's coordinates. */
+const FLOW_COORDINATES: Readonly<Record<FlowDimension, (row: FlowRow) => Coordinate>> = {
+  MONTH: (row) => row.month,
+  COMUNE: (row) => row.comuneCode,
+  SECTOR: (row) => row.sectorDivision,
+  CONTRACT_TYPE: (row) => row.contractTypeCode,
+  TYPE: (row) => row.type,
+  SEX: (row) => row.sex,
+  CITIZENSHIP: (row) => row.citizenshipCode,
+};
+
+function flowCell(row: FlowRow, asked: ReadonlySet<FlowDimension>, suppressed: boolean) {
   const when = dimensionReader(asked);
   return {
     month: when('MONTH', row.month),
@@ -116,8 +135,9 @@ function flowCell(row: FlowRow, asked: ReadonlySet<FlowDimension>) {
     type: when('TYPE', row.type),
     sex: when('SEX', row.sex),
     citizenship: when('CITIZENSHIP', row.citizenshipCode, describeCitizenship),
-    communications: row.communications,
-    workers: row.workers,
+    communications: measure(row.communications, suppressed),
+    workers: measure(row.workers, suppressed),
+    suppressed,
   };
 }
 
@@ -210,7 +230,18 @@ export const resolvers: GraphQLResolverMap<EmployersContext> = {
         to: args.to,
         groupBy: [...asked].map((dimension) => FLOW_DIMENSION_NAMES[dimension]),
       });
-      return rows.map((row) => flowCell(row, asked));
+      // Suppression counts workers, the distinct people of a cell, and keeps every line of
+      // the table protected against its margins (../shared/suppression.ts), for every caller.
+      const coordinates = (Object.keys(FLOW_COORDINATES) as FlowDimension[]).filter((d) =>
+        asked.has(d),
+      );
+      const hidden = suppressRows(rows, {
+        upstream: 'co',
+        minPeople: ctx.minCellPeople ?? DEFAULT_MIN_CELL_PEOPLE,
+        coordinates: (row) => coordinates.map((d) => FLOW_COORDINATES[d](row)),
+        people: (row) => row.workers,
+      });
+      return rows.map((row, i) => flowCell(row, asked, hidden[i] === true));
     },
   },
   Employer: {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHttpServer } from '../../lib/graphql-http.js';
 import { createUpstream, ensureDataset, type RunningUpstream } from '../../upstreams/index.js';
 import { createEmployersSubgraph } from './index.js';
+import { auditSuppression } from '../shared/suppression-audit.js';
 import { createTestTrust, type TestTrust } from '../shared/test-trust.js';
 
 let testTrust: TestTrust;
@@ -335,7 +336,7 @@ describe('employers subgraph over co', () => {
     expect(requests).toEqual({ 'GET /v1/comunicazioni': 2 });
   });
 
-  it('serves flows as co counts them, with dimensions mapped', async () => {
+  it('serves flows as co counts them, with dimensions mapped and cells under 5 workers suppressed', async () => {
     const truth = await coGet<{
       gruppi: {
         mese: string;
@@ -347,20 +348,37 @@ describe('employers subgraph over co', () => {
     }>('/v1/statistiche/flussi?dal=2012-01-01&al=2012-12-31&raggruppa=mese,tipo,genere');
     const { body, requests } =
       await measured(`{ communicationFlows(from: "2012-01-01", to: "2012-12-31", groupBy: [MONTH, TYPE, SEX]) {
-      month type sex comune { istatCode } communications workers
+      month type sex comune { istatCode } communications workers suppressed
     } }`);
-    expect(body).toEqual({
-      data: {
-        communicationFlows: truth.gruppi.map((g) => ({
-          month: g.mese,
-          type: TYPES[g.tipo],
-          sex: g.genere === 'M' ? 'MALE' : 'FEMALE',
-          comune: null,
-          communications: g.comunicazioni,
-          workers: g.lavoratori,
-        })),
-      },
-    });
+    expect(body.errors).toBeUndefined();
+    const cells = body.data!.communicationFlows as {
+      month: string;
+      type: string;
+      sex: string;
+      comune: unknown;
+      communications: number | null;
+      workers: number | null;
+      suppressed: boolean;
+    }[];
+    expect(cells.every((c) => c.comune === null)).toBe(true);
+    const audit = auditSuppression(
+      cells.map((c) => ({
+        coordinates: [c.month, c.type, c.sex],
+        measures: [c.communications, c.workers],
+        suppressed: c.suppressed,
+      })),
+      truth.gruppi.map((g) => ({
+        coordinates: [g.mese, TYPES[g.tipo] ?? g.tipo, g.genere === 'M' ? 'MALE' : 'FEMALE'],
+        measures: [g.comunicazioni, g.lavoratori],
+        people: g.lavoratori,
+      })),
+      5,
+    );
+    expect(audit.problems).toEqual([]);
+    // The test means something only if the year has small cells and big ones.
+    expect(audit.small).toBeGreaterThan(0);
+    expect(audit.hidden).toBeGreaterThan(audit.small);
+    expect(audit.hidden).toBeLessThan(cells.length);
     expect(requests).toEqual({ 'GET /v1/statistiche/flussi': 1 });
   });
 

@@ -1,6 +1,7 @@
 // Date-like scalars shared by the subgraphs. Each refuses malformed input with
 // BAD_USER_INPUT before any resolver runs.
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { isValidFiscalCode, normalizeFiscalCode } from '../../lib/fiscal-code.js';
 
 function isRealDate(year: number, month: number, day: number): boolean {
   const date = new Date(Date.UTC(year, month - 1, day));
@@ -32,8 +33,10 @@ function stringScalar(
   description: string,
   valid: (v: string) => boolean,
   example: string,
+  normalize: (v: string) => string = (v) => v,
 ) {
-  const check = (value: unknown): string => {
+  const check = (raw: unknown): string => {
+    const value = typeof raw === 'string' ? normalize(raw) : raw;
     if (typeof value !== 'string' || !valid(value)) {
       throw new GraphQLError(`${name} must look like ${example}`, {
         extensions: { code: 'BAD_USER_INPUT' },
@@ -78,4 +81,18 @@ export const DateTimeScalar = stringScalar(
   'An instant in ISO 8601 with offset.',
   isDateTime,
   '2014-12-01T09:00:00+01:00',
+);
+
+/**
+ * An Italian personal fiscal code: 16 characters, upper case, omocodia allowed, right check
+ * letter. Refusing malformed codes here keeps them out of every upstream URL. The message
+ * never repeats the value: it may be a real person's code.
+ */
+export const FiscalCodeScalar = stringScalar(
+  'FiscalCode',
+  'An Italian personal fiscal code (codice fiscale), 16 characters with a valid check letter; upper-cased on input.',
+  isValidFiscalCode,
+  'RSSMRA80A01H501U (16 characters with a valid check letter)',
+  // As people type it: surrounding spaces and lower case are forgiven.
+  normalizeFiscalCode,
 );

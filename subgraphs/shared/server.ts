@@ -1,7 +1,7 @@
 // The subgraph server factory: Apollo Server with the subgraph schema, served over
 // node:http by lib/graphql-http.ts, with errors converted and masked in one place.
 import type { IncomingMessage } from 'node:http';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -30,6 +30,8 @@ export interface SubgraphServerOptions<TContext extends CallerContext> {
   host?: string;
   /** Called after the HTTP server stops, e.g. to close upstream pools. */
   onStop?: () => Promise<void>;
+  /** Subgraph-specific plugins (the workers' audit log), after the policy re-check. */
+  plugins?: ApolloServerPlugin<TContext>[];
 }
 
 /** Codes that our own resolvers and graphql-js produce deliberately; anything else is masked. */
@@ -55,6 +57,12 @@ export function formatSubgraphError(
     return { message: upstream.message, path: formatted.path, extensions: upstream.extensions };
   }
   const code = formatted.extensions?.code;
+  // graphql-js repeats a refused variable's value ("got invalid value ..."): it may be a
+  // fiscal code, so say which variable and drop the value.
+  const refusedVariable = /^Variable "(\$\w+)" got invalid value/.exec(formatted.message);
+  if (refusedVariable) {
+    return { ...formatted, message: `Variable "${refusedVariable[1]}" got an invalid value` };
+  }
   if (typeof code === 'string' && PASS_THROUGH_CODES.has(code)) return formatted;
   if (
     original instanceof GraphQLError &&
@@ -86,6 +94,7 @@ export async function createSubgraphServer<TContext extends CallerContext>(
     plugins: [
       ApolloServerPluginInlineTraceDisabled(),
       policyRecheckPlugin<TContext>(extractPolicy(typeDefs)),
+      ...(options.plugins ?? []),
     ],
     includeStacktraceInErrorResponses: false,
     // Our main.ts files own the process lifecycle and stop every layer in order.

@@ -15,6 +15,7 @@ describe('readTrainingConfig', () => {
         areasMaxAgeMs: 300_000,
       },
       courseConcurrency: 8,
+      minCellPeople: 5,
     });
   });
 

@@ -7,11 +7,14 @@ import {
 } from '../shared/config.js';
 import { DEFAULT_AREAS_MAX_AGE_MS, type TrioClientOptions } from './client.js';
 import { DEFAULT_COURSE_CONCURRENCY } from './loaders.js';
+import { readMinCellPeople } from '../shared/suppression.js';
 
 export interface TrainingConfig extends SubgraphProcessConfig {
   trio: TrioClientOptions;
   /** Most GET /v1/corsi/{id} in flight at once for one GraphQL request (trio has no batch form). */
   courseConcurrency: number;
+  /** Usage cells counting fewer distinct people are suppressed (at least 5; absent: 5). */
+  minCellPeople?: number;
 }
 
 export function readTrainingConfig(env: Env): Readonly<TrainingConfig> {
@@ -28,5 +31,6 @@ export function readTrainingConfig(env: Env): Readonly<TrainingConfig> {
       min: 1,
       max: 64,
     }),
+    minCellPeople: readMinCellPeople(env, 'TRAINING'),
   });
 }

@@ -1,6 +1,7 @@
 // Wiring of the training subgraph: trio client -> per-request loaders -> resolvers.
 import type { RunningHttpServer } from '../../lib/graphql-http.js';
 import { createSubgraphServer, type SubgraphTrust } from '../shared/server.js';
+import { DEFAULT_MIN_CELL_PEOPLE } from '../shared/suppression.js';
 import { TrioClient } from './client.js';
 import type { TrainingConfig } from './config.js';
 import { DEFAULT_COURSE_CONCURRENCY, createLoaders } from './loaders.js';
@@ -20,7 +21,12 @@ export async function createTrainingSubgraph(
     name: 'training',
     resolvers,
     trust,
-    context: (caller) => Promise.resolve({ loaders: createLoaders(client, options), caller }),
+    context: (caller) =>
+      Promise.resolve({
+        loaders: createLoaders(client, options),
+        caller,
+        minCellPeople: config.minCellPeople ?? DEFAULT_MIN_CELL_PEOPLE,
+      }),
     port: config.port,
     host: config.host,
     onStop: () => client.close(),

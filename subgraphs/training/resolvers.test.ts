@@ -7,7 +7,7 @@ import { readProjectFile } from '../../lib/project-files.js';
 import { formatSubgraphError } from '../shared/server.js';
 import { AREAS, FakeTrio, course, fiscalCode, type FakeTrioData } from './fake-trio.js';
 import { createLoaders } from './loaders.js';
-import type { Enrollment } from './model.js';
+import type { CourseUsageRow, Enrollment } from './model.js';
 import { checkSearch, resolvers } from './resolvers.js';
 
 import { graphql, parse } from 'graphql';
@@ -438,31 +438,28 @@ describe('Desk and Workstation', () => {
 });
 
 describe('Query.courseUsage', () => {
+  const usage = (
+    deskId: string | null,
+    areaCode: string,
+    people: number,
+    month: string | null = '2012-01',
+  ): CourseUsageRow => ({
+    month,
+    deskId,
+    areaCode,
+    enrollments: people + 1,
+    completions: people - 1,
+    people,
+  });
+
   it('maps the cells and their references', async () => {
     const fake = new FakeTrio({
       areas: AREAS,
-      usage: [
-        {
-          month: '2012-01',
-          deskId: 'PO-NORD',
-          areaCode: 'INF',
-          enrollments: 5,
-          completions: 2,
-          people: 4,
-        },
-        {
-          month: '2012-01',
-          deskId: null,
-          areaCode: 'LIN',
-          enrollments: 1,
-          completions: 1,
-          people: 1,
-        },
-      ],
+      usage: [usage('PO-NORD', 'INF', 6), usage(null, 'LIN', 7)],
     });
     const result = await run(
       fake,
-      '{ courseUsage(from: "2012-01-01", to: "2012-12-31", groupBy: [MONTH, DESK, AREA, MONTH]) { month desk { id } area { code name } enrollments completions people } }',
+      '{ courseUsage(from: "2012-01-01", to: "2012-12-31", groupBy: [MONTH, DESK, AREA, MONTH]) { month desk { id } area { code name } enrollments completions people suppressed } }',
     );
     expect(result).toEqual({
       data: {
@@ -471,20 +468,77 @@ describe('Query.courseUsage', () => {
             month: '2012-01',
             desk: { id: 'PO-NORD' },
             area: { code: 'INF', name: 'Informatica' },
-            enrollments: 5,
-            completions: 2,
-            people: 4,
+            enrollments: 7,
+            completions: 5,
+            people: 6,
+            suppressed: false,
           },
           {
             month: '2012-01',
             desk: null,
             area: { code: 'LIN', name: 'Lingue' },
-            enrollments: 1,
-            completions: 1,
-            people: 1,
+            enrollments: 8,
+            completions: 6,
+            people: 7,
+            suppressed: false,
           },
         ],
       },
+    });
+  });
+
+  it('nulls the dimensions not asked for, whatever trio sends', async () => {
+    const fake = new FakeTrio({ areas: AREAS, usage: [usage('PO-NORD', 'INF', 9)] });
+    const result = await run(
+      fake,
+      '{ courseUsage(from: "2012-01-01", to: "2012-12-31", groupBy: [AREA]) { month desk { id } area { code } people } }',
+    );
+    expect(result).toEqual({
+      data: { courseUsage: [{ month: null, desk: null, area: { code: 'INF' }, people: 9 }] },
+    });
+  });
+
+  it('hides the counts of cells under 5 people, and enough others that no total gives them away', async () => {
+    // By month and desk, enrolments from home (no desk) a desk of their own. January from
+    // home (3 people) is small: its column (home) takes February from home; its row
+    // (January) the smallest other cell, January MM; MM's column then takes February MM,
+    // and February's row has two hidden cells.
+    const fake = new FakeTrio({
+      areas: AREAS,
+      usage: [
+        usage(null, 'INF', 3, '2012-01'),
+        usage('PO-NORD', 'INF', 30, '2012-01'),
+        usage('MM', 'INF', 8, '2012-01'),
+        usage(null, 'INF', 20, '2012-02'),
+        usage('PO-NORD', 'INF', 40, '2012-02'),
+        usage('MM', 'INF', 9, '2012-02'),
+      ],
+    });
+    const result = await run(
+      fake,
+      '{ courseUsage(from: "2012-01-01", to: "2012-02-29", groupBy: [MONTH, DESK]) { month desk { id } area { code } enrollments completions people suppressed } }',
+    );
+    const hidden = { enrollments: null, completions: null, people: null, suppressed: true };
+    const shown = (people: number) => ({
+      enrollments: people + 1,
+      completions: people - 1,
+      people,
+      suppressed: false,
+    });
+    const cell = (month: string, desk: string | null) => ({
+      month,
+      desk: desk === null ? null : { id: desk },
+      area: null,
+    });
+    expect(result.data).toEqual({
+      courseUsage: [
+        { ...cell('2012-01', null), ...hidden },
+        { ...cell('2012-01', 'PO-NORD'), ...shown(30) },
+        { ...cell('2012-01', 'MM'), ...hidden },
+        { ...cell('2012-02', null), ...hidden },
+        { ...cell('2012-02', 'PO-NORD'), ...shown(40) },
+        { ...cell('2012-02', 'MM'), ...hidden },
+      ],
     });
   });
 

@@ -5,6 +5,12 @@ import { badUserInput, UpstreamBadResponseError } from '../shared/errors.js';
 import { checkFirst, offsetAfter, pagedConnection, type Connection } from '../shared/pagination.js';
 import { checkDateRange } from '../shared/ranges.js';
 import { DateScalar, DateTimeScalar, YearMonthScalar } from '../shared/scalars.js';
+import {
+  DEFAULT_MIN_CELL_PEOPLE,
+  measure,
+  suppressRows,
+  type Coordinate,
+} from '../shared/suppression.js';
 import { COURSE_PAGE_CAP } from './client.js';
 import type { TrainingLoaders } from './loaders.js';
 import type {
@@ -26,10 +32,24 @@ function ownFiscalCode(ctx: TrainingContext, worker: { fiscalCodeKey: string }):
 
 export interface TrainingContext extends CallerContext {
   loaders: TrainingLoaders;
+  /** Usage cells counting fewer distinct people are suppressed; default 5 (SECURITY.md). */
+  minCellPeople?: number;
 }
 
 /** Longest date range a usage query may span: ten years (the dataset covers five). */
 export const MAX_USAGE_DAYS = 3653;
+
+/**
+ * Each usage dimension's raw value in a row, in the schema's order. A null desk, when
+ * grouping by desk, is a value of its own: enrolments from home.
+ */
+const USAGE_COORDINATES: Readonly<
+  Record<CourseUsageDimension, (row: CourseUsageRow) => Coordinate>
+> = {
+  MONTH: (row) => row.month,
+  DESK: (row) => row.deskId,
+  AREA: (row) => row.areaCode,
+};
 /** Longest catalogue search text, after trimming. */
 export const MAX_SEARCH_LENGTH = 100;
 /** Most words trio matches in one search (it refuses more with a 400). */
@@ -123,10 +143,35 @@ export const resolvers: GraphQLResolverMap<TrainingContext> = {
       ctx: TrainingContext,
     ) => {
       checkDateRange(args.from, args.to, MAX_USAGE_DAYS);
-      return ctx.loaders.courseUsage.load({
+      const asked = new Set(args.groupBy);
+      const rows = await ctx.loaders.courseUsage.load({
         from: args.from,
         to: args.to,
-        groupBy: [...new Set(args.groupBy)],
+        groupBy: [...asked],
+      });
+      // Suppression counts people (distinct) and keeps every line of the table protected
+      // against its margins (../shared/suppression.ts), for every caller.
+      const dimensions = (Object.keys(USAGE_COORDINATES) as CourseUsageDimension[]).filter((d) =>
+        asked.has(d),
+      );
+      const hidden = suppressRows(rows, {
+        upstream: 'trio',
+        minPeople: ctx.minCellPeople ?? DEFAULT_MIN_CELL_PEOPLE,
+        coordinates: (row) => dimensions.map((d) => USAGE_COORDINATES[d](row)),
+        people: (row) => row.people,
+      });
+      return rows.map((row, i) => {
+        const suppressed = hidden[i] === true;
+        // A cell must not claim a grouping nobody asked for, whatever trio sent.
+        return {
+          month: asked.has('MONTH') ? row.month : null,
+          deskId: asked.has('DESK') ? row.deskId : null,
+          areaCode: asked.has('AREA') ? row.areaCode : null,
+          enrollments: measure(row.enrollments, suppressed),
+          completions: measure(row.completions, suppressed),
+          people: measure(row.people, suppressed),
+          suppressed,
+        };
       });
     },
   },
@@ -185,8 +230,9 @@ export const resolvers: GraphQLResolverMap<TrainingContext> = {
     },
   },
   CourseUsageCell: {
-    desk: (row: CourseUsageRow) => (row.deskId === null ? null : { id: row.deskId }),
-    area: (row: CourseUsageRow, _: unknown, ctx: TrainingContext) =>
+    desk: (row: Pick<CourseUsageRow, 'deskId'>) =>
+      row.deskId === null ? null : { id: row.deskId },
+    area: (row: Pick<CourseUsageRow, 'areaCode'>, _: unknown, ctx: TrainingContext) =>
       row.areaCode === null ? null : ctx.loaders.areaByCode.load(row.areaCode),
   },
 };

@@ -12,6 +12,7 @@ import type { RunningHttpServer } from '../../lib/graphql-http.js';
 import { createUpstream, ensureDataset, type RunningUpstream } from '../../upstreams/index.js';
 import { createTrainingSubgraph } from './index.js';
 import { createTestTrust, type TestTrust } from '../shared/test-trust.js';
+import { auditSuppression } from '../shared/suppression-audit.js';
 
 let testTrust: TestTrust;
 
@@ -471,25 +472,41 @@ describe('Desk and Workstation', () => {
 });
 
 describe('courseUsage', () => {
-  it('is trio usage statistics with references', async () => {
+  it('is trio usage statistics with references, cells under 5 people suppressed', async () => {
+    // Five years by desk and area: at this scale, some big cells among many small ones.
     const { gruppi } = await direct<{ gruppi: Json[] }>(
-      '/v1/statistiche/utilizzo?dal=2012-01-01&al=2012-12-31&raggruppa=mese,sportello,area',
+      '/v1/statistiche/utilizzo?dal=2010-01-01&al=2014-12-31&raggruppa=sportello,area',
     );
     const answer = await gql(
-      '{ courseUsage(from: "2012-01-01", to: "2012-12-31", groupBy: [MONTH, DESK, AREA]) { month desk { id } area { code } enrollments completions people } }',
+      '{ courseUsage(from: "2010-01-01", to: "2014-12-31", groupBy: [DESK, AREA]) { month desk { id } area { code } enrollments completions people suppressed } }',
     );
-    expect(answer).toEqual({
-      data: {
-        courseUsage: gruppi.map((g) => ({
-          month: g.mese,
-          desk: g.sportello === null ? null : { id: g.sportello },
-          area: { code: g.area },
-          enrollments: g.iscrizioni,
-          completions: g.completati,
-          people: g.persone,
-        })),
-      },
-    });
+    expect(answer.errors).toBeUndefined();
+    const cells = (answer.data as { courseUsage: Json[] }).courseUsage;
+    expect(cells.every((c) => c.month === null)).toBe(true);
+    const audit = auditSuppression(
+      cells.map((c) => ({
+        coordinates: [
+          (c.desk as { id: string } | null)?.id ?? null,
+          (c.area as { code: string }).code,
+        ],
+        measures: [
+          c.enrollments as number | null,
+          c.completions as number | null,
+          c.people as number | null,
+        ],
+        suppressed: c.suppressed as boolean,
+      })),
+      gruppi.map((g) => ({
+        coordinates: [g.sportello as string | null, g.area as string],
+        measures: [g.iscrizioni as number, g.completati as number, g.persone as number],
+        people: g.persone as number,
+      })),
+      5,
+    );
+    expect(audit.problems).toEqual([]);
+    expect(audit.small).toBeGreaterThan(0);
+    expect(audit.hidden).toBeGreaterThan(audit.small);
+    expect(audit.hidden).toBeLessThan(cells.length);
   });
 
   it('without dimensions is one total cell', async () => {
@@ -497,10 +514,16 @@ describe('courseUsage', () => {
       '/v1/statistiche/utilizzo?dal=2010-01-01&al=2014-12-31',
     );
     const answer = await gql(
-      '{ courseUsage(from: "2010-01-01", to: "2014-12-31", groupBy: []) { month desk { id } area { code } enrollments } }',
+      '{ courseUsage(from: "2010-01-01", to: "2014-12-31", groupBy: []) { month desk { id } area { code } enrollments suppressed } }',
     );
     expect(answer.data?.courseUsage).toEqual([
-      { month: null, desk: null, area: null, enrollments: gruppi[0]?.iscrizioni },
+      {
+        month: null,
+        desk: null,
+        area: null,
+        enrollments: gruppi[0]?.iscrizioni,
+        suppressed: false,
+      },
     ]);
   });
 });

@@ -9,11 +9,16 @@ import {
   type SubgraphProcessConfig,
   type UpstreamConfig,
 } from '../shared/config.js';
+import { readMinCellPeople } from '../shared/suppression.js';
 
 export interface WorkersConfig extends SubgraphProcessConfig {
   idol: UpstreamConfig;
   /** The deployment's secret for analysts' pseudonyms (at least 32 bytes). */
   pseudonymKey: Buffer;
+  /** Registration cells counting fewer people are suppressed (at least 5; absent: 5). */
+  minCellPeople?: number;
+  /** The append-only audit log of personal-data reads (JSON Lines, absolute path). */
+  auditLogPath: string;
 }
 
 /** PSEUDONYM_KEY (base64), else the file PSEUDONYM_KEY_FILE (default `<KEYS_DIR>/pseudonym.key`). */
@@ -39,7 +44,16 @@ function readPseudonymKey(env: Env): Buffer {
   return key;
 }
 
-/** Reads WORKERS_PORT, HOST and IDOL_URL, IDOL_CREDENTIAL, IDOL_TIMEOUT_MS, IDOL_CONNECTIONS. */
+/** AUDIT_LOG_PATH, relative to the project root unless absolute. */
+function readAuditLogPath(env: Env): string {
+  const file = envString(env, 'AUDIT_LOG_PATH', 'data/audit/workers-audit.jsonl');
+  return isAbsolute(file) ? file : projectPath(file);
+}
+
+/**
+ * Reads WORKERS_PORT, HOST, IDOL_URL, IDOL_CREDENTIAL, IDOL_TIMEOUT_MS, IDOL_CONNECTIONS,
+ * the pseudonym key and AUDIT_LOG_PATH.
+ */
 export function readWorkersConfig(env: Env): Readonly<WorkersConfig> {
   return Object.freeze({
     ...readListenConfig(env, 'WORKERS_PORT', 4002),
@@ -48,5 +62,7 @@ export function readWorkersConfig(env: Env): Readonly<WorkersConfig> {
       credential: 'idol-dev-key',
     }),
     pseudonymKey: readPseudonymKey(env),
+    minCellPeople: readMinCellPeople(env, 'WORKERS'),
+    auditLogPath: readAuditLogPath(env),
   });
 }

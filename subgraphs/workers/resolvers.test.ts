@@ -270,7 +270,7 @@ describe('Query.workerByFiscalCode', () => {
   it('trims and upper-cases the code before asking IDOL', async () => {
     const { result, calls } = await run(
       fakeData(2),
-      'query ($cf: String!) { workerByFiscalCode(fiscalCode: $cf) { id } }',
+      'query ($cf: FiscalCode!) { workerByFiscalCode(fiscalCode: $cf) { id } }',
       {
         cf: `  ${fakeFiscalCode(2).toLowerCase()} `,
       },
@@ -286,17 +286,15 @@ describe('Query.workerByFiscalCode', () => {
     ],
     ['a short code', 'RSSMRA80A01'],
     ['a list of codes', `${fakeFiscalCode(1)},${fakeFiscalCode(2)}`],
-  ])('refuses %s as BAD_USER_INPUT without any upstream request or echo', async (_, cf) => {
+  ])('refuses %s in the FiscalCode scalar, before any upstream request', async (_, cf) => {
     const { result, calls } = await run(
       fakeData(2),
-      'query ($cf: String!) { workerByFiscalCode(fiscalCode: $cf) { id } }',
+      'query ($cf: FiscalCode!) { workerByFiscalCode(fiscalCode: $cf) { id } }',
       { cf },
     );
-    expect(result.data).toEqual({ workerByFiscalCode: null });
-    expect(result.errors).toMatchObject([
-      { path: ['workerByFiscalCode'], extensions: { code: 'BAD_USER_INPUT', field: 'fiscalCode' } },
-    ]);
-    expect(result.errors?.[0]?.message).not.toContain(cf.slice(0, 11));
+    // The FiscalCode scalar refuses it while coercing variables: nothing executes.
+    expect(result.data).toBeUndefined();
+    expect(result.errors?.[0]?.message).toContain('FiscalCode must look like');
     expect(calls).toEqual([]);
   });
 });
@@ -521,7 +519,7 @@ describe('Vacancy and Employer extensions', () => {
 
 describe('Query.registrationStats', () => {
   const query = `query ($from: Date!, $to: Date!, $groupBy: [RegistrationDimension!]!) {
-    registrationStats(from: $from, to: $to, groupBy: $groupBy) { month desk { id } comune { istatCode } status sex ageBand registrations } }`;
+    registrationStats(from: $from, to: $to, groupBy: $groupBy) { month desk { id } comune { istatCode } status sex ageBand registrations suppressed } }`;
 
   it('asks IDOL for the Italian dimensions and nulls the ones not asked for', async () => {
     const data = fakeData(1);
@@ -552,12 +550,61 @@ describe('Query.registrationStats', () => {
             sex: null,
             ageBand: 'AGE_25_34',
             registrations: 7,
+            suppressed: false,
           },
         ],
       },
     });
     expect(calls).toEqual([
       ['registrationStats', ['2011-01-01', '2011-12-31', 'mese', 'sportello', 'fasciaEta']],
+    ]);
+  });
+
+  it('hides the count of cells under 5 people and of the smallest other cell of their row and column', async () => {
+    const cell = (month: string, sex: 'MALE' | 'FEMALE', registrations: number) => ({
+      month,
+      deskId: null,
+      comuneCode: null,
+      status: null,
+      sex,
+      ageBand: null,
+      registrations,
+    });
+    const data = fakeData(1);
+    // March: 2 women (small) and 40 men; April: 9 women and 50 men. The March row and the
+    // FEMALE column each need a second hidden cell: March men, April women; April's row
+    // then has one hidden cell, so April men too.
+    data.cells = [
+      cell('2011-03', 'FEMALE', 2),
+      cell('2011-03', 'MALE', 40),
+      cell('2011-04', 'FEMALE', 9),
+      cell('2011-04', 'MALE', 50),
+    ];
+    const { result } = await run<{ registrationStats: Record<string, unknown>[] }>(data, query, {
+      from: '2011-03-01',
+      to: '2011-04-30',
+      groupBy: ['MONTH', 'SEX'],
+    });
+    expect(
+      result.data!.registrationStats.map((c) => [c.month, c.sex, c.registrations, c.suppressed]),
+    ).toEqual([
+      ['2011-03', 'FEMALE', null, true],
+      ['2011-03', 'MALE', null, true],
+      ['2011-04', 'FEMALE', null, true],
+      ['2011-04', 'MALE', null, true],
+    ]);
+    // With 6 women in March, nothing is small and everything shows.
+    data.cells[0] = cell('2011-03', 'FEMALE', 6);
+    const { result: plain } = await run<{ registrationStats: Record<string, unknown>[] }>(
+      data,
+      query,
+      { from: '2011-03-01', to: '2011-04-30', groupBy: ['MONTH', 'SEX'] },
+    );
+    expect(plain.data!.registrationStats.map((c) => [c.registrations, c.suppressed])).toEqual([
+      [6, false],
+      [40, false],
+      [9, false],
+      [50, false],
     ]);
   });
 

@@ -16,8 +16,9 @@ import {
 import { badUserInput, UpstreamBadResponseError } from '../shared/errors.js';
 import { checkFirst, pagedConnection, type Connection } from '../shared/pagination.js';
 import { checkDateRange } from '../shared/ranges.js';
-import { DateScalar, YearMonthScalar } from '../shared/scalars.js';
+import { DateScalar, FiscalCodeScalar, YearMonthScalar } from '../shared/scalars.js';
 import { dimensionReader } from '../shared/stats.js';
+import { DEFAULT_MIN_CELL_PEOPLE, measure, suppressRows } from '../shared/suppression.js';
 import { SEARCH_PAGE_CAP, type JobSeekerSearch } from './client.js';
 import type { WorkerLoaders } from './loaders.js';
 import {
@@ -40,6 +41,8 @@ export interface WorkersContext extends CallerContext {
   loaders: WorkerLoaders;
   /** The analysts' pseudonym of a worker id (keyed HMAC). */
   pseudonymOf: (workerId: string) => string;
+  /** Registration cells counting fewer people are suppressed; default 5 (SECURITY.md). */
+  minCellPeople?: number;
 }
 
 /** A person the caller may see: citizens only themselves, on every path (resolveReference too). */
@@ -57,6 +60,19 @@ export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = SEARCH_PAGE_CAP;
 /** Longest date range of registrationStats: about ten years. */
 export const MAX_STATS_DAYS = 3660;
+
+/** Each registration dimension's raw value in a cell, in the schema's order. */
+const REGISTRATION_COORDINATES: readonly [
+  RegistrationDimension,
+  (cell: RegistrationCell) => string | null,
+][] = [
+  ['MONTH', (cell) => cell.month],
+  ['DESK', (cell) => cell.deskId],
+  ['COMUNE', (cell) => cell.comuneCode],
+  ['STATUS', (cell) => cell.status],
+  ['SEX', (cell) => cell.sex],
+  ['AGE_BAND', (cell) => cell.ageBand],
+];
 
 interface JobSeekerFilter {
   status?: EmploymentStatus | null;
@@ -111,6 +127,7 @@ const desk = (id: string) => ({ id });
 export const resolvers: GraphQLResolverMap<WorkersContext> = {
   Date: DateScalar,
   YearMonth: YearMonthScalar,
+  FiscalCode: FiscalCodeScalar,
   Query: {
     me: (_: unknown, __: unknown, ctx: WorkersContext) => {
       const { principal } = ctx.caller;
@@ -145,15 +162,25 @@ export const resolvers: GraphQLResolverMap<WorkersContext> = {
         to: args.to,
         groupBy,
       });
+      // IDOL keeps one job-seeker record (one DID date) per person, so a cell's registrations
+      // are its distinct people: the count suppression works on (../shared/suppression.ts).
+      const coordinates = REGISTRATION_COORDINATES.filter(([dim]) => asked.has(dim));
+      const hidden = suppressRows(cells, {
+        upstream: 'idol',
+        minPeople: ctx.minCellPeople ?? DEFAULT_MIN_CELL_PEOPLE,
+        coordinates: (cell) => coordinates.map(([, value]) => value(cell)),
+        people: (cell) => cell.registrations,
+      });
       const when = dimensionReader(asked);
-      return cells.map((cell: RegistrationCell) => ({
+      return cells.map((cell: RegistrationCell, i) => ({
         month: when('MONTH', cell.month),
         desk: when('DESK', cell.deskId, desk),
         comune: when('COMUNE', cell.comuneCode, (istatCode) => ({ istatCode })),
         status: when('STATUS', cell.status),
         sex: when('SEX', cell.sex),
         ageBand: when('AGE_BAND', cell.ageBand),
-        registrations: cell.registrations,
+        registrations: measure(cell.registrations, hidden[i] === true),
+        suppressed: hidden[i] === true,
       }));
     },
   },

@@ -2,12 +2,14 @@
 // vacancy ids) on a small generated dataset. Every expected value is read from the
 // upstream itself; request counts come from its /_admin/stats.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHttpServer } from '../../lib/graphql-http.js';
 import { createUpstream, ensureDataset } from '../../upstreams/index.js';
 import { createWorkersSubgraph } from './index.js';
+import { auditSuppression } from '../shared/suppression-audit.js';
 import { createTestTrust, type TestTrust } from '../shared/test-trust.js';
 
 let testTrust: TestTrust;
@@ -77,6 +79,7 @@ interface GraphQLResult<T> {
 let idol: { url: string; stop(): Promise<void> };
 let co: { url: string; stop(): Promise<void> };
 let subgraph: RunningHttpServer;
+let auditDir: string;
 
 beforeAll(async () => {
   testTrust = await createTestTrust();
@@ -84,10 +87,12 @@ beforeAll(async () => {
   await ensureDataset({ dir: dataDir, seed: SEED, scale: SCALE });
   idol = await createUpstream({ system: 'idol', dataDir, credential: IDOL_KEY, port: 0 });
   co = await createUpstream({ system: 'co', dataDir, credential: CO_KEY, port: 0 });
+  auditDir = mkdtempSync(join(tmpdir(), 'prato-workers-audit-'));
   subgraph = await createWorkersSubgraph(
     {
       idol: { baseUrl: idol.url, credential: IDOL_KEY, timeoutMs: 10_000, connections: 8 },
       pseudonymKey: randomBytes(32),
+      auditLogPath: join(auditDir, 'workers-audit.jsonl'),
       port: 0,
     },
     testTrust.trust,
@@ -98,6 +103,7 @@ afterAll(async () => {
   await subgraph?.stop();
   await idol?.stop();
   await co?.stop();
+  if (auditDir) rmSync(auditDir, { recursive: true, force: true });
 });
 
 async function upstream<T>(base: string, key: string, path: string): Promise<T> {
@@ -231,7 +237,7 @@ describe('workers subgraph over IDOL', () => {
 
   it('finds a person by fiscal code typed in lower case, and refuses a malformed one unasked', async () => {
     const [person] = await jobSeekers(1);
-    const query = 'query ($cf: String!) { workerByFiscalCode(fiscalCode: $cf) { id } }';
+    const query = 'query ($cf: FiscalCode!) { workerByFiscalCode(fiscalCode: $cf) { id } }';
     const found = await idolRequests<{ workerByFiscalCode: Json }>(query, {
       cf: ` ${person!.codiceFiscale.toLowerCase()}`,
     });
@@ -241,9 +247,7 @@ describe('workers subgraph over IDOL', () => {
     const cf = person!.codiceFiscale;
     const wrong = `${cf.slice(0, 15)}${cf.endsWith('A') ? 'B' : 'A'}`;
     const refused = await idolRequests(query, { cf: wrong });
-    expect(refused.result.errors).toMatchObject([
-      { extensions: { code: 'BAD_USER_INPUT', field: 'fiscalCode' } },
-    ]);
+    expect(refused.result.errors).toMatchObject([{ extensions: { code: 'BAD_USER_INPUT' } }]);
     expect(JSON.stringify(refused.result)).not.toContain(wrong);
     expect(refused.requests).toEqual({});
   });
@@ -478,7 +482,7 @@ describe('workers subgraph over IDOL', () => {
     expect(seen).toBe(total);
   });
 
-  it('counts registrations by month and sex as IDOL does, nulling the dimensions not asked for', async () => {
+  it('counts registrations by month and sex as IDOL does, nulling the dimensions not asked for and suppressing cells under 5 people', async () => {
     const truth = (
       await idolGet<{ gruppi: Gruppo[] }>(
         '/v1/statistiche/iscrizioni?dal=2011-01-01&al=2011-12-31&raggruppa=mese,genere',
@@ -487,25 +491,33 @@ describe('workers subgraph over IDOL', () => {
     expect(truth.length).toBeGreaterThan(0);
     const { result, requests } = await idolRequests<{ registrationStats: Json[] }>(
       `{ registrationStats(from: "2011-01-01", to: "2011-12-31", groupBy: [MONTH, SEX]) {
-        month desk { id } comune { istatCode } status sex ageBand registrations } }`,
+        month desk { id } comune { istatCode } status sex ageBand registrations suppressed } }`,
     );
     expect(result.errors).toBeUndefined();
-    const key = (c: Json) => `${String(c.month)} ${String(c.sex)}`;
+    const cells = result.data!.registrationStats;
     expect(
-      [...result.data!.registrationStats].sort((a, b) => key(a).localeCompare(key(b))),
-    ).toEqual(
-      truth
-        .map((g) => ({
-          month: g.mese,
-          desk: null,
-          comune: null,
-          status: null,
-          sex: g.genere === 'M' ? 'MALE' : 'FEMALE',
-          ageBand: null,
-          registrations: g.iscrizioni,
-        }))
-        .sort((a, b) => key(a).localeCompare(key(b))),
+      cells.every(
+        (c) => c.desk === null && c.comune === null && c.status === null && c.ageBand === null,
+      ),
+    ).toBe(true);
+    const sex = (genere: string) => (genere === 'M' ? 'MALE' : 'FEMALE');
+    const audit = auditSuppression(
+      cells.map((c) => ({
+        coordinates: [c.month as string, c.sex as string],
+        measures: [c.registrations as number | null],
+        suppressed: c.suppressed as boolean,
+      })),
+      truth.map((g) => ({
+        coordinates: [g.mese, sex(g.genere)],
+        measures: [g.iscrizioni],
+        people: g.iscrizioni,
+      })),
+      5,
     );
+    expect(audit.problems).toEqual([]);
+    expect(audit.small).toBeGreaterThan(0);
+    expect(audit.hidden).toBeGreaterThan(audit.small);
+    expect(audit.hidden).toBeLessThan(cells.length);
     expect(requests).toEqual({ 'GET /v1/statistiche/iscrizioni': 1 });
   });
 });

@@ -1,0 +1,62 @@
+// The gateway's limits on what one request may ask (SECURITY.md "Limits"): the public
+// surface of this folder. Each concern is a small validation rule or plugin factory with
+// documented defaults; gateway/index.ts wires them, gateway/config.ts reads them from the
+// environment.
+import { DEFAULT_MAX_COST } from './cost.js';
+import { DEFAULT_MAX_LIST_SIZE } from './list-size.js';
+import { DEFAULT_MAX_ALIASES } from './max-aliases.js';
+import { DEFAULT_MAX_DEPTH } from './max-depth.js';
+import { DEFAULT_MAX_DIRECTIVES } from './max-directives.js';
+import { DEFAULT_MAX_FIELDS } from './max-fields.js';
+import { DEFAULT_MAX_ROOT_FIELDS } from './max-root-fields.js';
+import { DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND } from './rate-limit.js';
+
+export { costLimitPlugin, createCostEstimator, type CostEstimator } from './cost.js';
+export { listSizePlugin } from './list-size.js';
+export { maxAliasesRule } from './max-aliases.js';
+export { maxDepthRule } from './max-depth.js';
+export { maxDirectivesRule } from './max-directives.js';
+export { maxFieldsRule } from './max-fields.js';
+export { maxRootFieldsRule } from './max-root-fields.js';
+export { schemaDisclosurePlugin, withoutSuggestions } from './introspection.js';
+export {
+  createMemoryRateLimitStore,
+  rateLimitedError,
+  rateLimitKey,
+  type RateLimitDecision,
+  type RateLimitStore,
+} from './rate-limit.js';
+export { COST_MODEL, estimatePlanCost, compilePlan, type CostModel } from './query-cost.js';
+
+export interface Limits {
+  /** Lexical tokens in a document, refused by the parser (400 GRAPHQL_PARSE_FAILED). */
+  maxTokens: number;
+  /** Field nesting, through fragments. */
+  maxDepth: number;
+  maxAliases: number;
+  maxRootFields: number;
+  maxDirectives: number;
+  /** Field selections once fragments are expanded. */
+  maxFields: number;
+  /** `first` and the length of list arguments. */
+  maxListSize: number;
+  /** Size of the JSON `variables` of one request (413 PAYLOAD_TOO_LARGE). */
+  maxVariablesBytes: number;
+  /** Estimated upstream requests of one operation. */
+  maxCost: number;
+  /** Requests per principal: sustained rate and burst. */
+  rateLimit: { perSecond: number; burst: number };
+}
+
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  maxTokens: 2_000,
+  maxDepth: DEFAULT_MAX_DEPTH,
+  maxAliases: DEFAULT_MAX_ALIASES,
+  maxRootFields: DEFAULT_MAX_ROOT_FIELDS,
+  maxDirectives: DEFAULT_MAX_DIRECTIVES,
+  maxFields: DEFAULT_MAX_FIELDS,
+  maxListSize: DEFAULT_MAX_LIST_SIZE,
+  maxVariablesBytes: 100_000,
+  maxCost: DEFAULT_MAX_COST,
+  rateLimit: Object.freeze({ perSecond: DEFAULT_RATE_PER_SECOND, burst: DEFAULT_RATE_BURST }),
+});

@@ -1,0 +1,107 @@
+// Walks the fields a client operation selects, through named and inline fragments, with
+// each field's definition and response path. Used by the checks that run once the operation
+// is resolved and the variables are known (list sizes, introspection). The expansion is
+// bounded by maxFieldsRule, which validation has already applied.
+import {
+  getNamedType,
+  getVariableValues,
+  isCompositeType,
+  isInterfaceType,
+  isObjectType,
+  Kind,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLField,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+
+export interface FieldVisit {
+  node: FieldNode;
+  parentType: GraphQLCompositeType;
+  /** Undefined for meta fields (`__typename`, `__schema`, `__type`). */
+  field: GraphQLField<unknown, unknown> | undefined;
+  /** Response keys from the operation root to this field (aliases where given). */
+  path: readonly string[];
+}
+
+export function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) {
+      fragments.set(definition.name.value, definition);
+    }
+  }
+  return fragments;
+}
+
+/** Calls `visit` for every field selection of the operation, each spread expanded in place. */
+export function forEachField(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  visit: (field: FieldVisit) => void,
+): void {
+  const rootType = schema.getRootType(operation.operation);
+  if (!rootType) return;
+  const fragments = fragmentsOf(document);
+  const spreading = new Set<string>();
+
+  function walk(set: SelectionSetNode, parentType: GraphQLCompositeType, path: string[]): void {
+    for (const selection of set.selections) {
+      switch (selection.kind) {
+        case Kind.FIELD: {
+          const name = selection.name.value;
+          const field =
+            isObjectType(parentType) || isInterfaceType(parentType)
+              ? parentType.getFields()[name]
+              : undefined;
+          const fieldPath = [...path, selection.alias?.value ?? name];
+          visit({ node: selection, parentType, field, path: fieldPath });
+          const childType = field ? getNamedType(field.type) : undefined;
+          if (selection.selectionSet && childType && isCompositeType(childType)) {
+            walk(selection.selectionSet, childType, fieldPath);
+          }
+          break;
+        }
+        case Kind.INLINE_FRAGMENT: {
+          const type = selection.typeCondition
+            ? schema.getType(selection.typeCondition.name.value)
+            : parentType;
+          if (type && isCompositeType(type)) walk(selection.selectionSet, type, path);
+          break;
+        }
+        case Kind.FRAGMENT_SPREAD: {
+          const name = selection.name.value;
+          const fragment = fragments.get(name);
+          if (!fragment || spreading.has(name)) break; // validation refuses both
+          const type = schema.getType(fragment.typeCondition.name.value);
+          if (!type || !isCompositeType(type)) break;
+          spreading.add(name);
+          walk(fragment.selectionSet, type, path);
+          spreading.delete(name);
+          break;
+        }
+      }
+    }
+  }
+  walk(operation.selectionSet, rootType, []);
+}
+
+/**
+ * The operation's variables coerced as execution would coerce them (defaults applied), or
+ * null when they do not coerce: the gateway then refuses the request itself, before any fetch.
+ */
+export function coercedVariables(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  inputs: Record<string, unknown> | undefined,
+): Record<string, unknown> | null {
+  const result = getVariableValues(schema, operation.variableDefinitions ?? [], inputs ?? {}, {
+    maxErrors: 1,
+  });
+  return result.coerced ?? null;
+}

@@ -1,0 +1,564 @@
+// Limits and hygiene end to end (SECURITY.md "Limits" and the "Query shape" rows of its
+// test matrix): each refusal is checked for its HTTP status, its error code, and, from the
+// simulated upstreams' request counters, that nothing reached an upstream.
+import { ApolloServer } from '@apollo/server';
+import { getIntrospectionQuery } from 'graphql';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { formatGatewayError } from '../gateway/index.js';
+import type { DevTokenClaims } from '../lib/auth/dev-tokens.js';
+import { serveGraphQL } from '../lib/graphql-http.js';
+import {
+  graphql,
+  resetUpstreamStats,
+  startStack,
+  upstreamStats,
+  type GraphQLResponse,
+  type Stack,
+} from './stack.js';
+
+let stack: Stack;
+type Json = Record<string, unknown>;
+type Errors = NonNullable<GraphQLResponse['errors']>;
+
+const OPERATOR: DevTokenClaims = { role: 'operator', subject: 'op-limits', desk: 'PO-NORD' };
+const ANALYST: DevTokenClaims = { role: 'analyst', subject: 'an-limits' };
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+beforeAll(async () => {
+  stack = await startStack({ dataDir: inject('dataDir') });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function upstreamRequests(of: Stack = stack): Promise<number> {
+  const stats = await upstreamStats(of);
+  return Object.values(stats).reduce(
+    (sum, routes) => sum + Object.values(routes).reduce((a, b) => a + b, 0),
+    0,
+  );
+}
+
+async function as(
+  claims: DevTokenClaims | null,
+  of: Stack = stack,
+): Promise<Record<string, string>> {
+  return claims ? { authorization: `Bearer ${await of.token(claims)}` } : {};
+}
+
+/** Sends a query and returns its response with the number of upstream requests it caused. */
+async function send(query: string, headers: Record<string, string> = {}, variables?: Json) {
+  await resetUpstreamStats(stack);
+  const res = await graphql(stack.gatewayUrl, query, variables, headers);
+  return { ...res, upstream: await upstreamRequests() };
+}
+
+interface RawResponse {
+  status: number;
+  headers: Headers;
+  body: { data?: Json; errors?: Errors };
+  upstream: number;
+}
+
+/** Any HTTP request to the gateway (at `path`, default its GraphQL endpoint), with the upstream requests it caused. */
+async function raw(
+  init: RequestInit & { search?: string; path?: string },
+  of: Stack = stack,
+): Promise<RawResponse> {
+  await resetUpstreamStats(of);
+  const url = new URL(init.path ?? of.gatewayUrl, of.gatewayUrl);
+  url.search = init.search ?? '';
+  const res = await fetch(url, init);
+  const text = await res.text();
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: text.startsWith('{') ? (JSON.parse(text) as RawResponse['body']) : {},
+    upstream: await upstreamRequests(of),
+  };
+}
+
+const get = (query: string, headers: Record<string, string> = {}) =>
+  raw({ method: 'GET', headers, search: `?query=${encodeURIComponent(query)}` });
+
+/** `{ desks { comune { desks { ... } } } }`, `levels` fields deep in all. */
+function deskChain(levels: number): string {
+  const names = Array.from({ length: levels - 1 }, (_, i) => (i % 2 === 0 ? 'desks' : 'comune'));
+  return `{ ${names.map((n) => `${n} {`).join(' ')} name ${'}'.repeat(names.length)} }`;
+}
+
+function expectRefusal(
+  res: { status: number; errors?: Errors; upstream: number },
+  status: number,
+  code: string,
+): Json {
+  expect(res.status).toBe(status);
+  expect(res.errors).toHaveLength(1);
+  expect(res.errors?.[0]?.extensions?.code).toBe(code);
+  expect(res.upstream).toBe(0);
+  const [error] = res.errors ?? [];
+  return { ...error };
+}
+
+describe('depth', () => {
+  it('accepts an operation 10 fields deep', async () => {
+    const res = await send(deskChain(10));
+    expect(res.status).toBe(200);
+    expect(res.errors).toBeUndefined();
+  });
+
+  it.each([
+    ['plain nesting', deskChain(11)],
+    [
+      'named fragments',
+      `{ desks { ...A } }
+       fragment A on Desk { comune { ...B } }
+       fragment B on Comune { desks { comune { desks { comune { desks { comune { desks { comune { name } } } } } } } } }`,
+    ],
+    [
+      'inline fragments',
+      `{ desks { ... on Desk { comune { ... { desks { comune { desks { comune { desks { comune {
+         ... on Comune { desks { comune { name } } } } } } } } } } } } } }`,
+    ],
+  ])(
+    'refuses an operation 11 fields deep through %s (400), before any upstream request',
+    async (_, query) => {
+      const error = expectRefusal(await send(query), 400, 'GRAPHQL_VALIDATION_FAILED');
+      expect(error).toEqual({
+        message:
+          'The operation is nested 11 levels deep; at most 10 are allowed, counted through fragments',
+        locations: [{ line: 1, column: 1 }],
+        extensions: {
+          code: 'GRAPHQL_VALIDATION_FAILED',
+          limit: { name: 'depth', max: 10, found: 11 },
+        },
+      });
+    },
+  );
+});
+
+describe('aliases', () => {
+  const aliases = (count: number) =>
+    Array.from({ length: count }, (_, i) => `a${i + 1}: id`).join(' ');
+
+  it('accepts 15 aliases', async () => {
+    const res = await send(`{ desks { ${aliases(15)} } }`);
+    expect(res.errors).toBeUndefined();
+  });
+
+  it.each([
+    ['in one selection', `{ desks { ${aliases(16)} } }`],
+    [
+      'through a fragment spread twice',
+      `{ desks { ...F } comuni { desks { ...F } } } fragment F on Desk { ${aliases(8)} }`,
+    ],
+  ])('refuses 16 aliases %s (400), before any upstream request', async (_, query) => {
+    const error = expectRefusal(await send(query), 400, 'GRAPHQL_VALIDATION_FAILED');
+    expect(error.message).toBe(
+      'The operation uses 16 aliases; at most 15 are allowed, counted through fragments',
+    );
+    expect((error.extensions as Json).limit).toEqual({ name: 'aliases', max: 15, found: 16 });
+  });
+});
+
+describe('root fields', () => {
+  it('refuses 11 root fields (400), before any upstream request', async () => {
+    const res = await send(`{ ${'desks { id } '.repeat(11)} }`);
+    const error = expectRefusal(res, 400, 'GRAPHQL_VALIDATION_FAILED');
+    expect(error.message).toBe('The operation selects 11 root fields; at most 10 are allowed');
+    expect((error.extensions as Json).limit).toEqual({ name: 'rootFields', max: 10, found: 11 });
+  });
+
+  it('counts root fields spread from a fragment', async () => {
+    const res = await send(
+      `{ desks { id } ...Q } fragment Q on Query { ${'comuni { name } '.repeat(10)} }`,
+    );
+    const error = expectRefusal(res, 400, 'GRAPHQL_VALIDATION_FAILED');
+    expect((error.extensions as Json).limit).toEqual({ name: 'rootFields', max: 10, found: 11 });
+  });
+});
+
+describe('token flood and field duplication', () => {
+  it('refuses a document of more than 2,000 tokens at parse time (400 GRAPHQL_PARSE_FAILED)', async () => {
+    const res = await send(`{ desks { id ${'__typename '.repeat(2_000)} } }`);
+    const error = expectRefusal(res, 400, 'GRAPHQL_PARSE_FAILED');
+    // graphql-js's own wording (sic).
+    expect(error.message).toBe(
+      'Syntax Error: Document contains more that 2000 tokens. Parsing aborted.',
+    );
+  });
+
+  it('refuses one field duplicated 1,990 times (400), before any upstream request', async () => {
+    // Under the token limit: graphql-js's overlapping-fields check gives up on it by itself.
+    const res = await send(`{ desks { ${'id '.repeat(1_990)} } }`);
+    expectRefusal(res, 400, 'GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('refuses fragments that expand to more than 2,000 fields (400), before any upstream request', async () => {
+    const levels = Array.from(
+      { length: 12 },
+      (_, i) => `fragment F${i} on Desk { ...F${i + 1} ...F${i + 1} }`,
+    );
+    const res = await send(`{ desks { ...F0 } } ${levels.join(' ')} fragment F12 on Desk { id }`);
+    const error = expectRefusal(res, 400, 'GRAPHQL_VALIDATION_FAILED');
+    expect((error.extensions as Json).limit).toEqual({ name: 'fields', max: 2000, found: 4097 });
+  });
+});
+
+describe('directives', () => {
+  it('refuses 21 directives (400), before any upstream request', async () => {
+    const res = await send(`{ desks { ${'id @include(if: true) '.repeat(21)} } }`);
+    const error = expectRefusal(res, 400, 'GRAPHQL_VALIDATION_FAILED');
+    expect((error.extensions as Json).limit).toEqual({ name: 'directives', max: 20, found: 21 });
+  });
+
+  it('counts the directives of a fragment each time it is spread', async () => {
+    const res = await send(
+      `{ desks { ...F @include(if: true) } comuni { desks { ...F } } }
+       fragment F on Desk { ${'id @skip(if: false) '.repeat(10)} }`,
+    );
+    const error = expectRefusal(res, 400, 'GRAPHQL_VALIDATION_FAILED');
+    expect((error.extensions as Json).limit).toEqual({ name: 'directives', max: 20, found: 21 });
+  });
+});
+
+describe('circular fragments', () => {
+  it('refuses a fragment that spreads itself through another (400), before any upstream request', async () => {
+    const res = await send(
+      `{ desks { ...A } }
+       fragment A on Desk { comune { ...B } }
+       fragment B on Comune { desks { ...A } }`,
+    );
+    const error = expectRefusal(res, 400, 'GRAPHQL_VALIDATION_FAILED');
+    expect(error.message).toBe('Cannot spread fragment "A" within itself via "B".');
+  });
+});
+
+describe('array batching', () => {
+  it('refuses a JSON array of operations (400), before any upstream request', async () => {
+    const res = await raw({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ query: '{ desks { id } }' }, { query: '{ comuni { name } }' }]),
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
+    expect(res.body.errors?.[0]?.message).toBe('Operation batching disabled.');
+    expect(res.upstream).toBe(0);
+  });
+});
+
+describe('oversized body and variables', () => {
+  it('refuses a body over 1 MB (413), before any upstream request', async () => {
+    const res = await raw({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ desks { id } } # ${'x'.repeat(1_000_001)}` }),
+    });
+    expect(res.status).toBe(413);
+    expect(res.body.errors?.[0]?.extensions?.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(res.upstream).toBe(0);
+  });
+
+  it('refuses variables over 100 kB in a body under 1 MB (413), before any upstream request', async () => {
+    const ids = Array.from({ length: 20_000 }, (_, i) => `DESK-${i}`);
+    const res = await send(
+      'query ($ids: [ID!]) { deskActivity(from: "2011-01", to: "2011-02", deskIds: $ids) { count } }',
+      {},
+      { ids },
+    );
+    expect(res.status).toBe(413);
+    expect(res.errors).toEqual([
+      { message: 'Variables larger than 100000 bytes', extensions: { code: 'PAYLOAD_TOO_LARGE' } },
+    ]);
+    expect(res.upstream).toBe(0);
+  });
+});
+
+describe('list amplification and cost', () => {
+  it.each([
+    ['a literal `first`', '{ employers(first: 501) { totalCount } }', undefined, 'employers.first'],
+    [
+      'a `first` in a variable, on a nested field',
+      'query ($n: Int) { courseAreas { courses(first: $n) { totalCount } } }',
+      { n: 501 },
+      'courseAreas.courses.first',
+    ],
+    [
+      'a list argument of 501 items',
+      'query ($ids: [ID!]) { deskActivity(from: "2011-01", to: "2011-02", deskIds: $ids) { count } }',
+      { ids: Array.from({ length: 501 }, (_, i) => `D${i}`) },
+      'deskActivity.deskIds',
+    ],
+  ])(
+    'refuses %s over 500 with BAD_USER_INPUT naming the argument, before any upstream request',
+    async (_, query, variables, argument) => {
+      const error = expectRefusal(await send(query, {}, variables), 400, 'BAD_USER_INPUT');
+      expect(error).toEqual({
+        message: `Argument ${argument} asks for 501 items; at most 500 are allowed`,
+        extensions: {
+          code: 'BAD_USER_INPUT',
+          argument,
+          limit: { name: 'listSize', max: 500, found: 501 },
+        },
+      });
+    },
+  );
+
+  it('refuses 15 aliased pages of 500 under a page of 200 (COST_LIMIT_EXCEEDED, 400) with the estimate, before any upstream request', async () => {
+    const pages = Array.from(
+      { length: 15 },
+      (_, i) =>
+        `c${i}: communications(first: 500) { edges { node { contractType { code } worker { pseudonym } } } }`,
+    ).join(' ');
+    const res = await send(
+      `{ employers(first: 200) { edges { node { ${pages} } } } }`,
+      await as(OPERATOR),
+    );
+    const error = expectRefusal(res, 400, 'COST_LIMIT_EXCEEDED');
+    const cost = (error.extensions as { cost: { estimated: number; budget: number } }).cost;
+    expect(cost.budget).toBe(5000);
+    // 1 page of employers + 15 x 200 pages of communications + 15 x 100,000 workers / 100.
+    expect(cost.estimated).toBe(1 + 15 * 200 + 15 * 1000);
+    expect(error.message).toBe(
+      `The operation would cost an estimated ${cost.estimated} upstream requests; the budget is 5000. Ask for smaller pages or fewer nested lists`,
+    );
+  });
+
+  it('serves the same shape with one page of 500 (under budget)', async () => {
+    const res = await send(
+      `{ employers(first: 2) { edges { node { communications(first: 500) { totalCount } } } } }`,
+      await as(OPERATOR),
+    );
+    expect(res.status).toBe(200);
+    expect(res.errors).toBeUndefined();
+  });
+});
+
+describe('introspection and suggestions', () => {
+  it.each([
+    ['__schema', '{ __schema { queryType { name } } }'],
+    ['__type', '{ __type(name: "Worker") { fields { name } } }'],
+    ['__schema in a fragment', '{ ...I } fragment I on Query { __schema { types { name } } }'],
+  ])('refuses %s to anonymous callers (400), before any upstream request', async (_, query) => {
+    const error = expectRefusal(await send(query), 400, 'GRAPHQL_VALIDATION_FAILED');
+    expect(error.message).toBe('Introspection is available to signed-in callers only');
+  });
+
+  it('still answers __typename to anonymous callers', async () => {
+    const res = await send('{ __typename }');
+    expect(res.data).toEqual({ __typename: 'Query' });
+  });
+
+  it("answers a signed-in caller's standard introspection query, without any upstream request", async () => {
+    const res = await send(getIntrospectionQuery(), await as(ANALYST));
+    expect(res.status).toBe(200);
+    expect(res.errors).toBeUndefined();
+    const types = (res.data!.__schema as { types: { name: string }[] }).types.map((t) => t.name);
+    expect(types).toContain('Worker');
+    expect(res.upstream).toBe(0);
+  });
+
+  it('bounds nested introspection for signed-in callers too (400)', async () => {
+    const res = await send(
+      '{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }',
+      await as(ANALYST),
+    );
+    const error = expectRefusal(res, 400, 'GRAPHQL_VALIDATION_FAILED');
+    expect(error.message).toBe('Maximum introspection depth exceeded');
+  });
+
+  it('leaves "Did you mean" suggestions out for anonymous callers only', async () => {
+    const anonymous = await send('{ deks { id } }');
+    expect(expectRefusal(anonymous, 400, 'GRAPHQL_VALIDATION_FAILED').message).toBe(
+      'Cannot query field "deks" on type "Query".',
+    );
+    const signedIn = await send('{ deks { id } }', await as(ANALYST));
+    expect(expectRefusal(signedIn, 400, 'GRAPHQL_VALIDATION_FAILED').message).toBe(
+      'Cannot query field "deks" on type "Query". Did you mean "desk" or "desks"?',
+    );
+  });
+
+  it('leaves enum suggestions out of variable errors for anonymous callers', async () => {
+    const query = 'query ($kind: DeskKind) { desks(kind: $kind) { id } }';
+    const anonymous = await send(query, {}, { kind: 'LABOUR_REGISTRY_DESKS' });
+    expect(anonymous.status).toBe(400);
+    expect(anonymous.errors?.[0]?.message).not.toContain('Did you mean');
+    expect(anonymous.errors?.[0]?.message).toContain('LABOUR_REGISTRY_DESKS');
+    expect(anonymous.upstream).toBe(0);
+    const signedIn = await send(query, await as(ANALYST), { kind: 'LABOUR_REGISTRY_DESKS' });
+    expect(signedIn.errors?.[0]?.message).toContain('Did you mean');
+  });
+
+  it('never returns the query plan, whatever the client asks', async () => {
+    const res = await raw({
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'apollo-query-plan-experimental': '1' },
+      body: JSON.stringify({ query: '{ desks { id workstations { id } } }' }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).not.toHaveProperty('extensions');
+  });
+});
+
+describe('CSRF prevention', () => {
+  const csrf = (res: RawResponse) => {
+    expect(res.status).toBe(400);
+    expect(res.body.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
+    expect(res.body.errors?.[0]?.message).toMatch(/Cross-Site Request Forgery/);
+    expect(res.upstream).toBe(0);
+  };
+
+  it('refuses a GET without a preflight header (400), before any upstream request', async () => {
+    csrf(await get('{ desks { id } }'));
+  });
+
+  it('serves a GET query that carries a preflight header', async () => {
+    const res = await get('{ desks { id } }', { 'apollo-require-preflight': 'true' });
+    expect(res.status).toBe(200);
+    expect(res.body.errors).toBeUndefined();
+  });
+
+  it.each(['text/plain', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded'])(
+    'refuses a POST sent as %s (400), before any upstream request',
+    async (contentType) => {
+      csrf(
+        await raw({
+          method: 'POST',
+          headers: { 'content-type': contentType },
+          body: JSON.stringify({ query: '{ desks { id } }' }),
+        }),
+      );
+    },
+  );
+
+  it('cannot run a mutation over GET, preflight header or not (405), before any upstream request', async () => {
+    const res = await get('mutation { desks { id } }', { 'apollo-require-preflight': 'true' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+    expect(res.body.errors?.[0]).toEqual({
+      message: 'GET requests only support query operations, not mutation operations',
+      extensions: { code: 'BAD_REQUEST' },
+    });
+    expect(res.upstream).toBe(0);
+  });
+});
+
+describe('request ids and masked errors', () => {
+  it('sends a fresh x-request-id on every response, refusals and health checks included', async () => {
+    const responses = [
+      await get('{ desks { id } }', { 'apollo-require-preflight': 'true' }),
+      await get('{ desks { id } }'), // CSRF refusal
+      await raw({ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' }),
+      await raw({
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: 'x'.repeat(1_000_001),
+      }),
+      await raw({
+        method: 'GET',
+        headers: { 'x-request-id': 'chosen-by-client' },
+        path: '/healthz',
+      }),
+    ];
+    const ids = responses.map((r) => r.headers.get('x-request-id'));
+    for (const id of ids) expect(id).toMatch(UUID);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('masks unexpected errors and gives them the request id, with no stack, URL or upstream body', async () => {
+    // The gateway's own formatter and front door, over a server whose resolver fails the way
+    // an unexpected upstream failure would: the message holds an internal URL and a fiscal code.
+    const server = new ApolloServer({
+      typeDefs: 'type Query { boom: String }',
+      resolvers: {
+        Query: {
+          boom: () => {
+            throw new Error(
+              'connect ECONNREFUSED http://10.0.0.7:4102/v1/lavoratori?cf=RSSMRA80A01H501X',
+            );
+          },
+        },
+      },
+      formatError: formatGatewayError,
+      includeStacktraceInErrorResponses: false,
+    });
+    const running = await serveGraphQL({ server, context: () => Promise.resolve({}) });
+    try {
+      const res = await fetch(running.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ boom }' }),
+      });
+      const requestId = res.headers.get('x-request-id');
+      expect(requestId).toMatch(UUID);
+      const text = await res.text();
+      expect(JSON.parse(text)).toEqual({
+        data: { boom: null },
+        errors: [
+          {
+            message: 'Internal error',
+            path: ['boom'],
+            extensions: { code: 'INTERNAL_SERVER_ERROR', requestId },
+          },
+        ],
+      });
+      expect(text).not.toMatch(/10\.0\.0\.7|ECONNREFUSED|RSSMRA|stack/i);
+    } finally {
+      await running.stop();
+    }
+  });
+});
+
+describe('rate limits per principal', () => {
+  let limited: Stack;
+
+  beforeAll(async () => {
+    // No refill to speak of (one request per 1,000 s), so the test counts requests, not time.
+    limited = await startStack({
+      dataDir: inject('dataDir'),
+      gatewayLimits: { rateLimit: { perSecond: 0.001, burst: 3 } },
+    });
+  });
+
+  afterAll(async () => {
+    await limited?.stop();
+  });
+
+  const post = async (query: string, headers: Record<string, string>) =>
+    raw(
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query }),
+      },
+      limited,
+    );
+
+  it('answers 429 RATE_LIMITED with Retry-After once a burst is spent, before parsing, and spares other principals', async () => {
+    for (let i = 0; i < 3; i += 1) {
+      expect((await post('{ desks { id } }', {})).status).toBe(200);
+    }
+    // Not even parsed: a malformed document gets the rate limit, not a syntax error.
+    const refused = await post('{ desks { id ', {});
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('1000');
+    expect(refused.body.errors).toEqual([
+      {
+        message: 'Too many requests from this caller: retry in 1000 seconds',
+        extensions: { code: 'RATE_LIMITED', retryAfter: 1000 },
+      },
+    ]);
+    expect(refused.upstream).toBe(0);
+
+    // Signed-in callers have buckets of their own, one per subject.
+    const first = await as({ ...OPERATOR, subject: 'op-a' }, limited);
+    const second = await as({ ...OPERATOR, subject: 'op-b' }, limited);
+    for (let i = 0; i < 3; i += 1) {
+      expect((await post('{ desks { id } }', first)).status).toBe(200);
+    }
+    expect((await post('{ desks { id } }', first)).status).toBe(429);
+    expect((await post('{ desks { id } }', second)).status).toBe(200);
+  });
+});
