@@ -60,6 +60,13 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     if (refused && INPUT_REFUSED_CODES.has(String(refused.code))) {
       return new GraphQLError(refused.message, { extensions: { code: 'BAD_USER_INPUT' } });
     }
+    // Personal data is not served when its audit record cannot be written: say so plainly.
+    const failed = firstError(body);
+    if (response.status === 503 && failed?.code === 'AUDIT_UNAVAILABLE') {
+      return new GraphQLError('Personal data cannot be served now: the audit log is unavailable', {
+        extensions: { code: 'AUDIT_UNAVAILABLE' },
+      });
+    }
     return new GraphQLError('A part of the graph failed to answer', {
       extensions: { code: 'SUBGRAPH_UNAVAILABLE' },
     });
