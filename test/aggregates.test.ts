@@ -239,3 +239,39 @@ describe('course usage', () => {
     expect(rows.linesWithHiddenCells + columns.linesWithHiddenCells).toBeGreaterThan(0);
   });
 });
+
+describe('desk activity', () => {
+  it('hides small monthly service counts of each desk, and never exactly one cell of a month or service', async () => {
+    const rows = await query(
+      'deskActivity',
+      'from: "2011-01", to: "2011-12"',
+      'desk { id } month service count suppressed',
+    );
+    const source = await upstreamGet<{ attivita: { numero: number }[] }>(
+      stack,
+      'registry',
+      '/v1/attivita?dal=2011-01&al=2011-12',
+    );
+    expect(rows).toHaveLength(source.attivita.length);
+    expect(source.attivita.some((a) => a.numero < 5)).toBe(true);
+    for (const row of rows) {
+      if (row.suppressed) expect(row.count).toBeNull();
+      else expect(row.count as number).toBeGreaterThanOrEqual(5);
+    }
+    // A line is a desk's month (across services) or a desk's service (across months).
+    const lines = new Map<string, { cells: number; hidden: number }>();
+    for (const row of rows) {
+      const desk = (row.desk as Json).id as string;
+      for (const line of [`${desk}|${row.month as string}`, `${desk}|${row.service as string}`]) {
+        const entry = lines.get(line) ?? { cells: 0, hidden: 0 };
+        entry.cells++;
+        if (row.suppressed) entry.hidden++;
+        lines.set(line, entry);
+      }
+    }
+    const withHidden = [...lines.values()].filter((l) => l.hidden > 0);
+    expect(withHidden.length).toBeGreaterThan(0);
+    // One hidden cell in a line of several could be recomputed from the line's total.
+    expect(withHidden.filter((l) => l.cells > 1 && l.hidden === 1)).toEqual([]);
+  });
+});

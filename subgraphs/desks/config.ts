@@ -5,10 +5,13 @@ import {
   readUpstreamConfig,
   type SubgraphProcessConfig,
 } from '../shared/config.js';
+import { readMinCellPeople } from '../shared/suppression.js';
 import type { RegistryClientOptions } from './client.js';
 
 export interface DesksConfig extends SubgraphProcessConfig {
   registry: RegistryClientOptions;
+  /** Activity cells counting fewer are suppressed; default 5 (SECURITY.md). */
+  minCellPeople?: number;
 }
 
 export function readDesksConfig(env: Env): Readonly<DesksConfig> {
@@ -21,5 +24,6 @@ export function readDesksConfig(env: Env): Readonly<DesksConfig> {
       }),
       documentMaxAgeMs: envInt(env, 'REGISTRY_MAX_AGE_MS', 60_000),
     },
+    minCellPeople: readMinCellPeople(env, 'DESKS'),
   });
 }

@@ -15,7 +15,8 @@ export async function createDesksSubgraph(
     name: 'desks',
     resolvers,
     trust,
-    context: (caller) => Promise.resolve({ loaders: createLoaders(client), caller }),
+    context: (caller) =>
+      Promise.resolve({ loaders: createLoaders(client, config.minCellPeople), caller }),
     port: config.port,
     host: config.host,
     onStop: () => client.close(),

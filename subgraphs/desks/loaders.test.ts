@@ -80,8 +80,37 @@ describe('desk loaders', () => {
     ]);
     expect(results[0]).toHaveLength(2);
     expect(results[60]).toEqual([
-      { deskId: 'D1', month: '2011-01', service: 'GUIDANCE', count: 4 },
+      { deskId: 'D1', month: '2011-01', service: 'GUIDANCE', count: 4, suppressed: true },
     ]);
     expect(results[61]!.every((r) => r.month === '2012-01')).toBe(true);
+  });
+
+  it("hide a desk's small activity cells, and a second cell wherever one alone would be recomputable", async () => {
+    const { client } = fakeClient(['A']);
+    const rows: DeskActivity[] = [
+      { deskId: 'A', month: '2011-01', service: 'REGISTRATION', count: 40 },
+      { deskId: 'A', month: '2011-01', service: 'GUIDANCE', count: 2 },
+      { deskId: 'A', month: '2011-01', service: 'COUNSELLING', count: 30 },
+      { deskId: 'A', month: '2011-02', service: 'REGISTRATION', count: 50 },
+      { deskId: 'A', month: '2011-02', service: 'GUIDANCE', count: 60 },
+      { deskId: 'A', month: '2011-02', service: 'COUNSELLING', count: 70 },
+    ];
+    (client as unknown as { getActivity: () => Promise<DeskActivity[]> }).getActivity = () =>
+      Promise.resolve(rows);
+    const result = await createLoaders(client).activityByDesk.load({
+      deskId: 'A',
+      from: '2011-01',
+      to: '2011-02',
+      service: null,
+    });
+    const hidden = result.filter((r) => r.suppressed);
+    expect(hidden.some((r) => r.count < 5)).toBe(true);
+    expect(result.filter((r) => !r.suppressed).every((r) => r.count >= 5)).toBe(true);
+    // The small cell's month and service each lose a second cell too.
+    expect(hidden.length).toBeGreaterThanOrEqual(2);
+    for (const month of ['2011-01'])
+      expect(hidden.filter((r) => r.month === month).length).not.toBe(1);
+    for (const service of ['GUIDANCE'])
+      expect(hidden.filter((r) => r.service === service).length).not.toBe(1);
   });
 });

@@ -3,6 +3,7 @@
 import DataLoader from 'dataloader';
 import { chunk, groupByKeys, orderByKeys } from '../shared/batch.js';
 import { once } from '../shared/memo.js';
+import { DEFAULT_MIN_CELL_PEOPLE, suppressRows } from '../shared/suppression.js';
 import { ACTIVITY_DESK_CAP, type RegistryClient } from './client.js';
 import type {
   Comune,
@@ -12,6 +13,9 @@ import type {
   HostOrganization,
   Registry,
 } from './model.js';
+
+/** A row of desk activity once protected: `count` must not be shown when `suppressed`. */
+export type ProtectedDeskActivity = DeskActivity & { suppressed: boolean };
 
 export interface ActivityKey {
   deskId: string;
@@ -26,10 +30,34 @@ export interface DeskLoaders {
   deskById: DataLoader<string, Desk | null>;
   comuneByIstatCode: DataLoader<string, Comune | null>;
   hostById: DataLoader<string, HostOrganization | null>;
-  activityByDesk: DataLoader<ActivityKey, DeskActivity[], string>;
+  activityByDesk: DataLoader<ActivityKey, ProtectedDeskActivity[], string>;
 }
 
-export function createLoaders(client: RegistryClient): DeskLoaders {
+/**
+ * A desk's month x service table, with the cells that would single people out hidden
+ * (shared/suppression.ts). Registrations count people one each (one DID per person), so a
+ * small cell here is exactly the small cell registrationStats hides; the other services
+ * count sessions or communications, never fewer than the people they concern, so a count
+ * under the threshold is hidden too. The table is always the whole desk and range, so the
+ * same cells are hidden whichever service or desks a query asks for.
+ */
+function protectDeskTable(
+  rows: readonly DeskActivity[],
+  minPeople: number,
+): ProtectedDeskActivity[] {
+  const hidden = suppressRows(rows, {
+    upstream: 'registry',
+    minPeople,
+    coordinates: (row) => [row.month, row.service],
+    people: (row) => row.count,
+  });
+  return rows.map((row, i) => ({ ...row, suppressed: hidden[i] === true }));
+}
+
+export function createLoaders(
+  client: RegistryClient,
+  minCellPeople = DEFAULT_MIN_CELL_PEOPLE,
+): DeskLoaders {
   const registry = once(() => client.getRegistry());
   const comuni = once(() => client.getComuni());
   return {
@@ -69,7 +97,9 @@ export function createLoaders(client: RegistryClient): DeskLoaders {
             rowsByRange.get(rangeOf(key)) ?? [],
             (row) => row.deskId,
           );
-          return forDesk.filter((row) => key.service === null || row.service === key.service);
+          return protectDeskTable(forDesk, minCellPeople).filter(
+            (row) => key.service === null || row.service === key.service,
+          );
         });
       },
       { cacheKeyFn: (k) => `${k.deskId}|${k.from}|${k.to}|${k.service ?? ''}` },

@@ -3,7 +3,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/ind
 import type { CallerContext } from '../shared/trust.js';
 import { DateScalar, YearMonthScalar } from '../shared/scalars.js';
 import { checkMonthRange } from '../shared/ranges.js';
-import type { DeskLoaders } from './loaders.js';
+import type { DeskLoaders, ProtectedDeskActivity } from './loaders.js';
 import type { Comune, Desk, DeskKind, DeskService, HostOrganization } from './model.js';
 
 export interface DesksContext extends CallerContext {
@@ -77,6 +77,7 @@ export const resolvers: GraphQLResolverMap<DesksContext> = {
     },
   },
   DeskActivity: {
+    count: (row: ProtectedDeskActivity) => (row.suppressed ? null : row.count),
     desk: (row: { deskId: string }, _: unknown, ctx: DesksContext) =>
       ctx.loaders.deskById.load(row.deskId),
   },
