@@ -1,6 +1,7 @@
 // The gateway's configuration, from the environment.
 import { envInt, envNumber, envString, envUrl, type Env } from '../lib/env.js';
 import { DEFAULT_LIMITS, type Limits } from './limits/index.js';
+import { DEFAULT_TRUSTED_DOCUMENTS_PATH } from './trusted-documents.js';
 
 /** Issuer and audience of the development tokens minted by `npm run token`. */
 export const DEV_TOKEN_ISSUER = 'prato-graph-dev';
@@ -23,6 +24,11 @@ export interface GatewayConfig {
   maxBodyBytes: number;
   /** What one request may ask (SECURITY.md "Limits"); defaults in gateway/limits/index.ts. */
   limits: Readonly<Limits>;
+  /**
+   * The partners' registered operations (gateway/trusted-documents.ts); relative paths are
+   * taken from the project root. Checked at start: a bad manifest stops the gateway.
+   */
+  trustedDocumentsPath: string;
   auth: {
     /** The identity provider's JWKS URL; when null, the local development key set is used. */
     jwksUrl: string | null;
@@ -48,6 +54,7 @@ export function readGatewayConfig(env: Env): Readonly<GatewayConfig> {
     subgraphConnections: envInt(env, 'SUBGRAPH_CONNECTIONS', 32, { min: 1, max: 1024 }),
     maxBodyBytes: envInt(env, 'MAX_BODY_BYTES', 1_000_000, { min: 1024 }),
     limits: readLimits(env),
+    trustedDocumentsPath: envString(env, 'TRUSTED_DOCUMENTS_PATH', DEFAULT_TRUSTED_DOCUMENTS_PATH),
     auth: Object.freeze({
       jwksUrl: env.AUTH_JWKS_URL ? envUrl(env, 'AUTH_JWKS_URL', '') : null,
       keysDir: envString(env, 'KEYS_DIR', 'data/keys'),

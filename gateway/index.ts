@@ -6,6 +6,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
 import type { Fetcher } from '@apollo/utils.fetcher';
+import { Supergraph } from '@apollo/federation-internals';
 import { GraphQLError, parse, type GraphQLFormattedError } from 'graphql';
 import type { CryptoKey, KeyObject } from 'jose';
 import { signAssertion } from '../lib/auth/assertion.js';
@@ -21,6 +22,11 @@ import { currentRequestId, serveGraphQL, type RunningHttpServer } from '../lib/g
 import { projectPath } from '../lib/project-files.js';
 import type { GatewayConfig, SubgraphUrls } from './config.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
+import {
+  DEFAULT_TRUSTED_DOCUMENTS_PATH,
+  loadTrustedDocuments,
+  trustedDocumentsPlugin,
+} from './trusted-documents.js';
 import {
   costLimitPlugin,
   createMemoryRateLimitStore,
@@ -44,11 +50,13 @@ export type LimitOverrides = Partial<Omit<Limits, 'rateLimit'>> & {
 
 export type GatewayOptions = Omit<
   GatewayConfig,
-  'port' | 'host' | 'supergraphPath' | 'auth' | 'limits'
+  'port' | 'host' | 'supergraphPath' | 'auth' | 'limits' | 'trustedDocumentsPath'
 > & {
   port?: number;
   host?: string;
   supergraphPath?: string;
+  /** Default: gateway/trusted-documents.json. */
+  trustedDocumentsPath?: string;
   /** Defaults: DEFAULT_LIMITS (gateway/limits/index.ts). */
   limits?: LimitOverrides;
   /** Where rate-limit buckets live; default in memory, sized by `limits.rateLimit`. */
@@ -84,6 +92,7 @@ const CLIENT_VISIBLE_CODES = new Set([
   'AUDIT_UNAVAILABLE',
   'RATE_LIMITED',
   'COST_LIMIT_EXCEEDED',
+  'OPERATION_NOT_REGISTERED',
 ]);
 
 /**
@@ -165,6 +174,28 @@ export async function createGateway(
   const supergraphSdl = loadSupergraph(options.supergraphPath ?? 'schema/supergraph.graphql');
   const policy = extractPolicy(parse(supergraphSdl));
   const limits = resolveLimits(options.limits);
+  const executableSupergraphSdl = withoutSecurityPurpose(supergraphSdl);
+  // Refused by the parser itself, with 400 GRAPHQL_PARSE_FAILED, before any document is built.
+  const parseOptions = { maxTokens: limits.maxTokens };
+  // Each failure is GRAPHQL_VALIDATION_FAILED (Apollo's code for every validation rule) with
+  // `extensions.limit` saying which limit, its maximum and the value found.
+  const validationRules = [
+    maxDepthRule({ maxDepth: limits.maxDepth }),
+    maxAliasesRule({ maxAliases: limits.maxAliases }),
+    maxRootFieldsRule({ maxRootFields: limits.maxRootFields }),
+    maxDirectivesRule({ maxDirectives: limits.maxDirectives }),
+    maxFieldsRule({ maxFields: limits.maxFields }),
+  ];
+  // Checked before anything listens: a manifest with an operation the graph (or a limit)
+  // would refuse stops the gateway with every problem listed.
+  const trustedDocuments = loadTrustedDocuments(
+    options.trustedDocumentsPath ?? DEFAULT_TRUSTED_DOCUMENTS_PATH,
+    {
+      schema: Supergraph.build(executableSupergraphSdl).apiSchema().toGraphQLJSSchema(),
+      validationRules,
+      parseOptions,
+    },
+  );
   const rateLimits =
     options.rateLimitStore ??
     createMemoryRateLimitStore({
@@ -188,7 +219,6 @@ export async function createGateway(
       operationHash: context.operation.hash,
     }));
   const urls: SubgraphUrls = options.subgraphUrls;
-  const executableSupergraphSdl = withoutSecurityPurpose(supergraphSdl);
   const gateway = new ApolloGateway({
     supergraphSdl: executableSupergraphSdl,
     // On by default outside production: a client header would get the query plan back,
@@ -201,17 +231,8 @@ export async function createGateway(
   });
   const server = new ApolloServer<GatewayContext>({
     gateway,
-    // Refused by the parser itself, with 400 GRAPHQL_PARSE_FAILED, before any document is built.
-    parseOptions: { maxTokens: limits.maxTokens },
-    // Each failure is GRAPHQL_VALIDATION_FAILED (Apollo's code for every validation rule) with
-    // `extensions.limit` saying which limit, its maximum and the value found.
-    validationRules: [
-      maxDepthRule({ maxDepth: limits.maxDepth }),
-      maxAliasesRule({ maxAliases: limits.maxAliases }),
-      maxRootFieldsRule({ maxRootFields: limits.maxRootFields }),
-      maxDirectivesRule({ maxDirectives: limits.maxDirectives }),
-      maxFieldsRule({ maxFields: limits.maxFields }),
-    ],
+    parseOptions,
+    validationRules,
     // Both are Apollo's defaults today; stated so that an upgrade cannot change them silently.
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
@@ -221,6 +242,8 @@ export async function createGateway(
     // may read what, then the cost (which plans the operation, the dearest check).
     plugins: [
       ApolloServerPluginInlineTraceDisabled(),
+      // First: a partner's unregistered request meets no other check (and is never parsed).
+      trustedDocumentsPlugin(trustedDocuments),
       schemaDisclosurePlugin<GatewayContext>({
         disclose: (context) => context.principal.role !== 'public',
       }),

@@ -19,8 +19,12 @@ export const ROLE_SCOPES: Readonly<Record<Role, readonly string[]>> = Object.fre
   ],
   // People only through pseudonyms and non-identifying attributes: no worker:identity.
   analyst: [SCOPES.workerProfile, SCOPES.workersSearch, SCOPES.communicationsRead],
-  // Communications come with delegations from employers (a later step); until then, none.
-  partner: [],
+  // Vacancies, the catalogue and aggregates are public. Communications only of the employers
+  // that delegated the partner's organisation: the employers subgraph checks which, on every
+  // path. No worker scope: a communication's worker is refused to partners field by field.
+  // What a partner may ask at all is narrower still: its registered operations
+  // (gateway/trusted-documents.ts).
+  partner: [SCOPES.communicationsRead],
 });
 
 /** The purposes each role may declare for reading personal data (header `x-purpose`). */

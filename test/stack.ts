@@ -31,6 +31,8 @@ export interface StackOptions {
   gatewayLimits?: LimitOverrides;
   /** The workers subgraph's audit log; by default a file in a temporary folder of its own. */
   auditLogPath?: string;
+  /** The partners' registered operations; by default the committed manifest. */
+  trustedDocumentsPath?: string;
 }
 
 export interface Stack {
@@ -114,6 +116,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         subgraphConnections: 16,
         maxBodyBytes: 1_000_000,
         limits: options.gatewayLimits,
+        trustedDocumentsPath: options.trustedDocumentsPath,
       },
       security,
     );

@@ -176,6 +176,7 @@ describe('every upstream', () => {
     ['co', '/v1/comunicazioni?azienda=A000001&lavoratoreCf=RSSMRA85T10A562S'],
     ['co', '/v1/comunicazioni'],
     ['co', '/v1/aziende/ricerca?ateco=tessile'],
+    ['co', '/v1/aziende/ricerca?delegato=cna'],
     ['co', '/v1/offerte/ricerca?stato=APERTE'],
     ['registry', '/v1/attivita?dal=2011-13&al=2012-01'],
     ['registry', '/v1/attivita?al=2012-01'],
@@ -414,6 +415,12 @@ describe('co', () => {
     }>().aziende;
     expect(byId.map((a) => a.id).sort()).toEqual(ids);
     expect(byId.map((a) => a.id)).not.toEqual(ids);
+    // every employer says who acts for it, as the delegations table records
+    for (const a of byId as { id: string; delegati: string[] }[]) {
+      expect(a.delegati).toEqual(
+        column('co', `SELECT ente FROM deleghe WHERE azienda = '${a.id}' ORDER BY ente`),
+      );
+    }
     const textile = (await call('co', '/v1/aziende/ricerca?ateco=13&dimensione=200')).json<{
       totale: number;
       aziende: { ateco: string }[];
@@ -422,6 +429,17 @@ describe('co', () => {
       column<number>('co', "SELECT count(*) FROM aziende WHERE ateco LIKE '13%'")[0],
     );
     for (const a of textile.aziende) expect(a.ateco.startsWith('13')).toBe(true);
+    const cna = (await call('co', '/v1/aziende/ricerca?delegato=CNA&dimensione=200')).json<{
+      totale: number;
+      aziende: { id: string; delegati: string[] }[];
+    }>();
+    const delegating = column('co', "SELECT azienda FROM deleghe WHERE ente = 'CNA' ORDER BY 1");
+    expect(cna.totale).toBe(delegating.length);
+    expect(cna.totale).toBeGreaterThan(0);
+    expect(cna.aziende.map((a) => a.id)).toEqual(delegating.slice(0, 200));
+    for (const a of cna.aziende) expect(a.delegati).toContain('CNA');
+    const none = (await call('co', '/v1/aziende/ricerca?delegato=CGIL')).json<{ totale: number }>();
+    expect(none.totale).toBe(0);
     const open = (await call('co', '/v1/offerte/ricerca?stato=APERTA')).json<{
       totale: number;
       offerte: { stato: string }[];

@@ -13,6 +13,7 @@ const employer = (id: string, fiscalCode = `0000000${id.slice(-4)}`): Employer =
   sizeClassCode: '2',
   seat: { street: 'Via Bologna 12', comuneCode: '100005', postalCode: '59100' },
   ccnlCode: null,
+  delegations: [],
 });
 
 const communication = (id: string, over: Partial<Communication> = {}): Communication => ({

@@ -24,6 +24,7 @@ const azienda = {
   classeDimensionale: '2',
   sede: { indirizzo: 'Via Bologna 12', comune: '100005', cap: '59100' },
   ccnl: '018',
+  delegati: ['CNA', 'UIP'],
 };
 
 const comunicazione = {
@@ -92,8 +93,28 @@ describe('decodeEmployers', () => {
         sizeClassCode: '2',
         seat: { street: 'Via Bologna 12', comuneCode: '100005', postalCode: '59100' },
         ccnlCode: '018',
+        delegations: ['CNA', 'UIP'],
       },
     ]);
+  });
+
+  it('reads an employer without delegati as delegating nobody', () => {
+    const withoutDelegations: Record<string, unknown> = { ...azienda };
+    delete withoutDelegations.delegati;
+    expect(decodeEmployers({ aziende: [withoutDelegations] })[0]?.delegations).toEqual([]);
+    expect(decodeEmployers({ aziende: [{ ...azienda, delegati: [] }] })[0]?.delegations).toEqual(
+      [],
+    );
+  });
+
+  it.each([
+    ['a string', 'CNA'],
+    ['a number in the list', ['CNA', 7]],
+    ['an empty code', ['']],
+  ])('refuses delegati given as %s, naming the field', (_, delegati) => {
+    const err = badResponse(() => decodeEmployers({ aziende: [{ ...azienda, delegati }] }));
+    expect(err.code).toBe('UPSTREAM_BAD_RESPONSE');
+    expect(err.message).toContain('delegati');
   });
 
   it('reads a paged search answer', () => {

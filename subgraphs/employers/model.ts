@@ -33,6 +33,11 @@ export interface Employer {
   sizeClassCode: string;
   seat: Address;
   ccnlCode: string | null;
+  /**
+   * Codes of the organisations (registry `enti`, for example `CNA`) the employer delegated
+   * to act for it: partners of those organisations may read its communications.
+   */
+  delegations: readonly string[];
 }
 
 export interface Communication {
@@ -161,7 +166,16 @@ function decodeEmployer(value: unknown, path: string): Employer {
     sizeClassCode: d.string(r, 'classeDimensionale'),
     seat: d.address(r.sede, `${path}.sede`),
     ccnlCode: d.optionalString(r, 'ccnl'),
+    delegations: decodeDelegations(r.delegati, `${path}.delegati`),
   };
+}
+
+/** `delegati`: a list of organisation codes; absent means none (nobody may act for it). */
+function decodeDelegations(value: unknown, path: string): string[] {
+  if (value === undefined || value === null) return [];
+  return d
+    .array(value, path)
+    .map((code, i) => (typeof code === 'string' && code !== '' ? code : d.fail(`${path}[${i}]`)));
 }
 
 function decodeCommunication(value: unknown, path: string): Communication {

@@ -15,6 +15,8 @@ import { resolvers, type EmployersContext } from './resolvers.js';
 
 import { graphql, parse } from 'graphql';
 import { TEST_CALLER } from '../shared/test-trust.js';
+import type { Assertion } from '../../lib/auth/assertion.js';
+import { NOT_DELEGATED_MESSAGE } from './delegations.js';
 
 const schema = buildSubgraphSchema({
   typeDefs: parse(readProjectFile('schema', 'employers.graphql')),
@@ -33,6 +35,8 @@ const employers: Employer[] = Array.from({ length: 60 }, (_, i) => ({
   sizeClassCode: '2',
   seat: { street: 'Via Bologna 12', comuneCode: '100005', postalCode: '59100' },
   ccnlCode: i === 0 ? '001' : null,
+  // A000001 (250 communications) delegated CNA; A000002 delegated CNA and UIP; others nobody.
+  delegations: i === 0 ? ['CNA'] : i === 1 ? ['CNA', 'UIP'] : [],
 }));
 
 function makeCommunication(
@@ -188,6 +192,7 @@ async function run(
   variables: Record<string, unknown> = {},
   flowRows: FlowRow[] = [],
   minCellPeople?: number,
+  caller: Assertion = TEST_CALLER,
 ): Promise<{
   result: ExecutionResult;
   calls: { method: string; arg: unknown }[];
@@ -196,7 +201,7 @@ async function run(
   const { client, calls } = fakeCo(flowRows);
   const contextValue: EmployersContext = {
     loaders: createLoaders(client),
-    caller: TEST_CALLER,
+    caller,
     ...(minCellPeople === undefined ? {} : { minCellPeople }),
   };
   const result = await graphql({ schema, source: query, variableValues: variables, contextValue });
@@ -756,5 +761,129 @@ describe('communicationFlows', () => {
     expect(result.errors?.[0]?.message).toBe(
       'co sent a response that could not be understood (duplicate statistics cell)',
     );
+  });
+});
+
+describe('partners read only the communications of employers that delegated them', () => {
+  const partnerOf = (organization: string): Assertion => ({
+    ...TEST_CALLER,
+    purpose: null,
+    principal: {
+      role: 'partner',
+      subject: `partner-${organization}`,
+      scopes: ['communications:read'],
+      desk: null,
+      organization,
+      fiscalCode: null,
+    },
+  });
+  const CNA = partnerOf('CNA');
+  const refusal = (path: (string | number)[]) => ({
+    message: NOT_DELEGATED_MESSAGE,
+    path,
+    code: 'FORBIDDEN',
+  });
+  const errorsOf = (result: ExecutionResult) =>
+    (result.errors ?? []).map((e) => ({
+      message: e.message,
+      path: e.path,
+      code: e.extensions.code,
+    }));
+
+  it("serves a delegating employer's communications page as to anyone", async () => {
+    const query =
+      '{ employer(id: "A000001") { communications(first: 3) { totalCount edges { node { id } } } } }';
+    const asPartner = await run(query, {}, [], undefined, CNA);
+    const asOperator = await run(query);
+    expect(asPartner.result.errors).toBeUndefined();
+    expect(asPartner.result).toEqual(asOperator.result);
+    expect(asPartner.calls).toEqual(asOperator.calls);
+  });
+
+  it('honours every organisation an employer delegated', async () => {
+    const { result } = await run(
+      '{ employer(id: "A000002") { communications(first: 1) { totalCount } } }',
+      {},
+      [],
+      undefined,
+      partnerOf('UIP'),
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toEqual({ employer: { communications: { totalCount: 4 } } });
+  });
+
+  it("refuses another employer's communications without asking co for them", async () => {
+    const { result, calls } = await run(
+      '{ employer(id: "A000003") { name communications { totalCount edges { node { id } } } } }',
+      {},
+      [],
+      undefined,
+      CNA,
+    );
+    expect(errorsOf(result)).toEqual([refusal(['employer', 'communications'])]);
+    // The connection is non-null: the refusal nulls the employer, name included.
+    expect(result.data).toEqual({ employer: null });
+    expect(calls.map((c) => c.method)).toEqual(['aziende?id']);
+  });
+
+  it('refuses one communication by id unless its employer delegated the partner', async () => {
+    const mine = await run(
+      '{ communication(id: "C00001001") { id employer { id } } }',
+      {},
+      [],
+      undefined,
+      CNA,
+    );
+    expect(mine.result).toEqual({
+      data: { communication: { id: 'C00001001', employer: { id: 'A000002' } } },
+    });
+    const other = await run(
+      '{ communication(id: "C00001002") { id code startDate } }',
+      {},
+      [],
+      undefined,
+      CNA,
+    );
+    expect(errorsOf(other.result)).toEqual([refusal(['communication'])]);
+    expect(other.result.data).toEqual({ communication: null });
+    expect(other.calls.map((c) => c.method)).toEqual(['comunicazioni?id', 'aziende?id']);
+    const missing = await run('{ communication(id: "C99999999") { id } }', {}, [], undefined, CNA);
+    expect(missing.result).toEqual({ data: { communication: null } });
+  });
+
+  it('checks the employer only for partners: other callers cost no employer request', async () => {
+    const { result, count } = await run('{ communication(id: "C00001002") { id } }');
+    expect(result.errors).toBeUndefined();
+    expect(count('aziende?id')).toBe(0);
+  });
+
+  it('applies the same rule to references, in one employer batch, entity by entity', async () => {
+    const ids = ['C00001000', 'C00001001', 'C00001002', 'C00001003', 'C00000007'];
+    const { result, calls } = await run(
+      'query($r: [_Any!]!) { _entities(representations: $r) { ... on EmploymentCommunication { id } } }',
+      { r: ids.map((id) => ({ __typename: 'EmploymentCommunication', id })) },
+      [],
+      undefined,
+      CNA,
+    );
+    expect(result.data).toEqual({
+      _entities: [{ id: 'C00001000' }, { id: 'C00001001' }, null, null, { id: 'C00000007' }],
+    });
+    expect(errorsOf(result)).toEqual([refusal(['_entities', 2]), refusal(['_entities', 3])]);
+    const by = (method: string) => calls.filter((c) => c.method === method).map((c) => c.arg);
+    expect(by('comunicazioni?id')).toEqual([5]);
+    expect(by('aziende?id')).toEqual([4]);
+  });
+
+  it("refuses a worker's employment history to a partner without asking co", async () => {
+    const { result, calls } = await run(
+      'query($r: [_Any!]!) { _entities(representations: $r) { ... on Worker { employmentHistory { id } } } }',
+      { r: [{ __typename: 'Worker', fiscalCodeKey: workerFiscalCode(1) }] },
+      [],
+      undefined,
+      CNA,
+    );
+    expect(errorsOf(result)).toEqual([refusal(['_entities', 0, 'employmentHistory'])]);
+    expect(calls).toEqual([]);
   });
 });

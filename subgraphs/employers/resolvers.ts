@@ -25,6 +25,7 @@ import {
 import type { Page } from '../shared/decode.js';
 import { CO_PAGE_LIMIT_CAP, CO_SEARCH_SIZE_CAP } from './client.js';
 import type { EmployerLoaders } from './loaders.js';
+import { assertMayReadCommunicationsOf, assertMayReadEmploymentHistory } from './delegations.js';
 import {
   COMMUNICATION_TYPE_CODES,
   describeCessationCause,
@@ -114,6 +115,20 @@ async function employerOf(ctx: EmployersContext, employerId: string): Promise<Em
   return employer;
 }
 
+/**
+ * A communication for this caller: partners get only those of employers that delegated them.
+ * Other roles cost no extra request; a partner's check costs one employer load, batched
+ * with the other rows' (the planner asks for the employer of most rows anyway).
+ */
+async function readableCommunication(
+  ctx: EmployersContext,
+  communication: Communication | null,
+): Promise<Communication | null> {
+  if (communication === null || ctx.caller.principal.role !== 'partner') return communication;
+  assertMayReadCommunicationsOf(ctx.caller, await employerOf(ctx, communication.employerId));
+  return communication;
+}
+
 /** Each dimension's raw value in a row, in the schema's dimension order: a cell's coordinates. */
 const FLOW_COORDINATES: Readonly<Record<FlowDimension, (row: FlowRow) => Coordinate>> = {
   MONTH: (row) => row.month,
@@ -186,8 +201,8 @@ export const resolvers: GraphQLResolverMap<EmployersContext> = {
         ctx.loaders.employerSearch.load({ ateco, comune, ...page }),
       );
     },
-    communication: (_: unknown, { id }: { id: string }, ctx: EmployersContext) =>
-      ctx.loaders.communicationById.load(id),
+    communication: async (_: unknown, { id }: { id: string }, ctx: EmployersContext) =>
+      readableCommunication(ctx, await ctx.loaders.communicationById.load(id)),
     vacancy: (_: unknown, { id }: { id: string }, ctx: EmployersContext) =>
       ctx.loaders.vacancyById.load(id),
     vacancies: (
@@ -262,6 +277,8 @@ export const resolvers: GraphQLResolverMap<EmployersContext> = {
       },
       ctx: EmployersContext,
     ): Promise<Connection<Communication>> => {
+      // Before anything else: a refused partner learns nothing, not even about its arguments.
+      assertMayReadCommunicationsOf(ctx.caller, e);
       const first = checkFirst(args.first, CO_PAGE_LIMIT_CAP, DEFAULT_COMMUNICATIONS_FIRST);
       if (args.from && args.to && args.from > args.to)
         throw badUserInput('from must not be after to', 'from');
@@ -302,8 +319,9 @@ export const resolvers: GraphQLResolverMap<EmployersContext> = {
       ctx.loaders.vacanciesByEmployerId.load(e.id),
   },
   EmploymentCommunication: {
-    __resolveReference: (ref: { id: string }, ctx: EmployersContext) =>
-      ctx.loaders.communicationById.load(ref.id),
+    // The path other subgraphs and `_entities` take: the same rule as Query.communication.
+    __resolveReference: async (ref: { id: string }, ctx: EmployersContext) =>
+      readableCommunication(ctx, await ctx.loaders.communicationById.load(ref.id)),
     employer: (c: Communication, _: unknown, ctx: EmployersContext) =>
       employerOf(ctx, c.employerId),
     worker: (c: Communication) => ({ fiscalCodeKey: c.workerFiscalCode }),
@@ -325,6 +343,7 @@ export const resolvers: GraphQLResolverMap<EmployersContext> = {
     employmentHistory: (w: { fiscalCodeKey: string }, _: unknown, ctx: EmployersContext) => {
       const fiscalCode = w.fiscalCodeKey.toUpperCase();
       assertOwnRecord(ctx.caller, { fiscalCode });
+      assertMayReadEmploymentHistory(ctx.caller);
       return ctx.loaders.communicationsByWorkerFiscalCode.load(fiscalCode);
     },
   },

@@ -72,6 +72,7 @@ describe('determinism', () => {
         ...column(co, 'SELECT doc FROM comunicazioni ORDER BY id LIMIT 20'),
         ...column(co, 'SELECT doc FROM comunicazioni ORDER BY id DESC LIMIT 20'),
         ...column(co, 'SELECT doc FROM aziende ORDER BY id LIMIT 10'),
+        ...column(co, "SELECT ente || ' ' || azienda FROM deleghe ORDER BY azienda, ente"),
         ...column(co, 'SELECT doc FROM offerte ORDER BY id LIMIT 10'),
         ...column(idol, 'SELECT doc FROM lavoratori ORDER BY id LIMIT 20'),
         ...column(idol, 'SELECT doc FROM schede ORDER BY lavoratore LIMIT 20'),
@@ -192,6 +193,36 @@ describe('the dataset at scale 0.01', () => {
       expect(isValidPartitaIva(r.cf), r.cf).toBe(true);
       expect(atecos.has(r.ateco)).toBe(true);
     }
+  });
+
+  it('gives most employers one delegated employer association of the registry, none more than two', () => {
+    const associations = new Set(
+      all<{ doc: string }>(registry, 'SELECT doc FROM enti')
+        .map((r) => JSON.parse(r.doc) as { codice: string; tipo: string })
+        .filter((e) => e.tipo === 'ASSOCIAZIONE_DATORIALE')
+        .map((e) => e.codice),
+    );
+    const rows = all<{ id: string; doc: string }>(co, 'SELECT id, doc FROM aziende ORDER BY id');
+    const table = new Map<string, string[]>();
+    for (const r of all<{ ente: string; azienda: string }>(
+      co,
+      'SELECT ente, azienda FROM deleghe ORDER BY azienda, ente',
+    )) {
+      table.set(r.azienda, [...(table.get(r.azienda) ?? []), r.ente]);
+    }
+    const perCount = [0, 0, 0];
+    for (const r of rows) {
+      const delegati = (JSON.parse(r.doc) as { delegati: string[] }).delegati;
+      expect(delegati.length).toBeLessThanOrEqual(2);
+      expect(delegati).toEqual([...delegati].sort());
+      for (const code of delegati) expect(associations.has(code), code).toBe(true);
+      expect(delegati).toEqual(table.get(r.id) ?? []);
+      perCount[delegati.length]! += 1;
+    }
+    const [none, one, two] = perCount as [number, number, number];
+    expect(one / rows.length).toBeGreaterThan(0.5);
+    expect(none).toBeGreaterThan(0);
+    expect(two).toBeGreaterThan(0);
   });
 
   it('uses the contract code valid on the event date in every communication and vacancy', () => {

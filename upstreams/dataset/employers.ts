@@ -1,7 +1,8 @@
 /**
  * Invented employers of the Prato district: sector (ATECO 2007 from the district
- * subset), size class, seat, usual CCNL, a valid partita IVA. Company names are
- * built from common surnames and are fictitious.
+ * subset), size class, seat, usual CCNL, a valid partita IVA, and the employer
+ * associations they delegate. Company names are built from common surnames and are
+ * fictitious.
  */
 import { CHINA, ITALY, STREETS } from './names.js';
 import { WeightedChoice, type Rng } from './prng.js';
@@ -24,6 +25,11 @@ export interface Employer {
   chinese: boolean;
   /** Relative volume of hirings. */
   weight: number;
+  /**
+   * Codes of the employer associations (registry `enti`) that act for it, filing its
+   * compulsory communications: set by assignDelegations, sorted, at most two.
+   */
+  delegations: string[];
 }
 
 /** Share of employers per ATECO division (A; DOMAIN.md §5: 13.x ~30%, 14.x ~25%). */
@@ -199,7 +205,97 @@ export function buildEmployers(rng: Rng, ref: Reference, count: number): Employe
       ccnl,
       chinese,
       weight: (SIZE_WEIGHT[size] ?? 1) * (chinese ? 1.6 : 1) * Math.exp(rng.normal() * 0.5),
+      delegations: [],
     });
   }
   return employers;
+}
+
+// SIMULATED (no public source): which association an employer delegates. Artisans and small
+// firms go to CNA or Confartigianato, larger industry to the Unione Industriale, shops,
+// wholesalers and restaurants to Confcommercio or Confesercenti. Social cooperatives belong
+// to cooperative centrals, which host no desk here; no district employer farms, so the
+// agricultural associations (COLDIR, CIA) act for none.
+const SMALL_INDUSTRY: readonly (readonly [string, number])[] = [
+  ['CNA', 50],
+  ['CONFART', 40],
+  ['UIP', 10],
+];
+const LARGE_INDUSTRY: readonly (readonly [string, number])[] = [
+  ['UIP', 80],
+  ['CNA', 12],
+  ['CONFART', 8],
+];
+const TRADE: readonly (readonly [string, number])[] = [
+  ['CONFCOMM', 60],
+  ['CONFES', 40],
+];
+const SERVICES: readonly (readonly [string, number])[] = [
+  ['CNA', 45],
+  ['CONFART', 35],
+  ['CONFCOMM', 20],
+];
+const ASSOCIATIONS_BY_DIVISION: Readonly<
+  Record<string, readonly (readonly [string, number])[] | null>
+> = {
+  '13': SMALL_INDUSTRY,
+  '14': SMALL_INDUSTRY,
+  '25': SMALL_INDUSTRY,
+  '28': SMALL_INDUSTRY,
+  '38': SMALL_INDUSTRY,
+  '43': SMALL_INDUSTRY,
+  '46': TRADE,
+  '47': TRADE,
+  '56': TRADE,
+  '49': SERVICES,
+  '81': SERVICES,
+  '96': SERVICES,
+  '88': null,
+};
+
+/** Every association code the generator may delegate. */
+export const DELEGATED_ASSOCIATIONS: readonly string[] = [
+  ...new Set(
+    Object.values(ASSOCIATIONS_BY_DIVISION).flatMap((options) =>
+      (options ?? []).map(([code]) => code),
+    ),
+  ),
+].sort();
+
+/**
+ * Gives each employer 0-2 delegated associations: most district firms belong to exactly
+ * one (about 70%), some to none, a few to two. `hosts` are the registry's organisations:
+ * a code that is not an employer association there is a generator bug.
+ */
+export function assignDelegations(
+  rng: Rng,
+  employers: Employer[],
+  hosts: readonly { code: string; kind: string }[],
+): void {
+  const associations = new Set(
+    hosts.filter((h) => h.kind === 'ASSOCIAZIONE_DATORIALE').map((h) => h.code),
+  );
+  for (const code of DELEGATED_ASSOCIATIONS) {
+    if (!associations.has(code)) throw new Error(`${code} is not an employer association`);
+  }
+  const choices = new Map<readonly (readonly [string, number])[], WeightedChoice<string>>();
+  for (const e of employers) {
+    const options =
+      e.size >= '3' && ASSOCIATIONS_BY_DIVISION[e.division] === SMALL_INDUSTRY
+        ? LARGE_INDUSTRY
+        : (ASSOCIATIONS_BY_DIVISION[e.division] ?? null);
+    if (options === null) continue;
+    const r = rng.next();
+    const count = r < (e.chinese ? 0.35 : 0.2) ? 0 : r < 0.9 ? 1 : 2;
+    if (count === 0) continue;
+    let choice = choices.get(options);
+    if (!choice) {
+      choice = new WeightedChoice(options);
+      choices.set(options, choice);
+    }
+    const codes = new Set([choice.draw(rng)]);
+    // a second draw of the same association leaves one: "two" is at most two
+    if (count === 2) codes.add(choice.draw(rng));
+    e.delegations = [...codes].sort();
+  }
 }

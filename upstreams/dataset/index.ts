@@ -8,7 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { SYSTEMS, type DatasetManifest, type DatasetOptions } from '../types.js';
 import { dayOf, endOfMonth, monthOf } from './calendar.js';
 import { buildDesks, deskOpenOn } from './desks.js';
-import { buildEmployers } from './employers.js';
+import { assignDelegations, buildEmployers } from './employers.js';
 import {
   assignWorkers,
   emitCommunications,
@@ -30,7 +30,7 @@ import {
 import { buildVacancies } from './vacancies.js';
 
 /** Bump whenever the generated data changes, so that stale datasets are rebuilt. */
-export const GENERATOR_VERSION = 2;
+export const GENERATOR_VERSION = 3;
 export const DEFAULT_SEED = 2010;
 export const DEFAULT_SCALE = 1;
 export const MAX_SCALE = 10;
@@ -56,6 +56,8 @@ export function generateDataset(dir: string, seed: number, scale: number): Datas
     ref,
     Math.max(20, Math.round(30_000 * scale)),
   );
+  // A stream of its own: the rest of the world is the same as before delegations existed.
+  assignDelegations(stream('delegations'), employers, hosts);
   const rels = planRelationships({
     rng: stream('employment'),
     employers,

@@ -45,6 +45,9 @@ export const TABLES: Readonly<Record<SystemName, string>> = {
       id TEXT PRIMARY KEY, cf TEXT NOT NULL UNIQUE, ateco TEXT NOT NULL, comune TEXT NOT NULL,
       doc TEXT NOT NULL
     );
+    CREATE TABLE deleghe (
+      ente TEXT NOT NULL, azienda TEXT NOT NULL, PRIMARY KEY (ente, azienda)
+    ) WITHOUT ROWID;
     CREATE TABLE comunicazioni (
       id TEXT PRIMARY KEY, codice TEXT NOT NULL UNIQUE, azienda TEXT NOT NULL,
       lavoratore_cf TEXT NOT NULL, data_inizio TEXT NOT NULL, data_invio TEXT NOT NULL,

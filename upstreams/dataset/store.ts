@@ -304,8 +304,15 @@ export function writeCo(dir: string, data: CoData): Record<string, number> {
       classeDimensionale: e.size,
       sede: { indirizzo: e.address, comune: e.comune, cap: e.cap },
       ccnl: e.ccnl,
+      delegati: e.delegations,
     }),
   ]);
+  const deleghe = bulk(
+    db,
+    'INSERT INTO deleghe VALUES (?, ?)',
+    employers.flatMap((e) => e.delegations.map((ente) => [ente, e.id] as const)),
+    ([ente, azienda]) => [ente, azienda],
+  );
   // the embedded worker is the same for every communication of a person
   const workerJson = new Map<number, string>();
   const workerOf = (p: Person): string => {
@@ -402,7 +409,7 @@ export function writeCo(dir: string, data: CoData): Record<string, number> {
     },
   );
   finishBuild(db, 'co');
-  return { aziende, comunicazioni, offerte, ...counts };
+  return { aziende, deleghe, comunicazioni, offerte, ...counts };
 }
 
 /** Lower-case words without accents, space-delimited, for `q` searches on titles. */

@@ -141,6 +141,11 @@ export function coRoutes(db: Database.Database): Route[] {
       handle: ({ query }) => {
         const ateco = query.string('ateco', ATECO_PREFIX, 'prefisso ATECO non valido');
         const comune = query.string('comune', PATTERNS.comune, 'codice ISTAT non valido');
+        const delegato = query.string(
+          'delegato',
+          PATTERNS.organization,
+          'codice ente delegato non valido',
+        );
         const paged = paging(query, 200, 50);
         query.done();
         const where: string[] = [];
@@ -152,6 +157,10 @@ export function coRoutes(db: Database.Database): Route[] {
         if (comune !== undefined) {
           where.push('comune = ?');
           args.push(comune);
+        }
+        if (delegato !== undefined) {
+          where.push('id IN (SELECT azienda FROM deleghe WHERE ente = ?)');
+          args.push(delegato);
         }
         return ok(searchEmployers({ where, args }, paged));
       },

@@ -19,6 +19,8 @@ export const PATTERNS = {
   vacancy: /^O\d{6}$/,
   course: /^TR\d{4,6}$/,
   desk: /^[A-Z0-9][A-Z0-9-]{0,29}$/,
+  /** A registry organisation code (`enti`), for example `CNA`. */
+  organization: /^[A-Z][A-Z0-9]{1,19}$/,
   comune: /^\d{6}$/,
   partitaIva: /^\d{11}$/,
   fiscalCode:
