@@ -16,6 +16,7 @@ import { isPurpose, PURPOSES } from '../lib/auth/principal.js';
 import { createAuthenticator, type Authenticator } from './auth.js';
 import { authorizationPlugin } from './authorization-plugin.js';
 import { fiscalCodeVariablesPlugin } from './fiscal-code-variables.js';
+import { operationResolutionPlugin } from './operation-resolution.js';
 import type { GatewayContext } from './context.js';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { currentRequestId, serveGraphQL, type RunningHttpServer } from '../lib/graphql-http.js';
@@ -244,6 +245,7 @@ export async function createGateway(
       ApolloServerPluginInlineTraceDisabled(),
       // First: a partner's unregistered request meets no other check (and is never parsed).
       trustedDocumentsPlugin(trustedDocuments),
+      operationResolutionPlugin<GatewayContext>(),
       schemaDisclosurePlugin<GatewayContext>({
         disclose: (context) => context.principal.role !== 'public',
       }),

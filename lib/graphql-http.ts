@@ -81,6 +81,25 @@ function errorBody(message: string, code: string, extra: Record<string, unknown>
   return { errors: [{ message, extensions: { code, ...extra } }] };
 }
 
+/** Deeper than any real GraphQL request body, variables included. */
+export const MAX_JSON_DEPTH = 64;
+
+/** How deeply a parsed JSON value nests, counted with an explicit stack (no recursion). */
+export function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop() as [unknown, number];
+    if (typeof current !== 'object' || current === null) continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > MAX_JSON_DEPTH) return deepest;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return deepest;
+}
+
 function variablesBytes(body: unknown): number {
   if (typeof body !== 'object' || body === null || !('variables' in body)) return 0;
   const { variables } = body;
@@ -140,6 +159,16 @@ export async function serveGraphQL<TContext extends BaseContext>(
         }
       } else {
         body = text;
+      }
+      // Recursive code downstream (variable coercion, size checks) must never meet a body
+      // nested deeper than any real request: refuse it here, counted without recursion.
+      if (nestingDepth(body) > MAX_JSON_DEPTH) {
+        sendJson(
+          res,
+          400,
+          errorBody(`Request body nested deeper than ${MAX_JSON_DEPTH} levels`, 'BAD_REQUEST'),
+        );
+        return;
       }
       const maxVariablesBytes = options.maxVariablesBytes;
       // A JSON array (a batch) is refused by Apollo itself, so only an object's variables count.

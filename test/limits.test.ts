@@ -250,6 +250,31 @@ describe('array batching', () => {
 });
 
 describe('oversized body and variables', () => {
+  it('refuses variables nested thousands of arrays deep (400), not a 500', async () => {
+    const deep = `${'['.repeat(5000)}1${']'.repeat(5000)}`;
+    const res = await raw({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"query":"query ($x: Int) { desks { id } }","variables":{"x":${deep}}}`,
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([
+      { message: 'Request body nested deeper than 64 levels', extensions: { code: 'BAD_REQUEST' } },
+    ]);
+    expect(res.upstream).toBe(0);
+  });
+
+  it('refuses an operationName the document lacks (400), not a masked 500', async () => {
+    const res = await raw({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'query Desks { desks { id } }', operationName: 'Nope' }),
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.errors?.[0]?.extensions?.code).toBe('OPERATION_RESOLUTION_FAILURE');
+    expect(res.upstream).toBe(0);
+  });
+
   it('refuses a body over 1 MB (413), before any upstream request', async () => {
     const res = await raw({
       method: 'POST',
