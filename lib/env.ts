@@ -14,38 +14,41 @@ export function envString(env: Env, name: string, fallback: string): string {
   return value === undefined || value === '' ? fallback : value;
 }
 
-export function envInt(
+type Range = { min?: number; max?: number };
+
+/** A number from the environment, checked by `accept` and against the range. */
+function envNumeric(
   env: Env,
   name: string,
   fallback: number,
-  range: { min?: number; max?: number } = {},
+  range: Range,
+  kind: { accept: (n: number) => boolean; what: string; max: number },
 ): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   const min = range.min ?? 0;
-  const max = range.max ?? Number.MAX_SAFE_INTEGER;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(name, raw, `an integer from ${min} to ${max}`);
+  const max = range.max ?? kind.max;
+  if (!kind.accept(value) || value < min || value > max) {
+    throw new ConfigError(name, raw, `${kind.what} from ${min} to ${max}`);
   }
   return value;
 }
 
-export function envNumber(
-  env: Env,
-  name: string,
-  fallback: number,
-  range: { min?: number; max?: number } = {},
-): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  const min = range.min ?? 0;
-  const max = range.max ?? Number.MAX_VALUE;
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new ConfigError(name, raw, `a number from ${min} to ${max}`);
-  }
-  return value;
+export function envInt(env: Env, name: string, fallback: number, range: Range = {}): number {
+  return envNumeric(env, name, fallback, range, {
+    accept: Number.isInteger,
+    what: 'an integer',
+    max: Number.MAX_SAFE_INTEGER,
+  });
+}
+
+export function envNumber(env: Env, name: string, fallback: number, range: Range = {}): number {
+  return envNumeric(env, name, fallback, range, {
+    accept: Number.isFinite,
+    what: 'a number',
+    max: Number.MAX_VALUE,
+  });
 }
 
 /** An http(s) URL without a trailing slash. */
