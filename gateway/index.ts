@@ -94,6 +94,8 @@ const CLIENT_VISIBLE_CODES = new Set([
   'RATE_LIMITED',
   'COST_LIMIT_EXCEEDED',
   'OPERATION_NOT_REGISTERED',
+  'CONFLICT',
+  'IDEMPOTENCY_KEY_REUSED',
 ]);
 
 /**
@@ -108,6 +110,7 @@ const CLIENT_VISIBLE_EXTENSIONS = [
   'argument',
   'cost',
   'retryAfter',
+  'field',
 ] as const;
 
 /**

@@ -9,13 +9,24 @@ export { PERSONAL_DATA_SCOPE } from '../lib/auth/scopes.js';
 export const ROLE_SCOPES: Readonly<Record<Role, readonly string[]>> = Object.freeze({
   public: [],
   // Their own record only: enforced by the subgraphs on every path.
-  citizen: [SCOPES.workerIdentity, SCOPES.workerProfile],
+  citizen: [
+    SCOPES.workerIdentity,
+    SCOPES.workerProfile,
+    SCOPES.trainingEnrol,
+    SCOPES.workstationsBook,
+  ],
   operator: [
     SCOPES.workerIdentity,
     SCOPES.workerProfile,
     SCOPES.workersSearch,
     SCOPES.communicationsRead,
     SCOPES.candidatesRead,
+    // Writes only for their own desk: enforced by the subgraphs.
+    SCOPES.jobSeekersWrite,
+    SCOPES.communicationsWrite,
+    SCOPES.vacanciesWrite,
+    SCOPES.trainingEnrol,
+    SCOPES.workstationsBook,
   ],
   // People only through pseudonyms and non-identifying attributes: no worker:identity.
   analyst: [SCOPES.workerProfile, SCOPES.workersSearch, SCOPES.communicationsRead],
@@ -24,7 +35,9 @@ export const ROLE_SCOPES: Readonly<Record<Role, readonly string[]>> = Object.fre
   // path. No worker scope: a communication's worker is refused to partners field by field.
   // What a partner may ask at all is narrower still: its registered operations
   // (gateway/trusted-documents.ts).
-  partner: [SCOPES.communicationsRead],
+  // Files communications and publishes vacancies only for delegating employers (checked by the
+  // employers subgraph).
+  partner: [SCOPES.communicationsRead, SCOPES.communicationsWrite, SCOPES.vacanciesWrite],
 });
 
 /** The purposes each role may declare for reading personal data (header `x-purpose`). */

@@ -11,6 +11,16 @@ export const SCOPES = {
   communicationsRead: 'communications:read',
   /** Job seekers matched to vacancies. */
   candidatesRead: 'candidates:read',
+  /** Registering job seekers and recording guidance sessions (at the operator's own desk). */
+  jobSeekersWrite: 'jobseekers:write',
+  /** Filing compulsory communications (operators at their desk, partners for delegating employers). */
+  communicationsWrite: 'communications:write',
+  /** Publishing vacancies (operators, partners for delegating employers). */
+  vacanciesWrite: 'vacancies:write',
+  /** Enrolling in TRIO courses (citizens for themselves, operators at their desk). */
+  trainingEnrol: 'training:enrol',
+  /** Booking public workstations (citizens for themselves, operators at their desk). */
+  workstationsBook: 'workstations:book',
 } as const;
 
 /** The scope that marks personal data: reading a field that needs it needs a declared purpose. */

@@ -45,6 +45,8 @@ const PASS_THROUGH_CODES = new Set([
   'PERSISTED_QUERY_NOT_FOUND',
   'OPERATION_RESOLUTION_FAILURE',
   'BAD_REQUEST',
+  'CONFLICT',
+  'IDEMPOTENCY_KEY_REUSED',
 ]);
 
 export function formatSubgraphError(
