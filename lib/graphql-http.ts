@@ -23,6 +23,18 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   maxVariablesBytes?: number;
   /** Extra routes answered before GraphQL, e.g. metrics; return true when handled. */
   extraRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /**
+   * What `/readyz` answers: 200 with `body` when `ready`, 503 otherwise (also when it throws).
+   * Default: always ready. `/healthz` (liveness) is always 200 while the process serves.
+   */
+  readiness?: () => Promise<Readiness> | Readiness;
+}
+
+/** A process's readiness: may it be sent traffic, and what it says about its dependencies. */
+export interface Readiness {
+  ready: boolean;
+  /** Served as JSON: states and names only, never personal data, URLs or upstream bodies. */
+  body: Record<string, unknown>;
 }
 
 export interface RunningHttpServer {
@@ -77,6 +89,21 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+async function sendReadiness(
+  res: ServerResponse,
+  readiness: GraphQLHttpOptions<BaseContext>['readiness'],
+): Promise<void> {
+  let state: Readiness;
+  try {
+    state = readiness ? await readiness() : { ready: true, body: { status: 'ok' } };
+  } catch {
+    // Never echo the cause; an unknown state is not a ready one.
+    state = { ready: false, body: { status: 'unavailable' } };
+  }
+  res.setHeader('cache-control', 'no-store');
+  sendJson(res, state.ready ? 200 : 503, state.body);
+}
+
 function errorBody(message: string, code: string, extra: Record<string, unknown> = {}): unknown {
   return { errors: [{ message, extensions: { code, ...extra } }] };
 }
@@ -123,8 +150,12 @@ export async function serveGraphQL<TContext extends BaseContext>(
     const url = req.url ?? '/';
     const queryIndex = url.indexOf('?');
     const path = queryIndex === -1 ? url : url.slice(0, queryIndex);
-    if (path === '/healthz' || path === '/readyz') {
+    if (path === '/healthz') {
       sendJson(res, 200, { status: 'ok' });
+      return;
+    }
+    if (path === '/readyz') {
+      await sendReadiness(res, options.readiness);
       return;
     }
     if (options.extraRoutes?.(req, res)) return;
