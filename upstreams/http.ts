@@ -15,7 +15,17 @@ import type { AddressInfo } from 'node:net';
 import type { SystemName } from './types.js';
 
 export type ErrorCode =
-  'PARAMETRO_NON_VALIDO' | 'NON_AUTORIZZATO' | 'NON_TROVATO' | 'QUOTA_SUPERATA' | 'ERRORE_INTERNO';
+  | 'PARAMETRO_NON_VALIDO'
+  | 'NON_AUTORIZZATO'
+  | 'NON_TROVATO'
+  | 'QUOTA_SUPERATA'
+  | 'ERRORE_INTERNO'
+  // writes (API.md "Writes")
+  | 'TIPO_CONTENUTO_NON_VALIDO'
+  | 'CORPO_TROPPO_GRANDE'
+  | 'RIFERIMENTO_SCONOSCIUTO'
+  | 'CONFLITTO'
+  | 'CHIAVE_IDEMPOTENZA_RIUSATA';
 
 export class ApiError extends Error {
   constructor(
@@ -23,6 +33,8 @@ export class ApiError extends Error {
     readonly codice: ErrorCode,
     message: string,
     readonly headers: Readonly<Record<string, string>> = {},
+    /** The body field at fault, as a dotted path (`lavoratore.codiceFiscale`); writes only. */
+    readonly campo?: string,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -53,8 +65,10 @@ export function listBody(key: string, docs: readonly string[]): string {
   return `{"${key}":[${docs.join(',')}]}`;
 }
 
-function errorBody(codice: ErrorCode, messaggio: string): string {
-  return JSON.stringify({ errore: { codice, messaggio } });
+function errorBody(codice: ErrorCode, messaggio: string, campo?: string): string {
+  return JSON.stringify({
+    errore: campo === undefined ? { codice, messaggio } : { codice, messaggio, campo },
+  });
 }
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -258,6 +272,12 @@ export interface RouteContext {
   params: readonly string[];
   headers: IncomingHttpHeaders;
   requestNo: number;
+  /** POST routes: the body, a JSON object (the HTTP layer refused anything else). */
+  body?: Readonly<Record<string, unknown>>;
+  /** POST routes: the body as received (UTF-8). */
+  rawBody?: string;
+  /** The server's clock when the request was taken up; "today" is its UTC date. */
+  now: Date;
 }
 
 export interface Route {
@@ -335,6 +355,8 @@ export interface ServerSpec {
   quota?: RateLimiter;
   /** Called once the server has stopped listening. */
   onClose?: () => void;
+  /** The server's clock (writes' "today"); default the real one. */
+  now?: () => Date;
 }
 
 export interface HttpUpstream {
@@ -359,6 +381,109 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
     chunks.push(buf);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Largest body of a POST to a /v1 route (API.md "Writes"). */
+export const MAX_WRITE_BODY_BYTES = 64 * 1024;
+/** Past this, an oversized body is not even drained: the connection is closed. */
+const MAX_DRAINED_BYTES = 1024 * 1024;
+
+/** `application/json`, with at most a UTF-8 charset among its parameters. */
+function isJsonContentType(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const [type, ...params] = value.split(';');
+  if (type?.trim().toLowerCase() !== 'application/json') return false;
+  return params.every((p) => {
+    const [name, v] = p.split('=');
+    if (name?.trim().toLowerCase() !== 'charset') return true;
+    return /^"?utf-8"?$/i.test((v ?? '').trim());
+  });
+}
+
+/**
+ * The JSON object body of a POST: 415 for another content type, 413 past the limit
+ * (a body up to MAX_DRAINED_BYTES is read to its end first, so that the client gets
+ * the answer rather than a reset connection), 400 for anything but a JSON object.
+ */
+function readJsonBody(
+  req: IncomingMessage,
+): Promise<{ raw: string; json: Record<string, unknown> }> {
+  if (!isJsonContentType(req.headers['content-type'])) {
+    return Promise.reject(
+      new ApiError(
+        415,
+        'TIPO_CONTENUTO_NON_VALIDO',
+        'atteso un corpo Content-Type: application/json (UTF-8)',
+      ),
+    );
+  }
+  const tooBig = (close: boolean): ApiError =>
+    new ApiError(
+      413,
+      'CORPO_TROPPO_GRANDE',
+      `corpo della richiesta oltre ${MAX_WRITE_BODY_BYTES} byte`,
+      close ? { connection: 'close' } : {},
+    );
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_DRAINED_BYTES) return Promise.reject(tooBig(true));
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    let chunks: Buffer[] = [];
+    const cleanup = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > MAX_DRAINED_BYTES) {
+        cleanup();
+        reject(tooBig(true));
+      } else if (size > MAX_WRITE_BODY_BYTES) {
+        chunks = [];
+      } else {
+        chunks.push(chunk);
+      }
+    };
+    const onEnd = (): void => {
+      cleanup();
+      if (size > MAX_WRITE_BODY_BYTES) {
+        reject(tooBig(false));
+        return;
+      }
+      let raw: string;
+      try {
+        raw = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+      } catch {
+        reject(badParameter('corpo non codificato in UTF-8'));
+        return;
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw);
+      } catch {
+        reject(badParameter('corpo JSON non valido'));
+        return;
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        reject(badParameter('atteso un oggetto JSON'));
+        return;
+      }
+      resolve({ raw, json: parsed as Record<string, unknown> });
+    };
+    const onError = (): void => {
+      cleanup();
+      reject(badParameter('corpo della richiesta interrotto'));
+    };
+    const onClose = (): void => {
+      if (!req.complete) onError();
+    };
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onError);
+    req.once('close', onClose);
+  });
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -426,7 +551,11 @@ export function startHttpServer(
 
   const fail = (err: unknown): Reply => {
     if (err instanceof ApiError) {
-      return { status: err.status, body: errorBody(err.codice, err.message), headers: err.headers };
+      return {
+        status: err.status,
+        body: errorBody(err.codice, err.message, err.campo),
+        headers: err.headers,
+      };
     }
     if (err instanceof URIError) {
       return { status: 400, body: errorBody('PARAMETRO_NON_VALIDO', 'codifica URL non valida') };
@@ -558,11 +687,14 @@ export function startHttpServer(
         }
       }
       if (!found) throw notFound();
+      const body = found.route.method === 'POST' ? await readJsonBody(req) : undefined;
       reply = found.route.handle({
         query: new Query(search),
         params: found.params,
         headers: req.headers,
         requestNo: no,
+        now: spec.now?.() ?? new Date(),
+        ...(body ? { body: body.json, rawBody: body.raw } : {}),
       });
     } catch (err) {
       reply = fail(err);
