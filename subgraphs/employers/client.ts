@@ -12,7 +12,9 @@ import {
   decodeCommunications,
   decodeEmployerPage,
   decodeEmployers,
+  decodeFiledCommunication,
   decodeFlows,
+  decodePublishedVacancy,
   decodeVacancies,
   decodeVacancyPage,
   type Communication,
@@ -21,6 +23,7 @@ import {
   type FlowRow,
   type Vacancy,
 } from './model.js';
+import type { CommunicationBody, CoWriteApi, VacancyBody } from './writes.js';
 
 /** Largest id (or fiscal-code) list co accepts on its batch endpoints. */
 export const CO_ID_CAP = 50;
@@ -76,7 +79,7 @@ export interface FlowsQuery {
   groupBy: readonly string[];
 }
 
-export class CoClient {
+export class CoClient implements CoWriteApi {
   private readonly http: UpstreamHttpClient;
 
   constructor(options: UpstreamConfig) {
@@ -84,6 +87,18 @@ export class CoClient {
   }
 
   /** GET /v1/aziende?id= (at most CO_ID_CAP ids). */
+  /** POST /v1/comunicazioni; retried only under its idempotency key. */
+  async fileCommunication(body: CommunicationBody, idempotencyKey: string) {
+    const response = await this.http.post('/v1/comunicazioni', body, { idempotencyKey });
+    return { communication: decodeFiledCommunication(response.body), replayed: response.replayed };
+  }
+
+  /** POST /v1/offerte. */
+  async publishVacancy(body: VacancyBody, idempotencyKey: string) {
+    const response = await this.http.post('/v1/offerte', body, { idempotencyKey });
+    return { vacancy: decodePublishedVacancy(response.body), replayed: response.replayed };
+  }
+
   async getEmployersByIds(ids: readonly string[]): Promise<Employer[]> {
     return decodeEmployers((await this.http.getList('/v1/aziende', 'id', ids, CO_ID_CAP)).body);
   }

@@ -26,6 +26,7 @@ export async function createEmployersSubgraph(
     context: (caller) =>
       Promise.resolve({
         loaders: createLoaders(client, loaderOptions),
+        coWrites: client,
         caller,
         minCellPeople: config.minCellPeople ?? DEFAULT_MIN_CELL_PEOPLE,
       }),

@@ -223,6 +223,16 @@ function decodeVacancy(value: unknown, path: string): Vacancy {
   };
 }
 
+/** POST /v1/comunicazioni: the communication as stored. */
+export function decodeFiledCommunication(body: unknown): Communication {
+  return decodeCommunication(body, 'body');
+}
+
+/** POST /v1/offerte: the vacancy as stored. */
+export function decodePublishedVacancy(body: unknown): Vacancy {
+  return decodeVacancy(body, 'body');
+}
+
 /** GET /v1/aziende?id= or ?cf= */
 export function decodeEmployers(body: unknown): Employer[] {
   return d.list(d.record(body, 'body'), 'aziende', decodeEmployer);

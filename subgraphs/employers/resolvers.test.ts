@@ -201,6 +201,11 @@ async function run(
   const { client, calls } = fakeCo(flowRows);
   const contextValue: EmployersContext = {
     loaders: createLoaders(client),
+    // These queries never write.
+    coWrites: {
+      fileCommunication: () => Promise.reject(new Error('unexpected write')),
+      publishVacancy: () => Promise.reject(new Error('unexpected write')),
+    },
     caller,
     ...(minCellPeople === undefined ? {} : { minCellPeople }),
   };

@@ -26,6 +26,8 @@ import type { Page } from '../shared/decode.js';
 import { CO_PAGE_LIMIT_CAP, CO_SEARCH_SIZE_CAP } from './client.js';
 import type { EmployerLoaders } from './loaders.js';
 import { assertMayReadCommunicationsOf, assertMayReadEmploymentHistory } from './delegations.js';
+import { mutationResolvers, type CoWriteApi } from './writes.js';
+import { IdempotencyKeyScalar } from '../shared/writes.js';
 import {
   COMMUNICATION_TYPE_CODES,
   describeCessationCause,
@@ -50,6 +52,8 @@ import {
 
 export interface EmployersContext extends CallerContext {
   loaders: EmployerLoaders;
+  /** co's write endpoints (mutations only; reads go through the loaders). */
+  coWrites: CoWriteApi;
   /** Flow cells counting fewer distinct workers are suppressed; default 5 (SECURITY.md). */
   minCellPeople?: number;
 }
@@ -158,6 +162,8 @@ function flowCell(row: FlowRow, asked: ReadonlySet<FlowDimension>, suppressed: b
 
 export const resolvers: GraphQLResolverMap<EmployersContext> = {
   Date: DateScalar,
+  IdempotencyKey: IdempotencyKeyScalar,
+  Mutation: mutationResolvers,
   YearMonth: YearMonthScalar,
   Query: {
     employer: (_: unknown, { id }: { id: string }, ctx: EmployersContext) =>

@@ -94,13 +94,6 @@ export function assertSelf(caller: Assertion, fiscalCode: string): void {
   }
 }
 
-/** The body field an upstream named in its refusal (`campo`), if it sent a well-formed one. */
-function refusedField(error: UpstreamRejectedError): string | undefined {
-  const named = (error as { field?: unknown; campo?: unknown }).field ??
-    (error as { campo?: unknown }).campo;
-  return typeof named === 'string' ? named : undefined;
-}
-
 /**
  * An upstream's refusal of a write as the client's error: invalid or unknown input is
  * BAD_USER_INPUT naming the input field (`fieldOf` maps the upstream's body path to the
@@ -112,7 +105,7 @@ export function writeRefusal(
   fieldOf: (upstreamField: string) => string | undefined,
 ): unknown {
   if (!(error instanceof UpstreamRejectedError)) return error;
-  const upstreamField = refusedField(error);
+  const upstreamField = error.campo;
   const field = (upstreamField && fieldOf(upstreamField)) ?? 'input';
   switch (error.upstreamCode) {
     case 'PARAMETRO_NON_VALIDO':
@@ -128,6 +121,7 @@ export function writeRefusal(
         'This idempotency key was already used for a different request: use a new key',
         { extensions: { code: 'IDEMPOTENCY_KEY_REUSED', field: 'idempotencyKey' } },
       );
+    case undefined:
     default:
       return error;
   }

@@ -73,6 +73,7 @@ async function run(
     {
       contextValue: {
         loaders: createLoaders(fakeIdol(data).client),
+        idolWrites: fakeIdol(data).writes,
         caller: { ...TEST_CALLER, ...caller },
         pseudonymOf,
       },

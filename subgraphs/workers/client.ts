@@ -11,6 +11,8 @@ import {
   decodeGuidanceSessions,
   decodeIncomeSupportEpisodes,
   decodeProfiles,
+  decodeRecordedGuidanceSession,
+  decodeRegistration,
   decodeRegistrationStats,
   decodeWorkerPage,
   decodeWorkers,
@@ -21,6 +23,7 @@ import {
   type RegistrationCell,
   type Worker,
 } from './model.js';
+import type { GuidanceBody, IdolWriteApi, RegistrationBody } from './writes.js';
 
 /** Largest id or fiscal-code list IDOL accepts on lavoratori, schede and colloqui. */
 export const PERSON_CAP = 100;
@@ -60,7 +63,7 @@ export interface IdolApi {
   }): Promise<RegistrationCell[]>;
 }
 
-export class IdolClient implements IdolApi {
+export class IdolClient implements IdolApi, IdolWriteApi {
   private readonly http: UpstreamHttpClient;
 
   constructor(options: UpstreamConfig) {
@@ -135,6 +138,18 @@ export class IdolClient implements IdolApi {
       raggruppa: params.groupBy.length > 0 ? params.groupBy : undefined,
     });
     return decodeRegistrationStats(response.body);
+  }
+
+  /** POST /v1/lavoratori: registration with DID; retried only under its idempotency key. */
+  async registerJobSeeker(body: RegistrationBody, idempotencyKey: string) {
+    const response = await this.http.post('/v1/lavoratori', body, { idempotencyKey });
+    return { ...decodeRegistration(response.body), replayed: response.replayed };
+  }
+
+  /** POST /v1/colloqui. */
+  async recordGuidanceSession(body: GuidanceBody, idempotencyKey: string) {
+    const response = await this.http.post('/v1/colloqui', body, { idempotencyKey });
+    return { session: decodeRecordedGuidanceSession(response.body), replayed: response.replayed };
   }
 
   close(): Promise<void> {

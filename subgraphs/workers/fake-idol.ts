@@ -5,6 +5,7 @@ import { fiscalCodeCheckChar } from '../../lib/fiscal-code.js';
 import type { Page } from '../shared/decode.js';
 import { fakePage } from '../shared/fake-page.js';
 import type { IdolApi, JobSeekerSearch } from './client.js';
+import type { IdolWriteApi } from './writes.js';
 import type {
   Candidacy,
   GuidanceSession,
@@ -94,7 +95,7 @@ function scramble<T>(records: T[], foreign: T | undefined): T[] {
   return out;
 }
 
-export function fakeIdol(data: FakeIdolData): { client: IdolApi; calls: IdolCall[] } {
+export function fakeIdol(data: FakeIdolData): { client: IdolApi; calls: IdolCall[]; writes: IdolWriteApi } {
   const calls: IdolCall[] = [];
   const pick = <T>(
     method: string,
@@ -138,5 +139,72 @@ export function fakeIdol(data: FakeIdolData): { client: IdolApi; calls: IdolCall
       return Promise.resolve(data.cells);
     },
   };
-  return { client, calls };
+  // Writes answer like IDOL (a new id, the stored records) and are recorded as calls too;
+  // a repeated idempotency key gets the first answer again.
+  const written = new Map<string, unknown>();
+  const once = <T>(
+    method: string,
+    key: string,
+    make: () => T,
+  ): Promise<T & { replayed: boolean }> => {
+    calls.push([method, [key]]);
+    const first = written.get(key) as T | undefined;
+    if (first) return Promise.resolve({ ...first, replayed: true });
+    const made = make();
+    written.set(key, made);
+    return Promise.resolve({ ...made, replayed: false });
+  };
+  const writes: IdolWriteApi = {
+    registerJobSeeker: (body, key) =>
+      once('registerJobSeeker', key, () => {
+        const id = `L9${String(written.size).padStart(6, '0')}`;
+        const p = body.lavoratore;
+        const worker: Worker = {
+          id,
+          fiscalCode: p.codiceFiscale,
+          fiscalCodeKey: p.codiceFiscale,
+          givenName: p.nome,
+          familyName: p.cognome,
+          sex: p.sesso === 'F' ? 'FEMALE' : 'MALE',
+          birthDate: p.dataNascita,
+          birthPlaceCode: p.luogoNascita,
+          citizenshipCode: p.cittadinanza,
+          residence: {
+            street: p.residenza.indirizzo,
+            comuneCode: p.residenza.comune,
+            postalCode: p.residenza.cap,
+          },
+          educationLevelCode: p.titoloStudio,
+        };
+        const profile: JobSeekerProfile = {
+          workerId: id,
+          deskId: body.sportello,
+          status: 'UNEMPLOYED',
+          conditionCode: null,
+          unemployedSince: body.dataDid,
+          availabilityDeclaration: {
+            signedOn: body.dataDid,
+            deskId: body.sportello,
+            endedOn: null,
+            endCauseCode: null,
+          },
+          servicePacts: [],
+          specialLists: [],
+          incomeSupport: [],
+        };
+        return { worker, profile };
+      }),
+    recordGuidanceSession: (body, key) =>
+      once('recordGuidanceSession', key, () => ({
+        session: {
+          id: `G9${String(written.size).padStart(6, '0')}`,
+          workerId: body.lavoratore,
+          deskId: body.sportello,
+          date: body.data,
+          kind: 'BASIC_GUIDANCE' as const,
+          outcome: 'FOLLOW_UP' as const,
+        },
+      })),
+  };
+  return { client, calls, writes };
 }

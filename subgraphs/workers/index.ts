@@ -57,6 +57,7 @@ export async function createWorkersSubgraph(
       context: (caller) =>
         Promise.resolve({
           loaders: createLoaders(client),
+          idolWrites: client,
           caller,
           pseudonymOf,
           minCellPeople: config.minCellPeople ?? DEFAULT_MIN_CELL_PEOPLE,

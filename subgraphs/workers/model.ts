@@ -128,14 +128,14 @@ const INCOME_SUPPORT_KINDS: Record<string, IncomeSupportKind> = {
   CIGD: 'CIG_IN_DEROGA',
 };
 
-const GUIDANCE_KINDS: Record<string, GuidanceKind> = {
+export const GUIDANCE_KINDS: Record<string, GuidanceKind> = {
   ACCOGLIENZA: 'RECEPTION',
   ORIENTAMENTO_BASE: 'BASIC_GUIDANCE',
   ORIENTAMENTO_SPECIALISTICO: 'SPECIALIST_GUIDANCE',
   BILANCIO_COMPETENZE: 'SKILLS_ASSESSMENT',
 };
 
-const GUIDANCE_OUTCOMES: Record<string, GuidanceOutcome> = {
+export const GUIDANCE_OUTCOMES: Record<string, GuidanceOutcome> = {
   PATTO_SOTTOSCRITTO: 'SERVICE_PACT_SIGNED',
   PROPOSTA_FORMATIVA: 'TRAINING_PROPOSED',
   RINVIO: 'FOLLOW_UP',
@@ -252,19 +252,35 @@ export function decodeProfiles(body: unknown): JobSeekerProfile[] {
   return d.list(d.record(body, 'body'), 'schede', decodeProfile);
 }
 
+function decodeGuidanceSession(value: unknown, path: string): GuidanceSession {
+  const c = d.record(value, path);
+  return {
+    id: d.string(c, 'id'),
+    workerId: d.string(c, 'lavoratore'),
+    deskId: d.string(c, 'sportello'),
+    date: d.string(c, 'data'),
+    kind: d.oneOf(c, 'tipo', GUIDANCE_KINDS),
+    outcome: d.oneOf(c, 'esito', GUIDANCE_OUTCOMES),
+  };
+}
+
 /** GET /v1/colloqui */
 export function decodeGuidanceSessions(body: unknown): GuidanceSession[] {
-  return d.list(d.record(body, 'body'), 'colloqui', (value, path) => {
-    const c = d.record(value, path);
-    return {
-      id: d.string(c, 'id'),
-      workerId: d.string(c, 'lavoratore'),
-      deskId: d.string(c, 'sportello'),
-      date: d.string(c, 'data'),
-      kind: d.oneOf(c, 'tipo', GUIDANCE_KINDS),
-      outcome: d.oneOf(c, 'esito', GUIDANCE_OUTCOMES),
-    };
-  });
+  return d.list(d.record(body, 'body'), 'colloqui', decodeGuidanceSession);
+}
+
+/** POST /v1/colloqui: the session as stored. */
+export function decodeRecordedGuidanceSession(body: unknown): GuidanceSession {
+  return decodeGuidanceSession(body, 'body');
+}
+
+/** POST /v1/lavoratori: the registry record and the new job-seeker record. */
+export function decodeRegistration(body: unknown): { worker: Worker; profile: JobSeekerProfile } {
+  const r = d.record(body, 'body');
+  return {
+    worker: decodeWorker(r.lavoratore, 'lavoratore'),
+    profile: decodeProfile(r.scheda, 'scheda'),
+  };
 }
 
 /** GET /v1/candidature */

@@ -43,13 +43,14 @@ async function run<T = Record<string, unknown>>(
   source: string,
   variableValues?: Record<string, unknown>,
 ) {
-  const { client, calls } = fakeIdol(data);
+  const { client, calls, writes } = fakeIdol(data);
   const result = await graphql({
     schema,
     source,
     variableValues,
     contextValue: {
       loaders: createLoaders(client),
+      idolWrites: writes,
       caller: TEST_CALLER,
       pseudonymOf: createPseudonymizer(randomBytes(32)),
     },

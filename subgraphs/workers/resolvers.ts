@@ -18,9 +18,11 @@ import { checkFirst, pagedConnection, type Connection } from '../shared/paginati
 import { checkDateRange } from '../shared/ranges.js';
 import { DateScalar, FiscalCodeScalar, YearMonthScalar } from '../shared/scalars.js';
 import { dimensionReader } from '../shared/stats.js';
+import { IdempotencyKeyScalar } from '../shared/writes.js';
 import { DEFAULT_MIN_CELL_PEOPLE, measure, suppressRows } from '../shared/suppression.js';
 import { SEARCH_PAGE_CAP, type JobSeekerSearch } from './client.js';
 import type { WorkerLoaders } from './loaders.js';
+import { mutationResolvers, type IdolWriteApi } from './writes.js';
 import {
   codeOf,
   EMPLOYMENT_STATUSES,
@@ -39,6 +41,8 @@ import {
 
 export interface WorkersContext extends CallerContext {
   loaders: WorkerLoaders;
+  /** IDOL's write endpoints (mutations only; reads go through the loaders). */
+  idolWrites: IdolWriteApi;
   /** The analysts' pseudonym of a worker id (keyed HMAC). */
   pseudonymOf: (workerId: string) => string;
   /** Registration cells counting fewer people are suppressed; default 5 (SECURITY.md). */
@@ -128,6 +132,8 @@ export const resolvers: GraphQLResolverMap<WorkersContext> = {
   Date: DateScalar,
   YearMonth: YearMonthScalar,
   FiscalCode: FiscalCodeScalar,
+  IdempotencyKey: IdempotencyKeyScalar,
+  Mutation: mutationResolvers,
   Query: {
     me: (_: unknown, __: unknown, ctx: WorkersContext) => {
       const { principal } = ctx.caller;
