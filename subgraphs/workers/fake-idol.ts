@@ -95,7 +95,11 @@ function scramble<T>(records: T[], foreign: T | undefined): T[] {
   return out;
 }
 
-export function fakeIdol(data: FakeIdolData): { client: IdolApi; calls: IdolCall[]; writes: IdolWriteApi } {
+export function fakeIdol(data: FakeIdolData): {
+  client: IdolApi;
+  calls: IdolCall[];
+  writes: IdolWriteApi;
+} {
   const calls: IdolCall[] = [];
   const pick = <T>(
     method: string,
