@@ -6,7 +6,7 @@ import { createWorkersSubgraph } from '../subgraphs/workers/index.js';
 import { createEmployersSubgraph } from '../subgraphs/employers/index.js';
 import { createTrainingSubgraph } from '../subgraphs/training/index.js';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGateway, loadGatewaySecurity, type LimitOverrides } from '../gateway/index.js';
@@ -138,6 +138,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await stopAll();
     throw err;
   }
+}
+
+/**
+ * A private copy of the shared test dataset for a test file that writes: the other files
+ * compare answers with the dataset and must not see another file's records. Remove it with
+ * `rmSync(dir, { recursive: true, force: true })` after the stack has stopped.
+ */
+export function copyDataset(dataDir: string): string {
+  const copy = mkdtempSync(join(tmpdir(), 'prato-graph-writes-'));
+  cpSync(dataDir, copy, { recursive: true });
+  return copy;
 }
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
