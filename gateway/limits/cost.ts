@@ -1,26 +1,47 @@
 // Refuses, before any subgraph is called, an operation whose query plan would cost more
 // upstream requests than a budget (the model is in query-cost.ts). The plan comes from the
 // same planner the gateway runs (@apollo/query-planner over the same supergraph, same
-// version), built here because ApolloGateway keeps its own planner private; plans are
-// cached per operation, as the gateway caches its own.
+// version), built here because ApolloGateway keeps its own planner private.
+//
+// Two things keep this check cheap and small:
+// - Planning is the dear part (tens of ms for a large operation), so an operation whose
+//   floor, read from the document alone, is already over budget is refused without a plan.
+// - What is kept between requests is the resulting number, not the plan (a plan of a large
+//   operation holds megabytes of documents): keyed by a hash of the normalised document, the
+//   operation name and the values of the variables given to `first` (the only variables the
+//   estimate reads), in an LRU bounded by entries and by bytes.
+import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { operationFromDocument, Supergraph } from '@apollo/federation-internals';
 import { QueryPlanner } from '@apollo/query-planner';
-import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
+import {
+  getOperationAST,
+  GraphQLError,
+  Kind,
+  print,
+  visit,
+  type DocumentNode,
+  type GraphQLSchema,
+} from 'graphql';
+import { BoundedCache, type BoundedCacheStats } from './bounded-cache.js';
 import { assertLimit } from './limit-error.js';
 import { coercedVariables } from './operation-walk.js';
 import {
   compilePlan,
   COST_MODEL,
+  estimateOperationFloor,
   estimatePlanCost,
-  type CompiledPlan,
   type CostModel,
 } from './query-cost.js';
 
 export const DEFAULT_MAX_COST = 5_000;
-export const DEFAULT_PLAN_CACHE_SIZE = 1_000;
+export const DEFAULT_COST_CACHE_ENTRIES = 10_000;
+export const DEFAULT_COST_CACHE_BYTES = 4 * 2 ** 20;
 
-export interface CostLimitOptions {
+/** What an entry's value (a number or null) weighs besides its key. */
+const ESTIMATE_BYTES = 16;
+
+export interface CostLimitOptions extends CostEstimatorOptions {
   /** The supergraph the gateway serves, as ApolloGateway loads it. Required. */
   supergraphSdl: string;
   /**
@@ -29,9 +50,26 @@ export interface CostLimitOptions {
    * 500 under a page of 200 would cost.
    */
   maxCost?: number;
-  /** Operations whose plans are kept (least recently used dropped). Default 1,000. */
-  planCacheSize?: number;
+}
+
+export interface CostEstimatorOptions {
   model?: CostModel;
+  /** Estimates kept (least recently used dropped). Default 10,000. */
+  cacheEntries?: number;
+  /** Estimated bytes the kept estimates may take, keys included. Default 4 MiB. */
+  cacheBytes?: number;
+}
+
+export interface CostEstimate {
+  /** Estimated upstream requests. */
+  cost: number;
+  /** True when `cost` is the floor read from the document, the operation not being planned. */
+  floor: boolean;
+}
+
+export interface CostEstimatorStats extends BoundedCacheStats {
+  /** Operations planned since the estimator was made. */
+  plans: number;
 }
 
 export interface CostEstimator {
@@ -43,53 +81,108 @@ export interface CostEstimator {
     document: DocumentNode,
     operationName: string | undefined,
     variables: Record<string, unknown>,
-    cacheKey?: string,
   ): number | null;
+  /**
+   * The estimate, or the document's floor when that alone is over `budget` (then nothing is
+   * planned); null when the operation cannot be planned.
+   */
+  check(
+    document: DocumentNode,
+    operationName: string | undefined,
+    variables: Record<string, unknown>,
+    budget: number,
+  ): CostEstimate | null;
+  stats(): CostEstimatorStats;
+}
+
+/** Names of the variables given to a `first` argument anywhere in the document. */
+function pageSizeVariables(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  visit(document, {
+    Argument(node) {
+      if (node.name.value === 'first' && node.value.kind === Kind.VARIABLE) {
+        names.add(node.value.name.value);
+      }
+    },
+  });
+  return [...names].sort();
+}
+
+/**
+ * The cache key of an estimate: the document as graphql-js prints it (whitespace, commas and
+ * comments normalised away), the operation, and the page sizes taken from variables.
+ */
+function estimateKey(
+  document: DocumentNode,
+  operationName: string | undefined,
+  variables: Record<string, unknown>,
+): string {
+  const pageSizes = pageSizeVariables(document).map((name) => [name, variables[name] ?? null]);
+  return createHash('sha256')
+    .update(print(document))
+    .update('\0')
+    .update(operationName ?? '')
+    .update('\0')
+    .update(JSON.stringify(pageSizes))
+    .digest('base64url');
 }
 
 export function createCostEstimator(
   supergraphSdl: string,
-  options: { model?: CostModel; planCacheSize?: number } = {},
+  options: CostEstimatorOptions = {},
 ): CostEstimator {
   const supergraph = Supergraph.build(supergraphSdl);
   const apiSchema = supergraph.apiSchema();
   const schema: GraphQLSchema = apiSchema.toGraphQLJSSchema();
   const planner = new QueryPlanner(supergraph);
   const model = options.model ?? COST_MODEL;
-  const cacheSize = assertLimit('planCacheSize', options.planCacheSize ?? DEFAULT_PLAN_CACHE_SIZE);
-  const plans = new Map<string, CompiledPlan | null>();
+  const cache = new BoundedCache<number | null>({
+    maxEntries: assertLimit('cacheEntries', options.cacheEntries ?? DEFAULT_COST_CACHE_ENTRIES),
+    maxBytes: assertLimit('cacheBytes', options.cacheBytes ?? DEFAULT_COST_CACHE_BYTES),
+  });
+  let plans = 0;
 
-  function planFor(document: DocumentNode, operationName: string | undefined): CompiledPlan | null {
+  function planCost(
+    document: DocumentNode,
+    operationName: string | undefined,
+    variables: Record<string, unknown>,
+  ): number | null {
+    plans += 1;
     try {
       const operation = operationFromDocument(apiSchema, document, { operationName });
-      return compilePlan(planner.buildQueryPlan(operation));
+      const plan = compilePlan(planner.buildQueryPlan(operation));
+      return estimatePlanCost(plan, schema, variables, model);
     } catch {
       return null;
     }
   }
 
+  function check(
+    document: DocumentNode,
+    operationName: string | undefined,
+    variables: Record<string, unknown>,
+    budget: number,
+  ): CostEstimate | null {
+    const key = estimateKey(document, operationName, variables);
+    const cached = cache.get(key);
+    if (cached !== undefined) return cached === null ? null : { cost: cached, floor: false };
+    const operation = getOperationAST(document, operationName);
+    if (operation) {
+      const floor = estimateOperationFloor(document, operation, schema, variables, model);
+      // Not cached: it is as cheap to compute again as the key, and a refused document would
+      // only push out the estimates of operations that run.
+      if (floor > budget) return { cost: floor, floor: true };
+    }
+    const cost = planCost(document, operationName, variables);
+    cache.set(key, cost, ESTIMATE_BYTES);
+    return cost === null ? null : { cost, floor: false };
+  }
+
   return {
-    estimate(document, operationName, variables, cacheKey) {
-      let plan: CompiledPlan | null | undefined;
-      if (cacheKey !== undefined) {
-        plan = plans.get(cacheKey);
-        if (plan !== undefined) {
-          plans.delete(cacheKey); // most recently used last
-          plans.set(cacheKey, plan);
-        }
-      }
-      if (plan === undefined) {
-        plan = planFor(document, operationName);
-        if (cacheKey !== undefined) {
-          plans.set(cacheKey, plan);
-          if (plans.size > cacheSize) {
-            const oldest = plans.keys().next();
-            if (!oldest.done) plans.delete(oldest.value);
-          }
-        }
-      }
-      return plan ? estimatePlanCost(plan, schema, variables, model) : null;
-    },
+    estimate: (document, operationName, variables) =>
+      check(document, operationName, variables, Infinity)?.cost ?? null,
+    check,
+    stats: () => ({ ...cache.stats(), plans }),
   };
 }
 
@@ -102,20 +195,20 @@ export function costLimitPlugin<TContext extends BaseContext>(
     requestDidStart() {
       return Promise.resolve({
         // Synchronous throw: see list-size.ts.
-        didResolveOperation({ schema, document, operation, operationName, queryHash, request }) {
+        didResolveOperation({ schema, document, operation, operationName, request }) {
           if (!operation) return Promise.resolve();
           const variables = coercedVariables(schema, operation, request.variables);
           if (!variables) return Promise.resolve();
-          const cacheKey = `${queryHash ?? ''}:${operationName ?? ''}`;
-          const estimated = estimator.estimate(
+          const estimate = estimator.check(
             document,
             operationName ?? undefined,
             variables,
-            queryHash ? cacheKey : undefined,
+            maxCost,
           );
-          if (estimated !== null && estimated > maxCost) {
+          if (estimate !== null && estimate.cost > maxCost) {
+            const estimated = estimate.cost;
             throw new GraphQLError(
-              `The operation would cost an estimated ${estimated} upstream requests; the budget is ${maxCost}. Ask for smaller pages or fewer nested lists`,
+              `The operation would cost ${estimate.floor ? 'at least' : 'an estimated'} ${estimated} upstream requests; the budget is ${maxCost}. Ask for smaller pages or fewer nested lists`,
               {
                 extensions: {
                   code: 'COST_LIMIT_EXCEEDED',

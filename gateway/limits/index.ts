@@ -11,7 +11,12 @@ import { DEFAULT_MAX_FIELDS } from './max-fields.js';
 import { DEFAULT_MAX_ROOT_FIELDS } from './max-root-fields.js';
 import { DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND } from './rate-limit.js';
 
-export { costLimitPlugin, createCostEstimator, type CostEstimator } from './cost.js';
+export {
+  costLimitPlugin,
+  createCostEstimator,
+  type CostEstimate,
+  type CostEstimator,
+} from './cost.js';
 export { listSizePlugin } from './list-size.js';
 export { maxAliasesRule } from './max-aliases.js';
 export { maxDepthRule } from './max-depth.js';
@@ -26,7 +31,13 @@ export {
   type RateLimitDecision,
   type RateLimitStore,
 } from './rate-limit.js';
-export { COST_MODEL, estimatePlanCost, compilePlan, type CostModel } from './query-cost.js';
+export {
+  COST_MODEL,
+  estimateOperationFloor,
+  estimatePlanCost,
+  compilePlan,
+  type CostModel,
+} from './query-cost.js';
 
 export interface Limits {
   /** Lexical tokens in a document, refused by the parser (400 GRAPHQL_PARSE_FAILED). */

@@ -98,3 +98,96 @@ describe('the cost model tables', () => {
     }
   });
 });
+
+describe('the estimates kept between requests', () => {
+  const sdl = withoutSecurityPurpose(supergraphSdl);
+
+  it('stay within their entry and byte bounds however many distinct operations arrive', () => {
+    const bounded = createCostEstimator(sdl, { cacheEntries: 50, cacheBytes: 4_096 });
+    for (let i = 0; i < 300; i += 1) {
+      bounded.estimate(parse(`query Q${i} { desks { id workstations { id } } }`), undefined, {});
+      const { entries, bytes } = bounded.stats();
+      expect(entries).toBeLessThanOrEqual(50);
+      expect(bytes).toBeLessThanOrEqual(4_096);
+    }
+    const { entries, bytes, plans } = bounded.stats();
+    expect(plans).toBe(300);
+    // Numbers, not plans: each entry is its hashed key and a number, whatever the document.
+    expect(entries).toBeGreaterThan(0);
+    expect(bytes / entries).toBeLessThanOrEqual(256);
+  });
+
+  it('weigh the same for a large operation as for a small one', () => {
+    const large = createCostEstimator(sdl);
+    const fields = 'id name address kind district publicWorkstationCount openedOn closedOn';
+    const aliases = Array.from(
+      { length: 10 },
+      (_, i) => `d${i}: desks { ${fields} comune { desks { ${fields} } } }`,
+    );
+    large.estimate(parse(`{ ${aliases.join(' ')} }`), undefined, {});
+    const small = createCostEstimator(sdl);
+    small.estimate(parse('{ desks { id } }'), undefined, {});
+    expect(large.stats().bytes).toBe(small.stats().bytes);
+  });
+
+  it('plan an operation once, whatever its layout or the variables that are not page sizes', () => {
+    const once = createCostEstimator(sdl);
+    const query = 'query W($id: ID!) { worker(id: $id) { id profile { status } } }';
+    expect(once.estimate(parse(query), undefined, { id: 'L0000001' })).toBe(2);
+    expect(once.estimate(parse(query), 'W', { id: 'L0000002' })).toBe(2);
+    const relaid =
+      'query W($id: ID!) {\n  worker(id: $id) {\n    id, profile { status } # a comment\n  }\n}';
+    expect(once.estimate(parse(relaid), undefined, { id: 'L0000003' })).toBe(2);
+    expect(once.stats()).toMatchObject({ plans: 2, entries: 2 }); // with and without 'W'
+  });
+
+  it('tell page sizes given in variables apart, the estimate depending on them', () => {
+    const paged = createCostEstimator(sdl);
+    expect(paged.estimate(parse(communicationsPage), undefined, { n: 10 })).toBe(4);
+    expect(paged.estimate(parse(communicationsPage), undefined, { n: 500 })).toBe(17);
+    expect(paged.estimate(parse(communicationsPage), undefined, { n: 10 })).toBe(4);
+    expect(paged.stats().plans).toBe(2);
+  });
+});
+
+describe('the floor read from the document', () => {
+  const sdl = withoutSecurityPurpose(supergraphSdl);
+  // Each level crosses from desks to training and back, four levels of doubling fragments.
+  const crossing = `{ ${Array.from({ length: 10 }, (_, i) => `r${i}: desks { ...F0 }`).join(' ')} }
+    ${Array.from({ length: 4 }, (_, i) => {
+      const next = i < 3 ? `...F${i + 1}` : 'id name';
+      return `fragment F${i} on Desk { workstations { desk { ${next} } } comune { desks { ${next} } } }`;
+    }).join(' ')}`;
+
+  it('refuses an operation over budget without planning it', () => {
+    const estimator = createCostEstimator(sdl);
+    const refused = estimator.check(parse(crossing), undefined, {}, 5_000);
+    expect(refused?.floor).toBe(true);
+    expect(refused?.cost).toBeGreaterThan(5_000);
+    expect(estimator.stats()).toMatchObject({ plans: 0, entries: 0 });
+  });
+
+  it('plans an operation whose floor is within budget, and the plan costs at least the floor', () => {
+    const estimator = createCostEstimator(sdl);
+    const queries: [string, Record<string, unknown>][] = [
+      [communicationsPage, { n: 500 }],
+      ['{ desks { id workstations { id desk { name } } comune { desks { id } } } }', {}],
+      [
+        '{ jobSeekers(first: 200) { edges { node { trainingEnrollments { course { title } } } } } }',
+        {},
+      ],
+      [crossing, {}],
+    ];
+    for (const [query, variables] of queries) {
+      const document = parse(query);
+      const planned = estimator.check(document, undefined, variables, Infinity);
+      expect(planned?.floor).toBe(false);
+      const floor = estimator.check(document, undefined, variables, -1);
+      // Cached by now: the plan's estimate, which never falls below the floor.
+      expect(floor).toEqual(planned);
+      const fresh = createCostEstimator(sdl).check(document, undefined, variables, 0);
+      expect(fresh?.floor).toBe(true);
+      expect(fresh!.cost).toBeLessThanOrEqual(planned!.cost);
+    }
+  });
+});

@@ -38,6 +38,7 @@ import {
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
   type GraphQLSchema,
+  type OperationDefinitionNode,
   type OperationTypeNode,
   type SelectionSetNode,
 } from 'graphql';
@@ -198,41 +199,31 @@ export function compilePlan(plan: QueryPlan): CompiledPlan {
   return compile(plan.node, null);
 }
 
+interface Walk {
+  fragments: Map<string, FragmentDefinitionNode>;
+  set: SelectionSetNode;
+  parentType: GraphQLCompositeType;
+  /** Objects resolved at this point. */
+  n: number;
+  path: string[];
+  /** The enclosing connection's `first`, for its `edges`. */
+  pageSize: number | undefined;
+  /** At the root of a fetch (or of the operation): each field is a request of its own. */
+  root: boolean;
+}
+
 /**
- * Upstream requests the plan would make, as the model above estimates them. `schema` is the
- * client-facing (API) schema; fields it does not know (join keys such as `fiscalCodeKey`)
- * come with their parent and cost nothing.
+ * The walk of one selection set that both estimates share: root fields cost a request each,
+ * the fields of `model.fields` what their loader makes of the `n` parents they are asked on,
+ * and each list multiplies `n` by its size. `objectsAt` receives the objects at every path.
  */
-export function estimatePlanCost(
-  plan: CompiledPlan,
+function selectionCost(
   schema: GraphQLSchema,
   variables: Record<string, unknown>,
-  model: CostModel = COST_MODEL,
-): number {
-  /** Estimated number of objects at each response path, as earlier fetches leave them. */
-  const objectsAt = new Map<string, number>();
-
-  const objectsAtPath = (path: string[]): number => {
-    for (let end = path.length; end >= 0; end -= 1) {
-      const known = objectsAt.get(path.slice(0, end).join('.'));
-      if (known !== undefined || end === 0) {
-        // Below the deepest known prefix (a path the planner renamed): default list sizes.
-        const unknownLists = path.slice(end).filter((e) => e === '@').length;
-        return (known ?? 1) * model.defaultListSize ** unknownLists;
-      }
-    }
-    return 1;
-  };
-
-  function walk(
-    fetch: CompiledFetch,
-    set: SelectionSetNode,
-    parentType: GraphQLCompositeType,
-    n: number,
-    path: string[],
-    pageSize: number | undefined,
-    root: boolean,
-  ): number {
+  model: CostModel,
+  objectsAt: Map<string, number>,
+): (walk: Walk) => number {
+  const walk = ({ fragments, set, parentType, n, path, pageSize, root }: Walk): number => {
     let cost = 0;
     for (const selection of set.selections) {
       switch (selection.kind) {
@@ -241,15 +232,31 @@ export function estimatePlanCost(
             ? schema.getType(selection.typeCondition.name.value)
             : parentType;
           if (type && isCompositeType(type)) {
-            cost += walk(fetch, selection.selectionSet, type, n, path, pageSize, root);
+            cost += walk({
+              fragments,
+              set: selection.selectionSet,
+              parentType: type,
+              n,
+              path,
+              pageSize,
+              root,
+            });
           }
           break;
         }
         case Kind.FRAGMENT_SPREAD: {
-          const fragment = fetch.fragments.get(selection.name.value);
+          const fragment = fragments.get(selection.name.value);
           const type = fragment && schema.getType(fragment.typeCondition.name.value);
           if (fragment && type && isCompositeType(type)) {
-            cost += walk(fetch, fragment.selectionSet, type, n, path, pageSize, root);
+            cost += walk({
+              fragments,
+              set: fragment.selectionSet,
+              parentType: type,
+              n,
+              path,
+              pageSize,
+              root,
+            });
           }
           break;
         }
@@ -283,18 +290,58 @@ export function estimatePlanCost(
           const childN = n * size;
           const key = childPath.join('.');
           objectsAt.set(key, Math.max(objectsAt.get(key) ?? 0, childN));
-          cost += walk(fetch, selection.selectionSet, childType, childN, childPath, first, false);
+          cost += walk({
+            fragments,
+            set: selection.selectionSet,
+            parentType: childType,
+            n: childN,
+            path: childPath,
+            pageSize: first,
+            root: false,
+          });
           break;
         }
       }
     }
     return cost;
-  }
+  };
+  return walk;
+}
+
+/**
+ * Upstream requests the plan would make, as the model above estimates them. `schema` is the
+ * client-facing (API) schema; fields it does not know (join keys such as `fiscalCodeKey`)
+ * come with their parent and cost nothing.
+ */
+export function estimatePlanCost(
+  plan: CompiledPlan,
+  schema: GraphQLSchema,
+  variables: Record<string, unknown>,
+  model: CostModel = COST_MODEL,
+): number {
+  /** Estimated number of objects at each response path, as earlier fetches leave them. */
+  const objectsAt = new Map<string, number>();
+  const walk = selectionCost(schema, variables, model, objectsAt);
+
+  const objectsAtPath = (path: string[]): number => {
+    for (let end = path.length; end >= 0; end -= 1) {
+      const known = objectsAt.get(path.slice(0, end).join('.'));
+      if (known !== undefined || end === 0) {
+        // Below the deepest known prefix (a path the planner renamed): default list sizes.
+        const unknownLists = path.slice(end).filter((e) => e === '@').length;
+        return (known ?? 1) * model.defaultListSize ** unknownLists;
+      }
+    }
+    return 1;
+  };
 
   function fetchCost(fetch: CompiledFetch): number {
+    const { fragments } = fetch;
     if (fetch.path === null) {
       const rootType = schema.getRootType(fetch.operationKind);
-      return rootType ? walk(fetch, fetch.selectionSet, rootType, 1, [], undefined, true) : 0;
+      if (!rootType) return 0;
+      const start = { fragments, parentType: rootType, n: 1, path: [], pageSize: undefined };
+      return walk({ ...start, set: fetch.selectionSet, root: true });
     }
     // An entity fetch: `_entities(representations: ...) { ... on Type { ... } }`.
     const n = objectsAtPath(fetch.path);
@@ -307,7 +354,15 @@ export function estimatePlanCost(
         const type = schema.getType(typeName);
         cost += requestsFor(model.references[`${fetch.service}.${typeName}`] ?? 'each', n);
         if (type && isCompositeType(type)) {
-          cost += walk(fetch, entity.selectionSet, type, n, fetch.path, undefined, false);
+          cost += walk({
+            fragments,
+            set: entity.selectionSet,
+            parentType: type,
+            n,
+            path: fetch.path,
+            pageSize: undefined,
+            root: false,
+          });
         }
       }
     }
@@ -326,4 +381,34 @@ export function estimatePlanCost(
   }
 
   return Math.ceil(run(plan));
+}
+
+/**
+ * What the operation costs at least, read from the client's own document without planning
+ * it: its root fields, and the fields of `model.fields` for as many parents as the lists above
+ * them hold. The plan estimate walks the same fields (each lands in some fetch of the plan,
+ * with the same parents) and adds the entity fetches between subgraphs, so it is never below
+ * this floor; an operation over budget here is over budget there, and planning it is wasted
+ * work. The expansion is bounded by maxFieldsRule, which validation has already applied.
+ */
+export function estimateOperationFloor(
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  schema: GraphQLSchema,
+  variables: Record<string, unknown>,
+  model: CostModel = COST_MODEL,
+): number {
+  const rootType = schema.getRootType(operation.operation);
+  if (!rootType) return 0;
+  const walk = selectionCost(schema, variables, model, new Map());
+  const cost = walk({
+    fragments: fragmentsOf(document),
+    set: operation.selectionSet,
+    parentType: rootType,
+    n: 1,
+    path: [],
+    pageSize: undefined,
+    root: true,
+  });
+  return Math.ceil(cost);
 }
