@@ -12,6 +12,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FaultInjector, type PickedFault } from './faults.js';
 import type { SystemName } from './types.js';
 
 export type ErrorCode =
@@ -573,7 +574,15 @@ export function startHttpServer(
         : { latenzaMs: latencyMs },
     );
 
+  // Fault rules set through /_admin/guasti (faults.ts); firings count in the stats.
+  const faults = new FaultInjector(bump);
+
   const admin = async (req: IncomingMessage, path: string): Promise<Reply> => {
+    if (path === '/_admin/guasti') {
+      const body = req.method === 'PUT' ? await readBody(req, 65_536) : undefined;
+      const answer = faults.admin(req.method ?? 'GET', body);
+      if (answer) return answer;
+    }
     if (path === '/_admin/stats' && req.method === 'GET') {
       return ok(
         JSON.stringify({
@@ -663,6 +672,7 @@ export function startHttpServer(
     if (latencyMs > 0 && path.startsWith('/v1/'))
       await new Promise((r) => setTimeout(r, latencyMs));
     let reply: Reply;
+    let fault: PickedFault | undefined;
     try {
       const given = presented(spec.credential, req.headers);
       if (given === undefined || !timingSafeEqual(digest(given), expected)) {
@@ -686,6 +696,8 @@ export function startHttpServer(
           );
         }
       }
+      fault = faults.pick({ method, route: key, path, search });
+      if (fault && (await faults.before(fault, res))) return;
       if (!found) throw notFound();
       const body = found.route.method === 'POST' ? await readJsonBody(req) : undefined;
       reply = found.route.handle({
@@ -698,6 +710,11 @@ export function startHttpServer(
       });
     } catch (err) {
       reply = fail(err);
+    }
+    if (fault) {
+      const faulted = await faults.after(fault, reply, res);
+      if (!faulted) return;
+      reply = faulted;
     }
     if (reply.status !== 200) bump(`${key} ${reply.status}`);
     send(res, reply);
