@@ -16,6 +16,11 @@ export interface UpstreamsConfig {
   readonly latencyMs: number;
   /** REGISTRY_API_KEY, IDOL_API_KEY, CO_API_KEY, TRIO_TOKEN (development defaults). */
   readonly credentials: Readonly<Record<SystemName, string>>;
+  /**
+   * UPSTREAM_TODAY (YYYY-MM-DD): the day the writes' clock stands still at (00:00 UTC),
+   * for tests and demonstrations; unset, the real clock.
+   */
+  readonly today?: string;
 }
 
 export class ConfigError extends Error {
@@ -62,6 +67,13 @@ function secret(env: Env, name: string, fallback: string): string {
   return raw;
 }
 
+function isCalendarDay(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.toISOString().slice(0, 10) === s;
+}
+
 export function readUpstreamsConfig(env: Env): UpstreamsConfig {
   const scaleRaw = value(env, 'DATASET_SCALE');
   let scale = 1;
@@ -74,7 +86,15 @@ export function readUpstreamsConfig(env: Env): UpstreamsConfig {
       );
     }
   }
+  const today = value(env, 'UPSTREAM_TODAY');
+  if (today !== undefined && !isCalendarDay(today)) {
+    throw new ConfigError(
+      'UPSTREAM_TODAY',
+      `expected a date YYYY-MM-DD, got ${JSON.stringify(today)}`,
+    );
+  }
   return Object.freeze({
+    ...(today !== undefined ? { today } : {}),
     dataDir: value(env, 'UPSTREAM_DATA_DIR') ?? 'data/default',
     seed: integer(env, 'DATASET_SEED', 2010, 0, 0xffffffff),
     scale,

@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     throw new Error(`--port: invalid port ${values.port}`);
   const config = loadUpstreamsConfig();
   await ensureDataset({ dir: config.dataDir, seed: config.seed, scale: config.scale });
+  const today = config.today;
   const upstream = await createUpstream({
     system,
     dataDir: config.dataDir,
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
     port,
     host: values.host ?? '127.0.0.1',
     latencyMs: config.latencyMs,
+    ...(today !== undefined ? { today: () => today } : {}),
   });
   console.log(`upstream ${system} listening on ${upstream.url} (data ${config.dataDir})`);
   let stopping = false;

@@ -42,6 +42,24 @@ function checkOptions(opts: UpstreamOptions): void {
   if (!Number.isInteger(quota) || quota < 1) {
     throw new RangeError(`${opts.system}: quotaPerSecond must be a positive integer, got ${quota}`);
   }
+  if (opts.now !== undefined && opts.today !== undefined) {
+    throw new RangeError(`${opts.system}: give now or today, not both`);
+  }
+}
+
+/** The server's clock: `now`, or `today` at 00:00 UTC, or the real one. */
+function clockOf(opts: UpstreamOptions): (() => Date) | undefined {
+  const { now, today } = opts;
+  if (now) return now;
+  if (!today) return undefined;
+  return () => {
+    const day = today();
+    const at = new Date(`${day}T00:00:00.000Z`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(at.getTime())) {
+      throw new RangeError(`${opts.system}: today() must answer YYYY-MM-DD`);
+    }
+    return at;
+  };
 }
 
 export async function createUpstream(opts: UpstreamOptions): Promise<RunningUpstream> {
@@ -56,6 +74,9 @@ export async function createUpstream(opts: UpstreamOptions): Promise<RunningUpst
   let routes: Route[];
   try {
     db.pragma('journal_mode = WAL');
+    // In WAL mode NORMAL writes each commit to the WAL before the write returns (only the
+    // fsync waits for a checkpoint): a commit survives the process being killed, not a
+    // power cut, which is enough for a simulator (API.md "Storage").
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
     db.pragma('cache_size = -65536');
@@ -78,6 +99,7 @@ export async function createUpstream(opts: UpstreamOptions): Promise<RunningUpst
         latencyMs: opts.latencyMs ?? 0,
         ...(opts.system === 'co' ? { quota: new RateLimiter(opts.quotaPerSecond ?? 1000) } : {}),
         onClose: () => db.close(),
+        now: clockOf(opts),
       },
       opts.host ?? '127.0.0.1',
       opts.port ?? 0,

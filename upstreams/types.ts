@@ -26,6 +26,16 @@ export interface UpstreamOptions {
   latencyMs?: number;
   /** co only: requests per second per key before 429; default 1000. */
   quotaPerSecond?: number;
+  /**
+   * The server's clock for the writes' date rules ("today" is its UTC date); default
+   * the real clock. Tests freeze it so that they do not depend on the real date.
+   */
+  now?: () => Date;
+  /**
+   * Shorthand for `now`: the day (YYYY-MM-DD) the clock stands still at, at 00:00 UTC
+   * (UPSTREAM_TODAY). Not both.
+   */
+  today?: () => string;
 }
 
 export interface RunningUpstream {

@@ -4,7 +4,23 @@
  * the HTTP layer).
  */
 import type Database from 'better-sqlite3';
+import {
+  contractValidOn,
+  PERSON_FIELDS,
+  readDesk,
+  readPerson,
+  writeCodes,
+  type ContractInfo,
+} from '../codes.js';
 import { badParameter, listBody, ok, paging, shuffleAnswer, type Route } from '../http.js';
+import {
+  BodyObject,
+  createSequence,
+  createWriteRoutes,
+  invalid,
+  unknownReference,
+  type WriteSpec,
+} from '../writes.js';
 import {
   batchBody,
   createKeyedLookup,
@@ -14,6 +30,12 @@ import {
 } from './common.js';
 
 const TYPES = ['ASS', 'PRO', 'TRS', 'TRD', 'CES', 'VAR'] as const;
+const FORMS = ['UNILAV', 'UNISOMM', 'VARDATORI', 'URGENZA'] as const;
+const NATURES = ['ORDINARIA', 'URGENTE', 'RETTIFICA', 'ANNULLAMENTO'] as const;
+/** Cessation causes (API.md): a stand-in for the ministerial table, behind the code. */
+const CESSATION_CAUSES = ['DI', 'LC', 'GM', 'SC', 'RC', 'PE', 'AL'] as const;
+/** Part-time kinds of co_tipo_orario.csv; F is full time, N "not defined" (project work). */
+const PART_TIME = new Set(['P', 'V', 'M']);
 const DIMENSIONS: Readonly<Record<string, string>> = {
   mese: 'substr(data_inizio, 1, 7)',
   comune: 'sede_lavoro',
@@ -119,7 +141,16 @@ export function coRoutes(db: Database.Database): Route[] {
     orderBy: 'id',
   });
 
+  const statistics = createStatisticsRoute(db, '/v1/statistiche/flussi', {
+    dimensions: DIMENSIONS,
+    measures: ['count(*) AS comunicazioni', 'count(DISTINCT lavoratore_cf) AS lavoratori'],
+    from: 'comunicazioni INDEXED BY comunicazioni_flussi',
+    date: 'data_inizio',
+  });
+  const writes = createWriteRoutes(db, coWrites(db), () => statistics.invalidate());
+
   return [
+    ...writes,
     {
       method: 'GET',
       pattern: '/v1/aziende',
@@ -254,11 +285,251 @@ export function coRoutes(db: Database.Database): Route[] {
         return ok(searchVacancies({ where, args }, paged));
       },
     },
-    createStatisticsRoute(db, '/v1/statistiche/flussi', {
-      dimensions: DIMENSIONS,
-      measures: ['count(*) AS comunicazioni', 'count(DISTINCT lavoratore_cf) AS lavoratori'],
-      from: 'comunicazioni INDEXED BY comunicazioni_flussi',
-      date: 'data_inizio',
-    }),
+    statistics,
   ];
+}
+
+/** The contract code, known and valid on the day; 400 naming `campo` otherwise. */
+function readContract(
+  body: BodyObject,
+  name: string,
+  day: string,
+): { code: string; info: ContractInfo } {
+  const code = body.string(name, { max: 7, pattern: /^[A-Z]\.\d{2}\.\d{2}$/ });
+  const info = writeCodes().contracts.get(code);
+  if (!info) throw invalid(name, 'tipologia contrattuale sconosciuta');
+  if (!contractValidOn(info, day))
+    throw invalid(name, `tipologia contrattuale non valida al ${day}`);
+  return { code, info };
+}
+
+/** POST /v1/comunicazioni and POST /v1/offerte (API.md "Writes"). */
+function coWrites(db: Database.Database): WriteSpec[] {
+  const codes = writeCodes();
+  const employerAteco = db
+    .prepare<[string], string>('SELECT ateco FROM aziende WHERE id = ?')
+    .pluck();
+  const byCode = db.prepare<[string], { azienda: string; lavoratore_cf: string }>(
+    'SELECT azienda, lavoratore_cf FROM comunicazioni WHERE codice = ?',
+  );
+  const lastCode = db
+    .prepare<[string, string], string | null>(
+      'SELECT max(codice) FROM comunicazioni WHERE codice BETWEEN ? AND ?',
+    )
+    .pluck();
+  const insertCommunication = db.prepare(
+    'INSERT INTO comunicazioni (id, codice, azienda, lavoratore_cf, data_inizio, data_invio, tipo, contratto, sede_lavoro, ateco2, sesso, cittadinanza, sportello, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const insertVacancy = db.prepare(
+    'INSERT INTO offerte (id, azienda, stato, comune, qualifica, data_pubblicazione, doc) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const nextCommunication = createSequence(db, 'comunicazioni', 'C', 8);
+  const nextVacancy = createSequence(db, 'offerte', 'O', 6);
+  /** `09` + two digits of the year + a 12-digit progressive of that year. */
+  const nextCode = (today: string): string => {
+    const prefix = `09${today.slice(2, 4)}`;
+    const last = lastCode.get(`${prefix}000000000000`, `${prefix}999999999999`) ?? null;
+    const n = last === null ? 1 : Number(last.slice(4)) + 1;
+    if (n > 999_999_999_999) throw new Error('comunicazioni: code progressive exhausted');
+    return `${prefix}${String(n).padStart(12, '0')}`;
+  };
+  const employerField = (body: BodyObject): string =>
+    body.string('azienda', {
+      max: 7,
+      pattern: PATTERNS.employer,
+      describe: 'atteso un id azienda (A000001)',
+    });
+
+  const communication: WriteSpec = {
+    pattern: '/v1/comunicazioni',
+    write: (raw, { today }) => {
+      const body = BodyObject.of(raw, '', [
+        'modulo',
+        'tipo',
+        'natura',
+        'precedente',
+        'azienda',
+        'sedeLavoro',
+        'lavoratore',
+        'dataInizio',
+        'dataFine',
+        'tipologiaContrattuale',
+        'tipoOrario',
+        'oreSettimanali',
+        'ccnl',
+        'qualifica',
+        'trasformazione',
+        'causaCessazione',
+        'sportello',
+      ]);
+      const modulo = body.oneOf('modulo', FORMS);
+      const tipo = body.oneOf('tipo', TYPES);
+      const natura = body.oneOf('natura', NATURES);
+      const azienda = employerField(body);
+      const sedeLavoro = body.code('sedeLavoro', codes.comuni, 'comune sconosciuto (codice ISTAT)');
+      const dataInizio = body.date('dataInizio');
+      const dataFine = body.nullableDate('dataFine');
+      if (dataFine !== null && dataFine < dataInizio)
+        throw invalid('dataFine', 'precede dataInizio');
+      const worker = readPerson(body.object('lavoratore', PERSON_FIELDS), {
+        bornBy: dataInizio,
+        consistent: false,
+      });
+      const contract = readContract(body, 'tipologiaContrattuale', dataInizio);
+      if (contract.info.fixedTerm && dataFine === null)
+        throw invalid('dataFine', 'obbligatoria per un contratto a tempo determinato');
+      const tipoOrario = body.code('tipoOrario', codes.workingTimes, 'tipo orario sconosciuto');
+      const partTime = PART_TIME.has(tipoOrario);
+      const oreSettimanali = body.nullableInt('oreSettimanali', 1, 40);
+      if (partTime && oreSettimanali === null)
+        throw invalid('oreSettimanali', 'obbligatorie per il tempo parziale');
+      if (!partTime && oreSettimanali !== null)
+        throw invalid('oreSettimanali', 'solo per il tempo parziale (P, V, M)');
+      const ccnl = body.nullableCode('ccnl', codes.ccnl, 'CCNL sconosciuto');
+      const qualifica = body.code('qualifica', codes.occupations, 'qualifica CP2011 sconosciuta');
+      let trasformazione: string | null = null;
+      if (tipo === 'TRS') {
+        trasformazione = body.code(
+          'trasformazione',
+          codes.transformations,
+          'codice di trasformazione sconosciuto',
+        );
+        if (trasformazione === 'TP' && !partTime)
+          throw invalid('tipoOrario', 'la trasformazione TP vuole un tempo parziale');
+        if (trasformazione === 'PP' && tipoOrario !== 'F')
+          throw invalid('tipoOrario', 'la trasformazione PP vuole il tempo pieno');
+      } else if (body.has('trasformazione')) {
+        throw invalid('trasformazione', 'solo per le comunicazioni di tipo TRS');
+      }
+      let causaCessazione: string | null = null;
+      if (tipo === 'CES') causaCessazione = body.oneOf('causaCessazione', CESSATION_CAUSES);
+      else if (body.has('causaCessazione'))
+        throw invalid('causaCessazione', 'solo per le comunicazioni di tipo CES');
+      if (tipo === 'ASS' && (natura === 'ORDINARIA' || natura === 'URGENTE')) {
+        // due by the day before the start; the urgent form may be filed on the day
+        const urgent = modulo === 'URGENZA' || natura === 'URGENTE';
+        if (urgent ? dataInizio < today : dataInizio <= today)
+          throw invalid(
+            'dataInizio',
+            urgent
+              ? "un'assunzione urgente non può iniziare prima dell'invio"
+              : "un'assunzione ordinaria va comunicata entro il giorno precedente l'inizio",
+          );
+      }
+      const corrects = natura === 'RETTIFICA' || natura === 'ANNULLAMENTO';
+      let precedente: string | null = null;
+      if (corrects) {
+        precedente = body.string('precedente', {
+          max: 16,
+          pattern: /^\d{16}$/,
+          describe: 'atteso il codice di 16 cifre della comunicazione',
+        });
+      } else if (body.has('precedente')) {
+        throw invalid('precedente', 'solo per RETTIFICA e ANNULLAMENTO');
+      }
+      const sportello = body.has('sportello')
+        ? readDesk(body, 'sportello', today, 'ASSISTENZA_CO')
+        : null;
+
+      const ateco = employerAteco.get(azienda);
+      if (ateco === undefined) throw unknownReference('azienda', 'azienda sconosciuta');
+      if (precedente !== null) {
+        const earlier = byCode.get(precedente);
+        // another employer's or worker's communication answers like an unknown one
+        if (
+          !earlier ||
+          earlier.azienda !== azienda ||
+          earlier.lavoratore_cf !== worker.codiceFiscale
+        )
+          throw unknownReference(
+            'precedente',
+            'nessuna comunicazione con questo codice per la stessa azienda e lo stesso lavoratore',
+          );
+      }
+
+      const id = nextCommunication();
+      const codice = nextCode(today);
+      const doc = JSON.stringify({
+        id,
+        codice,
+        modulo,
+        tipo,
+        natura,
+        precedente,
+        dataInvio: today,
+        azienda,
+        sedeLavoro,
+        lavoratore: worker,
+        dataInizio,
+        dataFine,
+        tipologiaContrattuale: contract.code,
+        tipoOrario,
+        oreSettimanali,
+        ccnl,
+        qualifica,
+        trasformazione,
+        causaCessazione,
+        sportello,
+      });
+      insertCommunication.run(
+        id,
+        codice,
+        azienda,
+        worker.codiceFiscale,
+        dataInizio,
+        today,
+        tipo,
+        contract.code,
+        sedeLavoro,
+        ateco.slice(0, 2),
+        worker.sesso,
+        worker.cittadinanza,
+        sportello,
+        doc,
+      );
+      return doc;
+    },
+  };
+
+  const vacancy: WriteSpec = {
+    pattern: '/v1/offerte',
+    write: (raw, { today }) => {
+      const body = BodyObject.of(raw, '', [
+        'azienda',
+        'qualifica',
+        'tipologiaContrattuale',
+        'comune',
+        'posti',
+        'dataScadenza',
+        'descrizione',
+      ]);
+      const azienda = employerField(body);
+      const qualifica = body.code('qualifica', codes.occupations, 'qualifica CP2011 sconosciuta');
+      const tipologiaContrattuale = readContract(body, 'tipologiaContrattuale', today).code;
+      const comune = body.code('comune', codes.comuni, 'comune sconosciuto (codice ISTAT)');
+      const posti = body.int('posti', 1, 100);
+      const dataScadenza = body.date('dataScadenza');
+      if (dataScadenza <= today) throw invalid('dataScadenza', 'attesa una data successiva a oggi');
+      const descrizione = body.string('descrizione', { max: 500 });
+      if (employerAteco.get(azienda) === undefined)
+        throw unknownReference('azienda', 'azienda sconosciuta');
+      const id = nextVacancy();
+      const doc = JSON.stringify({
+        id,
+        azienda,
+        qualifica,
+        tipologiaContrattuale,
+        comune,
+        posti,
+        dataPubblicazione: today,
+        dataScadenza,
+        stato: 'APERTA',
+        descrizione,
+      });
+      insertVacancy.run(id, azienda, 'APERTA', comune, qualifica, today, doc);
+      return doc;
+    },
+  };
+
+  return [communication, vacancy];
 }

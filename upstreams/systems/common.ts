@@ -27,7 +27,10 @@ export const PATTERNS = {
     /^[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]$/,
 } as const;
 
-/** Bounded memo of statistics answers (the data only changes through this process). */
+/**
+ * Bounded memo of statistics answers. The data only changes through this process's
+ * write routes, which clear it after each commit (StatisticsRoute.invalidate).
+ */
 class AnswerCache {
   private readonly entries = new Map<string, string>();
   constructor(private readonly limit = 256) {}
@@ -149,16 +152,21 @@ export interface StatisticsSpec {
   date: string;
 }
 
+export interface StatisticsRoute extends Route {
+  /** Forgets the memoised answers: called after every write that commits. */
+  invalidate(): void;
+}
+
 /**
  * `GET <pattern>?dal&al&raggruppa` answering `{"gruppi":[...]}`: one GROUP BY
  * statement per combination of dimensions, prepared on first use, and the answers
- * memoised.
+ * memoised until the next write.
  */
 export function createStatisticsRoute(
   db: Database.Database,
   pattern: string,
   spec: StatisticsSpec,
-): Route {
+): StatisticsRoute {
   const allowed = Object.keys(spec.dimensions);
   const cache = new AnswerCache();
   const statements = new Map<
@@ -188,5 +196,6 @@ export function createStatisticsRoute(
       query.done();
       return ok(cache.get(`${from}|${to}|${dims.join(',')}`, () => groups(dims, from, to)));
     },
+    invalidate: () => cache.clear(),
   };
 }

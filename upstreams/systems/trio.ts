@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import {
   badParameter,
+  isCalendarDate,
   listBody,
   notFound,
   ok,
@@ -12,7 +13,17 @@ import {
   shuffleAnswer,
   type Route,
 } from '../http.js';
+import { readFiscalCode, writeCodes } from '../codes.js';
 import { titleWords } from '../dataset/store.js';
+import {
+  BodyObject,
+  conflict,
+  createSequence,
+  createWriteRoutes,
+  invalid,
+  unknownReference,
+  type WriteSpec,
+} from '../writes.js';
 import {
   createBatchHandler,
   createKeyedLookup,
@@ -63,7 +74,21 @@ export function trioRoutes(db: Database.Database): Route[] {
     orderBy: 'id',
   });
 
+  const statistics = createStatisticsRoute(db, '/v1/statistiche/utilizzo', {
+    dimensions: DIMENSIONS,
+    measures: [
+      'count(*) AS iscrizioni',
+      // sum() over no rows is NULL; the answer says 0
+      "coalesce(sum(stato = 'COMPLETATO'), 0) AS completati",
+      'count(DISTINCT cf) AS persone',
+    ],
+    from: 'iscrizioni',
+    date: 'data',
+  });
+  const writes = createWriteRoutes(db, trioWrites(db), () => statistics.invalidate());
+
   return [
+    ...writes,
     {
       method: 'GET',
       pattern: '/v1/aree',
@@ -153,16 +178,146 @@ export function trioRoutes(db: Database.Database): Route[] {
         return ok(listBody('postazioni', docs));
       },
     },
-    createStatisticsRoute(db, '/v1/statistiche/utilizzo', {
-      dimensions: DIMENSIONS,
-      measures: [
-        'count(*) AS iscrizioni',
-        // sum() over no rows is NULL; the answer says 0
-        "coalesce(sum(stato = 'COMPLETATO'), 0) AS completati",
-        'count(DISTINCT cf) AS persone',
-      ],
-      from: 'iscrizioni',
-      date: 'data',
-    }),
+    statistics,
   ];
+}
+
+const HOUR_MS = 3_600_000;
+/** An instant as the bookings carry it: seconds, no fraction, an offset (or Z). */
+const INSTANT = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})(?:Z|[+-](\d{2}):(\d{2}))$/;
+
+/** An instant on a whole hour of its own offset, and its time in milliseconds. */
+function readWholeHour(body: BodyObject, name: string): { text: string; ms: number } {
+  const text = body.string(name, { max: 25 });
+  const m = INSTANT.exec(text);
+  const ms = Date.parse(text);
+  if (
+    !m ||
+    !isCalendarDate(m[1] ?? '') ||
+    Number(m[2]) > 23 ||
+    Number(m[3]) > 59 ||
+    Number(m[4]) > 59 ||
+    Number(m[5] ?? 0) > 14 ||
+    Number(m[6] ?? 0) > 59 ||
+    !Number.isFinite(ms)
+  ) {
+    throw invalid(name, 'istante non valido (AAAA-MM-GGThh:mm:ss+hh:mm)');
+  }
+  if (m[3] !== '00' || m[4] !== '00') throw invalid(name, "atteso l'inizio di un'ora (hh:00:00)");
+  return { text, ms };
+}
+
+/** The day `days` away from an instant's UTC day, as text bounds on stored instants. */
+function shiftedDay(ms: number, days: number): string {
+  return new Date(ms + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** POST /v1/iscrizioni and POST /v1/prenotazioni (API.md "Writes"). */
+function trioWrites(db: Database.Database): WriteSpec[] {
+  const courseArea = db.prepare<[string], string>('SELECT area FROM corsi WHERE id = ?').pluck();
+  const stationsAt = db
+    .prepare<[string], number>('SELECT count(*) FROM postazioni WHERE sportello = ?')
+    .pluck();
+  const stationExists = db
+    .prepare<[string], number>('SELECT count(*) FROM postazioni WHERE id = ?')
+    .pluck();
+  const inProgress = db
+    .prepare<[string, string], number>(
+      "SELECT count(*) FROM iscrizioni WHERE cf = ? AND corso = ? AND stato = 'IN_CORSO'",
+    )
+    .pluck();
+  // bookings last at most 4 hours and carry any offset: candidates by text, then exactly
+  const nearBookings = db.prepare<[string, string, string], { inizio: string; fine: string }>(
+    'SELECT inizio, fine FROM prenotazioni WHERE postazione = ? AND inizio >= ? AND inizio < ?',
+  );
+  const insertEnrolment = db.prepare(
+    'INSERT INTO iscrizioni (id, cf, corso, area, data, stato, sportello, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const insertBooking = db.prepare(
+    'INSERT INTO prenotazioni (id, postazione, inizio, fine, cf, doc) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  const nextEnrolment = createSequence(db, 'iscrizioni', 'I', 7);
+  const nextBooking = createSequence(db, 'prenotazioni', 'B', 7);
+
+  const enrolment: WriteSpec = {
+    pattern: '/v1/iscrizioni',
+    write: (raw, { today }) => {
+      const body = BodyObject.of(raw, '', ['codiceFiscale', 'corso', 'sportello']);
+      const cf = readFiscalCode(body, 'codiceFiscale');
+      const corso = body.string('corso', {
+        max: 8,
+        pattern: PATTERNS.course,
+        describe: 'atteso un id corso (TR0001)',
+      });
+      const sportello = body.nullableString('sportello', {
+        max: 30,
+        pattern: PATTERNS.desk,
+        describe: 'atteso un codice sportello',
+      });
+      if (sportello !== null) {
+        if (!writeCodes().desks.has(sportello))
+          throw invalid('sportello', 'sportello sconosciuto al registro');
+        if (stationsAt.get(sportello) === 0)
+          throw invalid('sportello', 'lo sportello non ha postazioni pubbliche');
+      }
+      const area = courseArea.get(corso);
+      if (area === undefined) throw unknownReference('corso', 'corso sconosciuto');
+      if ((inProgress.get(cf, corso) ?? 0) > 0)
+        throw conflict('corso', 'iscrizione della persona al corso già in corso');
+      const id = nextEnrolment();
+      const doc = JSON.stringify({
+        id,
+        codiceFiscale: cf,
+        corso,
+        data: today,
+        stato: 'IN_CORSO',
+        avanzamento: 0,
+        sportello,
+      });
+      insertEnrolment.run(id, cf, corso, area, today, 'IN_CORSO', sportello, doc);
+      return doc;
+    },
+  };
+
+  const booking: WriteSpec = {
+    pattern: '/v1/prenotazioni',
+    write: (raw, { now }) => {
+      const body = BodyObject.of(raw, '', ['postazione', 'inizio', 'fine', 'codiceFiscale']);
+      const postazione = body.string('postazione', {
+        max: 40,
+        pattern: /^[A-Z0-9][A-Z0-9-]{0,39}$/,
+        describe: 'atteso un id postazione (PO-NORD-1)',
+      });
+      const start = readWholeHour(body, 'inizio');
+      const end = readWholeHour(body, 'fine');
+      const hours = (end.ms - start.ms) / HOUR_MS;
+      if (!Number.isInteger(hours) || hours < 1 || hours > 4)
+        throw invalid('fine', 'attese da 1 a 4 ore intere dopo inizio');
+      if (start.ms <= now.getTime()) throw invalid('inizio', 'attesa una data futura');
+      const cf = readFiscalCode(body, 'codiceFiscale');
+      if (stationExists.get(postazione) === 0)
+        throw unknownReference('postazione', 'postazione sconosciuta');
+      const overlapping = nearBookings
+        .all(postazione, shiftedDay(start.ms, -2), shiftedDay(end.ms, 2))
+        .some((b) => Date.parse(b.inizio) < end.ms && start.ms < Date.parse(b.fine));
+      if (overlapping) throw conflict('inizio', 'fascia oraria già prenotata');
+      const id = nextBooking();
+      const doc = JSON.stringify({
+        id,
+        inizio: start.text,
+        fine: end.text,
+        codiceFiscale: cf,
+      });
+      insertBooking.run(id, postazione, start.text, end.text, cf, doc);
+      return JSON.stringify({
+        id,
+        postazione,
+        inizio: start.text,
+        fine: end.text,
+        codiceFiscale: cf,
+      });
+    },
+  };
+
+  return [enrolment, booking];
 }
