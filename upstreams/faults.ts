@@ -608,14 +608,21 @@ function resetSocket(res: ServerResponse): void {
 // ---------------------------------------------------------------------------
 // Batch faults on the route's own answer
 
-/** Every value of the query string (lists split at commas) and of the path. */
+/** A date or month bound of a range: never an identifier. */
+const RANGE_BOUND = /^\d{4}-\d{2}(-\d{2})?$/;
+
+/**
+ * What the request asked for: every value of the query string (lists split at
+ * commas) and of the path, but range bounds and one-character values.
+ */
 function requestedValues(req: FaultRequest): Set<string> {
   const values = new Set<string>();
+  const add = (v: string): void => {
+    if (v.length > 1 && !RANGE_BOUND.test(v)) values.add(v);
+  };
   try {
-    for (const [, v] of new URLSearchParams(req.search)) {
-      for (const item of v.split(',')) values.add(item);
-    }
-    for (const part of req.path.split('/')) if (part !== '') values.add(decodeURIComponent(part));
+    for (const [, v] of new URLSearchParams(req.search)) v.split(',').forEach(add);
+    for (const part of req.path.split('/')) add(decodeURIComponent(part));
   } catch {
     // a malformed escape: the route refused it already
   }
