@@ -8,11 +8,16 @@ describe('readEmployersConfig', () => {
     expect(readEmployersConfig({})).toEqual({
       host: '127.0.0.1',
       port: 4003,
+      requestDeadlineMs: 10_000,
       co: {
         baseUrl: 'http://127.0.0.1:4103',
         credential: 'co-dev-key',
         timeoutMs: 5000,
         connections: 16,
+        retries: 2,
+        retryBaseMs: 100,
+        breakerFailures: 5,
+        breakerCoolDownMs: 5000,
       },
       coConcurrency: 8,
       minCellPeople: 5,

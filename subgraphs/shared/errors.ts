@@ -26,8 +26,20 @@ export class UpstreamTimeoutError extends UpstreamError {
 
 export class UpstreamUnavailableError extends UpstreamError {
   readonly code = 'UPSTREAM_UNAVAILABLE';
-  constructor(upstream: string, options?: { cause?: unknown; status?: number }) {
+  /** The upstream's status (5xx, 429) when it answered; undefined for transport failures. */
+  readonly status: number | undefined;
+  /**
+   * True when no request was made because the upstream's circuit breaker is open (it failed
+   * repeatedly and is cooling down). The message is the same either way.
+   */
+  readonly circuitOpen: boolean;
+  constructor(
+    upstream: string,
+    options?: { cause?: unknown; status?: number; circuitOpen?: boolean },
+  ) {
     super(upstream, `${upstream} is unavailable`, options);
+    this.status = options?.status;
+    this.circuitOpen = options?.circuitOpen ?? false;
   }
 }
 
@@ -43,19 +55,31 @@ export class UpstreamBadResponseError extends UpstreamError {
   }
 }
 
+/** What an upstream's `codice` must look like to be kept: a constant, never free text. */
+export const UPSTREAM_CODE_PATTERN = /^[A-Z_]{1,40}$/;
+/** What an upstream's `campo` must look like to be kept: a dotted body path, never a value. */
+export const UPSTREAM_FIELD_PATTERN = /^[A-Za-z][A-Za-z0-9_.]{0,80}$/;
+
 export class UpstreamRejectedError extends UpstreamError {
   readonly code = 'UPSTREAM_REJECTED';
+  /**
+   * The body field the upstream named as at fault (`errore.campo`, a dotted path such as
+   * `lavoratore.codiceFiscale`), when it sent one matching UPSTREAM_FIELD_PATTERN.
+   */
+  readonly campo: string | undefined;
   constructor(
     upstream: string,
     readonly status: number,
     readonly upstreamCode: string | undefined,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; campo?: string },
   ) {
     super(
       upstream,
       `${upstream} rejected the request (${status}${upstreamCode ? ` ${upstreamCode}` : ''})`,
       options,
     );
+    const campo = options?.campo;
+    this.campo = campo !== undefined && UPSTREAM_FIELD_PATTERN.test(campo) ? campo : undefined;
   }
 }
 

@@ -1,14 +1,29 @@
 // The one way subgraphs speak HTTP to an upstream: an undici Pool per upstream with
-// keep-alive and bounded connections, a deadline per request, JSON decoding, and
-// failures turned into typed upstream errors. Clients know nothing of GraphQL.
+// keep-alive and bounded connections, JSON decoding, failures turned into typed upstream
+// errors, and the resilience around it:
+// - every attempt gets min(per-upstream timeout, time left before the request's deadline,
+//   request-deadline.ts); nothing is started after the deadline (UpstreamTimeoutError);
+// - reads (GET) are retried on transport errors, timeouts, 5xx and 429, at most `retries`
+//   times, after a jittered exponential backoff or the upstream's `Retry-After`, and never
+//   when the wait would end past the deadline (the error is thrown at once instead);
+// - writes (POST) are retried the same way only when they carry an idempotency key, so the
+//   upstream files them once whatever happens; a write without a key is sent exactly once;
+// - 4xx refusals other than 429 are never retried;
+// - a circuit breaker per client (circuit-breaker.ts) fails fast while the upstream is down.
+// Clients know nothing of GraphQL.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, errors as undiciErrors } from 'undici';
-import type { UpstreamConfig } from './config.js';
+import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
+import { DEFAULT_RETRY_BASE_MS, DEFAULT_UPSTREAM_RETRIES, type UpstreamConfig } from './config.js';
 import {
+  UPSTREAM_CODE_PATTERN,
   UpstreamBadResponseError,
   UpstreamRejectedError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
+  type UpstreamError,
 } from './errors.js';
+import { currentDeadline, DEFAULT_REQUEST_DEADLINE_MS, monotonicNow } from './request-deadline.js';
 
 export interface UpstreamClientOptions {
   /** The upstream's name, as shown in errors (`co`, `idol`...). */
@@ -17,12 +32,26 @@ export interface UpstreamClientOptions {
   baseUrl: string;
   /** The credential header and its value. */
   auth: { header: string; value: string };
-  /** Deadline for one request, headers and body included. Default 5000 ms. */
+  /** Deadline for one attempt, headers and body included. Default 5000 ms. */
   timeoutMs?: number;
   /** Connections kept to the upstream. Default 16. */
   connections?: number;
   /** Largest accepted body. Default 32 MiB. */
   maxResponseBytes?: number;
+  /** Retries after a failed first attempt (reads, keyed writes). Default 2. */
+  retries?: number;
+  /** Base of the jittered exponential backoff. Default 100 ms. */
+  retryBaseMs?: number;
+  /** Longest backoff between two attempts when the upstream says nothing. Default 2000 ms. */
+  retryMaxMs?: number;
+  /** Consecutive failed attempts that open the circuit. Default 5. */
+  breakerFailures?: number;
+  /** How long the open circuit fails fast before a probe. Default 5000 ms. */
+  breakerCoolDownMs?: number;
+  /** Tests: the monotonic clock (ms), the wait between attempts, the jitter's randomness. */
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
 }
 
 export type QueryValue = string | number | boolean | undefined | null | readonly string[];
@@ -33,12 +62,28 @@ export interface GetOptions {
   accept?: readonly number[];
 }
 
+export interface PostOptions {
+  /**
+   * Sent as `Idempotency-Key` (1-128 of A-Z a-z 0-9 . _ : -): the upstream files the write
+   * once per key, so the client may retry it. Without a key a write is never retried.
+   */
+  idempotencyKey?: string;
+  headers?: Record<string, string>;
+}
+
 export interface UpstreamResponse {
   status: number;
   etag: string | undefined;
   /** Decoded JSON; null for bodiless answers such as 304. */
   body: unknown;
+  /**
+   * Writes only: the upstream answered from its idempotency store (`Idempotency-Replayed:
+   * true`): this key's write had been filed before, and nothing new was filed.
+   */
+  replayed?: boolean;
 }
+
+export type UpstreamWriteResponse = UpstreamResponse & { replayed: boolean };
 
 export function buildPath(path: string, query?: Record<string, QueryValue>): string {
   if (!query) return path;
@@ -69,6 +114,10 @@ export function createUpstreamClient(
         : { header: 'x-api-key', value: config.credential },
     timeoutMs: config.timeoutMs,
     connections: config.connections,
+    retries: config.retries,
+    retryBaseMs: config.retryBaseMs,
+    breakerFailures: config.breakerFailures,
+    breakerCoolDownMs: config.breakerCoolDownMs,
   });
 }
 
@@ -81,23 +130,99 @@ export function checkCap(what: string, size: number, cap: number): void {
     throw new RangeError(`${what}: between 1 and ${cap} values, got ${size}`);
 }
 
+const collectors: UpstreamHttpClient[][] = [];
+
+/**
+ * Builds a subgraph's upstream client wrapper (`new CoClient(config)`) and returns it with
+ * the UpstreamHttpClients constructed meanwhile, so that the subgraph's `/readyz` can report
+ * their circuits without the wrapper having to expose them. Construction is synchronous, so
+ * exactly the clients `build` made are collected.
+ */
+export function withUpstreamClients<T>(build: () => T): {
+  value: T;
+  clients: UpstreamHttpClient[];
+} {
+  const clients: UpstreamHttpClient[] = [];
+  collectors.push(clients);
+  try {
+    return { value: build(), clients };
+  } finally {
+    collectors.pop();
+  }
+}
+
+/** The upstream's idempotency key alphabet (upstreams/API.md, "Writes"). */
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Error bodies are read only this far, for their code and field. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+interface Request {
+  method: 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** Statuses (304, 404) answered to the caller instead of thrown. */
+  accept?: readonly number[];
+  /** Statuses that are a success; default any 2xx. */
+  success?: readonly number[];
+}
+
+type Attempt =
+  | { ok: true; response: UpstreamResponse }
+  | {
+      ok: false;
+      error: UpstreamError;
+      /** Counts against the upstream in the circuit breaker. */
+      counts: boolean;
+      /** Worth another attempt (transport error, timeout, 5xx, 429, body cut short). */
+      retryable: boolean;
+      /** The upstream's `Retry-After`, in milliseconds. */
+      retryAfterMs?: number;
+    };
+
+type PoolResponse = Awaited<ReturnType<Pool['request']>>;
+
 export class UpstreamHttpClient {
   readonly name: string;
   private readonly pool: Pool;
   private readonly auth: { header: string; value: string };
   private readonly timeoutMs: number;
   private readonly maxResponseBytes: number;
+  private readonly retries: number;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxMs: number;
+  private readonly breaker: CircuitBreaker;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
 
   constructor(options: UpstreamClientOptions) {
     this.name = options.name;
     this.auth = options.auth;
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.maxResponseBytes = options.maxResponseBytes ?? 32 * 1024 * 1024;
+    this.retries = Math.max(0, options.retries ?? DEFAULT_UPSTREAM_RETRIES);
+    this.retryBaseMs = options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS;
+    this.retryMaxMs = options.retryMaxMs ?? 2000;
+    this.now = options.now ?? monotonicNow;
+    this.sleep = options.sleep ?? ((ms) => sleep(ms));
+    this.random = options.random ?? Math.random;
+    this.breaker = new CircuitBreaker({
+      failureThreshold: options.breakerFailures,
+      coolDownMs: options.breakerCoolDownMs,
+      now: this.now,
+    });
     this.pool = new Pool(options.baseUrl, {
       connections: options.connections ?? 16,
       pipelining: 1,
       keepAliveTimeout: 30_000,
     });
+    collectors.at(-1)?.push(this);
+  }
+
+  /** The circuit breaker's state, for readiness and metrics. */
+  circuitState(): CircuitState {
+    return this.breaker.circuitState();
   }
 
   async get(
@@ -105,58 +230,15 @@ export class UpstreamHttpClient {
     query?: Record<string, QueryValue>,
     options?: GetOptions,
   ): Promise<UpstreamResponse> {
-    const signal = AbortSignal.timeout(this.timeoutMs);
-    let response: Awaited<ReturnType<Pool['request']>>;
-    try {
-      response = await this.pool.request({
+    return await this.send(
+      {
         method: 'GET',
         path: buildPath(path, query),
-        headers: {
-          accept: 'application/json',
-          [this.auth.header]: this.auth.value,
-          ...options?.headers,
-        },
-        signal,
-      });
-    } catch (cause) {
-      throw this.transportError(cause, signal);
-    }
-    const { statusCode, headers } = response;
-    const etagHeader = headers.etag;
-    const etag = Array.isArray(etagHeader) ? etagHeader[0] : etagHeader;
-    if (options?.accept?.includes(statusCode) && (statusCode === 304 || statusCode === 404)) {
-      await response.body.dump();
-      return { status: statusCode, etag, body: null };
-    }
-    if (statusCode >= 300) {
-      const upstreamCode = await this.readErrorCode(response.body);
-      if (statusCode === 429 || statusCode >= 500) {
-        throw new UpstreamUnavailableError(this.name, { status: statusCode });
-      }
-      throw new UpstreamRejectedError(this.name, statusCode, upstreamCode);
-    }
-    const contentType = String(headers['content-type'] ?? '');
-    if (!contentType.includes('application/json')) {
-      await response.body.dump();
-      throw new UpstreamBadResponseError(this.name, 'content type is not JSON');
-    }
-    const declared = Number(headers['content-length']);
-    if (Number.isFinite(declared) && declared > this.maxResponseBytes) {
-      response.body.destroy();
-      throw new UpstreamBadResponseError(this.name, 'response too large');
-    }
-    let text: string;
-    try {
-      text = await this.readText(response.body);
-    } catch (cause) {
-      if (cause instanceof UpstreamBadResponseError) throw cause;
-      throw this.transportError(cause, signal);
-    }
-    try {
-      return { status: statusCode, etag, body: JSON.parse(text) as unknown };
-    } catch (cause) {
-      throw new UpstreamBadResponseError(this.name, 'malformed JSON', { cause });
-    }
+        headers: { accept: 'application/json', ...options?.headers },
+        accept: options?.accept,
+      },
+      true,
+    );
   }
 
   /** GET with one comma-separated list parameter (`?id=a,b,c`) of 1..cap values. */
@@ -170,33 +252,214 @@ export class UpstreamHttpClient {
     return await this.get(path, { [param]: values });
   }
 
+  /**
+   * POSTs `body` as JSON. 200 and 201 are answered (JSON decoded, `replayed` from the
+   * `Idempotency-Replayed` header); a refusal is an UpstreamRejectedError with the upstream's
+   * code and `campo`. Retried only when `idempotencyKey` is given.
+   */
+  async post(path: string, body: unknown, options?: PostOptions): Promise<UpstreamWriteResponse> {
+    const key = options?.idempotencyKey;
+    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+      throw new RangeError(
+        `${this.name} ${path}: the idempotency key is not 1-128 of A-Za-z0-9._:-`,
+      );
+    }
+    const text = JSON.stringify(body) as string | undefined;
+    if (text === undefined) throw new TypeError(`${this.name} ${path}: the body is not JSON`);
+    const response = await this.send(
+      {
+        method: 'POST',
+        path,
+        headers: {
+          accept: 'application/json',
+          ...options?.headers,
+          'content-type': 'application/json',
+          ...(key !== undefined ? { 'idempotency-key': key } : {}),
+        },
+        body: text,
+        success: [200, 201],
+      },
+      key !== undefined,
+    );
+    return { ...response, replayed: response.replayed ?? false };
+  }
+
   async close(): Promise<void> {
     await this.pool.close();
   }
 
-  private async readText(body: AsyncIterable<Buffer>): Promise<string> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of body) {
-      size += chunk.length;
-      if (size > this.maxResponseBytes)
-        throw new UpstreamBadResponseError(this.name, 'response too large');
-      chunks.push(chunk);
+  /** Attempts the request until it succeeds, fails for good, or runs out of time or tries. */
+  private async send(request: Request, retryable: boolean): Promise<UpstreamResponse> {
+    // Outside a request (no deadline in scope) a call still gets a bounded budget.
+    const deadline =
+      currentDeadline() ?? this.now() + Math.max(DEFAULT_REQUEST_DEADLINE_MS, this.timeoutMs);
+    let lastError: UpstreamError | undefined;
+    for (let attempt = 0; ; attempt++) {
+      const remaining = deadline - this.now();
+      if (remaining <= 0) throw lastError ?? new UpstreamTimeoutError(this.name);
+      const permit = this.breaker.tryAcquire();
+      if (!permit) {
+        throw lastError ?? new UpstreamUnavailableError(this.name, { circuitOpen: true });
+      }
+      // Whole milliseconds, at least one (AbortSignal.timeout takes no fractions).
+      const attemptMs = Math.max(1, Math.ceil(Math.min(this.timeoutMs, remaining)));
+      let result: Attempt;
+      try {
+        result = await this.attempt(request, attemptMs);
+      } catch (unexpected) {
+        permit.release();
+        throw unexpected;
+      }
+      if (result.ok) {
+        permit.success();
+        return result.response;
+      }
+      // A timeout we imposed because the request's deadline was near says nothing about
+      // the upstream: it does not count towards opening the circuit.
+      const cutByDeadline =
+        result.error instanceof UpstreamTimeoutError && attemptMs < this.timeoutMs;
+      if (result.counts && !cutByDeadline) permit.failure();
+      else if (result.counts) permit.release();
+      else permit.success();
+      lastError = result.error;
+      if (!retryable || !result.retryable || attempt >= this.retries) throw result.error;
+      const wait = result.retryAfterMs ?? this.backoff(attempt);
+      if (this.now() + wait >= deadline) throw result.error;
+      await this.sleep(wait);
     }
-    return Buffer.concat(chunks).toString('utf8');
   }
 
-  private async readErrorCode(body: { text(): Promise<string> }): Promise<string | undefined> {
+  /** Equal jitter: half the exponential step, plus a random part of the other half. */
+  private backoff(attempt: number): number {
+    const step = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** attempt);
+    return step / 2 + (this.random() * step) / 2;
+  }
+
+  private async attempt(request: Request, timeoutMs: number): Promise<Attempt> {
+    const signal = AbortSignal.timeout(timeoutMs);
+    let response: PoolResponse;
     try {
-      const parsed = JSON.parse(await body.text()) as { errore?: { codice?: unknown } };
+      response = await this.pool.request({
+        method: request.method,
+        path: request.path,
+        headers: { ...request.headers, [this.auth.header]: this.auth.value },
+        body: request.body ?? null,
+        signal,
+      });
+    } catch (cause) {
+      return {
+        ok: false,
+        error: this.transportError(cause, signal),
+        counts: true,
+        retryable: true,
+      };
+    }
+    const { statusCode, headers } = response;
+    const etag = firstHeader(headers.etag);
+    if (request.accept?.includes(statusCode) && (statusCode === 304 || statusCode === 404)) {
+      await response.body.dump();
+      return { ok: true, response: { status: statusCode, etag, body: null } };
+    }
+    if (statusCode === 429 || statusCode >= 500) {
+      await response.body.dump().catch(() => undefined);
+      return {
+        ok: false,
+        error: new UpstreamUnavailableError(this.name, { status: statusCode }),
+        counts: true,
+        retryable: true,
+        retryAfterMs: retryAfterMs(firstHeader(headers['retry-after'])),
+      };
+    }
+    if (statusCode >= 300) {
+      const refusal = await this.readErrorEnvelope(response.body);
+      return {
+        ok: false,
+        error: new UpstreamRejectedError(this.name, statusCode, refusal.code, {
+          campo: refusal.campo,
+        }),
+        counts: false,
+        retryable: false,
+      };
+    }
+    const bad = (detail: string, options?: { retryable?: boolean; cause?: unknown }): Attempt => ({
+      ok: false,
+      error: new UpstreamBadResponseError(this.name, detail, { cause: options?.cause }),
+      counts: true,
+      retryable: options?.retryable ?? false,
+    });
+    if (request.success && !request.success.includes(statusCode)) {
+      await response.body.dump().catch(() => undefined);
+      return bad(`status ${statusCode}`);
+    }
+    const contentType = String(headers['content-type'] ?? '');
+    if (!contentType.includes('application/json')) {
+      await response.body.dump().catch(() => undefined);
+      return bad('content type is not JSON');
+    }
+    const declared = Number(headers['content-length']);
+    if (Number.isFinite(declared) && declared > this.maxResponseBytes) {
+      discard(response.body);
+      return bad('response too large');
+    }
+    let text: string;
+    try {
+      text = await readText(response.body, this.maxResponseBytes);
+    } catch (cause) {
+      if (cause instanceof TooLargeError) return bad('response too large');
+      if (signal.aborted) {
+        return {
+          ok: false,
+          error: new UpstreamTimeoutError(this.name, { cause }),
+          counts: true,
+          retryable: true,
+        };
+      }
+      // The connection broke in the middle of the body: worth another try for a read.
+      return bad('truncated body', { retryable: true, cause });
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text) as unknown;
+    } catch (cause) {
+      return bad('malformed JSON', { cause });
+    }
+    const replayed =
+      request.method === 'POST'
+        ? firstHeader(headers['idempotency-replayed'])?.toLowerCase() === 'true'
+        : undefined;
+    return {
+      ok: true,
+      response: {
+        status: statusCode,
+        etag,
+        body,
+        ...(replayed !== undefined ? { replayed } : {}),
+      },
+    };
+  }
+
+  /** The refusal's `codice` and `campo`, when well-formed; never its message. */
+  private async readErrorEnvelope(
+    body: PoolResponse['body'],
+  ): Promise<{ code: string | undefined; campo: string | undefined }> {
+    try {
+      const parsed = JSON.parse(await readText(body, MAX_ERROR_BODY_BYTES)) as {
+        errore?: { codice?: unknown; campo?: unknown };
+      };
       const code = parsed.errore?.codice;
-      return typeof code === 'string' && /^[A-Z_]{1,40}$/.test(code) ? code : undefined;
+      const campo = parsed.errore?.campo;
+      return {
+        code: typeof code === 'string' && UPSTREAM_CODE_PATTERN.test(code) ? code : undefined,
+        // UpstreamRejectedError keeps it only when it matches UPSTREAM_FIELD_PATTERN.
+        campo: typeof campo === 'string' ? campo : undefined,
+      };
     } catch {
-      return undefined;
+      discard(body);
+      return { code: undefined, campo: undefined };
     }
   }
 
-  private transportError(cause: unknown, signal: AbortSignal): Error {
+  private transportError(cause: unknown, signal: AbortSignal): UpstreamError {
     if (
       signal.aborted ||
       cause instanceof undiciErrors.HeadersTimeoutError ||
@@ -207,4 +470,37 @@ export class UpstreamHttpClient {
     }
     return new UpstreamUnavailableError(this.name, { cause });
   }
+}
+
+class TooLargeError extends Error {}
+
+async function readText(body: AsyncIterable<Buffer>, maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > maxBytes) throw new TooLargeError();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Drops a body not worth reading; the aborted stream's error is expected, not unhandled. */
+function discard(body: PoolResponse['body']): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** `Retry-After` as milliseconds: delta-seconds or an HTTP date; undefined when absent or odd. */
+export function retryAfterMs(value: string | undefined, nowMs = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (/^\d{1,9}$/.test(trimmed)) return Number(trimmed) * 1000;
+  // An HTTP date (`Wed, 21 Oct 2026 07:28:00 GMT`); Date.parse alone would take "-1" for a year.
+  const at = /^[A-Za-z]{3}, /.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }

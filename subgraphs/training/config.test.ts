@@ -7,11 +7,16 @@ describe('readTrainingConfig', () => {
     expect(readTrainingConfig({})).toEqual({
       host: '127.0.0.1',
       port: 4004,
+      requestDeadlineMs: 10_000,
       trio: {
         baseUrl: 'http://127.0.0.1:4104',
         credential: 'trio-dev-token',
         timeoutMs: 5000,
         connections: 16,
+        retries: 2,
+        retryBaseMs: 100,
+        breakerFailures: 5,
+        breakerCoolDownMs: 5000,
         areasMaxAgeMs: 300_000,
       },
       courseConcurrency: 8,
