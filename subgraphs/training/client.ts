@@ -1,7 +1,7 @@
 // TRIO (the Region's e-learning portal): one method per endpoint, decoded models out.
 import type { Page } from '../shared/decode.js';
 import { RevalidatingDocument } from '../shared/revalidating-document.js';
-import { UpstreamRejectedError } from '../shared/errors.js';
+import { UpstreamBadResponseError, UpstreamRejectedError } from '../shared/errors.js';
 import {
   createUpstreamClient,
   type UpstreamHttpClient,
@@ -15,7 +15,9 @@ import {
   decodeCourse,
   decodeCoursePage,
   decodeCourseUsage,
+  decodeEnrollment,
   decodeEnrollments,
+  decodeFiledBooking,
   decodeWorkstations,
   type Certificate,
   type Course,
@@ -23,6 +25,7 @@ import {
   type CourseUsageDimension,
   type CourseUsageRow,
   type Enrollment,
+  type FiledBooking,
   type Workstation,
 } from './model.js';
 
@@ -48,6 +51,27 @@ const COURSE_ID = /^[A-Za-z0-9_-]{1,32}$/;
 
 export function isCourseId(id: string): boolean {
   return COURSE_ID.test(id);
+}
+
+/** What POST /v1/iscrizioni files: who, which course, at which desk's workstation (or none). */
+export interface EnrolmentRequest {
+  fiscalCode: string;
+  courseId: string;
+  deskId: string | null;
+}
+
+/** What POST /v1/prenotazioni files: which workstation, when, for whom. */
+export interface BookingRequest {
+  workstationId: string;
+  start: string;
+  end: string;
+  fiscalCode: string;
+}
+
+/** A write's stored record, and whether trio answered a repeated key with its first answer. */
+export interface Filed<T> {
+  record: T;
+  replayed: boolean;
 }
 
 export interface CourseSearch {
@@ -141,6 +165,43 @@ export class TrioClient {
           : undefined,
     });
     return decodeCourseUsage(response.body);
+  }
+
+  /**
+   * POST /v1/iscrizioni under `idempotencyKey` (the caller-bound key, never the client's own):
+   * a repeated key gets the first answer back. Refusals throw UpstreamRejectedError.
+   */
+  async enrol(request: EnrolmentRequest, idempotencyKey: string): Promise<Filed<Enrollment>> {
+    const response = await this.http.post(
+      '/v1/iscrizioni',
+      { codiceFiscale: request.fiscalCode, corso: request.courseId, sportello: request.deskId },
+      { idempotencyKey },
+    );
+    const record = decodeEnrollment(response.body);
+    // The answer must be the record asked for: anything else is trio's confusion.
+    if (record.courseId !== request.courseId || record.fiscalCode !== request.fiscalCode) {
+      throw new UpstreamBadResponseError('trio', 'the enrolment filed is not the one asked for');
+    }
+    return { record, replayed: response.replayed };
+  }
+
+  /** POST /v1/prenotazioni under `idempotencyKey`; a taken slot is a 409 UpstreamRejectedError. */
+  async book(request: BookingRequest, idempotencyKey: string): Promise<Filed<FiledBooking>> {
+    const response = await this.http.post(
+      '/v1/prenotazioni',
+      {
+        postazione: request.workstationId,
+        inizio: request.start,
+        fine: request.end,
+        codiceFiscale: request.fiscalCode,
+      },
+      { idempotencyKey },
+    );
+    const record = decodeFiledBooking(response.body);
+    if (record.workstationId !== request.workstationId) {
+      throw new UpstreamBadResponseError('trio', 'the booking filed is not the one asked for');
+    }
+    return { record, replayed: response.replayed };
   }
 
   close(): Promise<void> {

@@ -24,6 +24,7 @@ export async function createTrainingSubgraph(
     context: (caller) =>
       Promise.resolve({
         loaders: createLoaders(client, options),
+        writes: client,
         caller,
         minCellPeople: config.minCellPeople ?? DEFAULT_MIN_CELL_PEOPLE,
       }),

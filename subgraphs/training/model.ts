@@ -123,19 +123,42 @@ export function decodeCoursePage(body: unknown): Page<Course> {
   return d.page(body, 'corsi', decodeCourseRecord);
 }
 
+function decodeEnrollmentRecord(value: unknown, path: string): Enrollment {
+  const e = d.record(value, path);
+  return {
+    id: d.string(e, 'id'),
+    fiscalCode: d.string(e, 'codiceFiscale').toUpperCase(),
+    courseId: d.string(e, 'corso'),
+    enrolledOn: d.string(e, 'data'),
+    status: d.oneOf(e, 'stato', STATUSES),
+    progress: d.number(e, 'avanzamento'),
+    deskId: d.optionalString(e, 'sportello'),
+  };
+}
+
 export function decodeEnrollments(body: unknown): Enrollment[] {
-  return d.list(d.record(body, 'body'), 'iscrizioni', (value, path) => {
-    const e = d.record(value, path);
-    return {
-      id: d.string(e, 'id'),
-      fiscalCode: d.string(e, 'codiceFiscale').toUpperCase(),
-      courseId: d.string(e, 'corso'),
-      enrolledOn: d.string(e, 'data'),
-      status: d.oneOf(e, 'stato', STATUSES),
-      progress: d.number(e, 'avanzamento'),
-      deskId: d.optionalString(e, 'sportello'),
-    };
-  });
+  return d.list(d.record(body, 'body'), 'iscrizioni', decodeEnrollmentRecord);
+}
+
+/** POST /v1/iscrizioni: the stored enrolment, as GET /v1/iscrizioni lists it. */
+export function decodeEnrollment(body: unknown): Enrollment {
+  return decodeEnrollmentRecord(body, 'body');
+}
+
+/** A booking as POST /v1/prenotazioni answers it: the slot and its workstation. */
+export interface FiledBooking extends Booking {
+  workstationId: string;
+}
+
+/** POST /v1/prenotazioni: the stored booking. Who booked it is not decoded. */
+export function decodeFiledBooking(body: unknown): FiledBooking {
+  const b = d.record(body, 'body');
+  return {
+    id: d.string(b, 'id'),
+    workstationId: d.string(b, 'postazione'),
+    startsAt: d.string(b, 'inizio'),
+    endsAt: d.string(b, 'fine'),
+  };
 }
 
 export function decodeCertificates(body: unknown): Certificate[] {

@@ -4,7 +4,13 @@ import { assertOwnRecord, type CallerContext } from '../shared/trust.js';
 import { badUserInput, UpstreamBadResponseError } from '../shared/errors.js';
 import { checkFirst, offsetAfter, pagedConnection, type Connection } from '../shared/pagination.js';
 import { checkDateRange } from '../shared/ranges.js';
-import { DateScalar, DateTimeScalar, YearMonthScalar } from '../shared/scalars.js';
+import {
+  DateScalar,
+  DateTimeScalar,
+  FiscalCodeScalar,
+  YearMonthScalar,
+} from '../shared/scalars.js';
+import { IdempotencyKeyScalar } from '../shared/writes.js';
 import {
   DEFAULT_MIN_CELL_PEOPLE,
   measure,
@@ -13,6 +19,15 @@ import {
 } from '../shared/suppression.js';
 import { COURSE_PAGE_CAP } from './client.js';
 import type { TrainingLoaders } from './loaders.js';
+import {
+  bookWorkstation,
+  bookedWorkstation,
+  enrolInCourse,
+  type BookWorkstationInput,
+  type BookWorkstationResult,
+  type EnrolInCourseInput,
+  type TrioWrites,
+} from './mutations.js';
 import type {
   Certificate,
   Course,
@@ -32,6 +47,10 @@ function ownFiscalCode(ctx: TrainingContext, worker: { fiscalCodeKey: string }):
 
 export interface TrainingContext extends CallerContext {
   loaders: TrainingLoaders;
+  /** trio's write endpoints (mutations only). */
+  writes: TrioWrites;
+  /** The clock for the write rules ("in the future"); tests fix it. Default Date.now. */
+  now?: () => number;
   /** Usage cells counting fewer distinct people are suppressed; default 5 (SECURITY.md). */
   minCellPeople?: number;
 }
@@ -108,6 +127,24 @@ export const resolvers: GraphQLResolverMap<TrainingContext> = {
   Date: DateScalar,
   YearMonth: YearMonthScalar,
   DateTime: DateTimeScalar,
+  FiscalCode: FiscalCodeScalar,
+  IdempotencyKey: IdempotencyKeyScalar,
+  Mutation: {
+    enrolInCourse: (
+      _: unknown,
+      args: { input: EnrolInCourseInput; idempotencyKey: string },
+      ctx: TrainingContext,
+    ) => enrolInCourse(args, ctx),
+    bookWorkstation: (
+      _: unknown,
+      args: { input: BookWorkstationInput; idempotencyKey: string },
+      ctx: TrainingContext,
+    ) => bookWorkstation(args, ctx),
+  },
+  BookWorkstationPayload: {
+    workstation: (result: BookWorkstationResult, _: unknown, ctx: TrainingContext) =>
+      bookedWorkstation(result, ctx),
+  },
   Query: {
     courseAreas: (_: unknown, __: unknown, ctx: TrainingContext) => ctx.loaders.areas(),
     courses: async (
