@@ -471,7 +471,7 @@ describe('fileCommunication', () => {
     const id = cnaOperation('FileCommunication');
     const allowed = await sendPersisted(
       id,
-      { input: hiring(delegating.id), key: randomUUID() },
+      { input: hiring(delegating.id), idempotencyKey: randomUUID() },
       CNA,
     );
     expect(allowed.errors).toBeUndefined();
@@ -480,16 +480,24 @@ describe('fileCommunication', () => {
     });
     expect(allowed.upstream['co POST /v1/comunicazioni']).toBe(1);
 
-    const refused = await sendPersisted(id, { input: hiring(other.id), key: randomUUID() }, CNA);
+    const refused = await sendPersisted(
+      id,
+      { input: hiring(other.id), idempotencyKey: randomUUID() },
+      CNA,
+    );
     expect(codeOf(refused)).toBe('FORBIDDEN');
     expect(posts(refused.upstream)).toBe(0);
 
-    const unknown = await sendPersisted(id, { input: hiring('A999999'), key: randomUUID() }, CNA);
+    const unknown = await sendPersisted(
+      id,
+      { input: hiring('A999999'), idempotencyKey: randomUUID() },
+      CNA,
+    );
     expect(unknown.errors?.[0]?.message).toBe(refused.errors?.[0]?.message);
 
     const forDesk = await sendPersisted(
       id,
-      { input: { ...hiring(delegating.id), desk: 'PO-NORD' }, key: randomUUID() },
+      { input: { ...hiring(delegating.id), desk: 'PO-NORD' }, idempotencyKey: randomUUID() },
       CNA,
     );
     expect(codeOf(forDesk)).toBe('FORBIDDEN');

@@ -1,6 +1,7 @@
 // Wiring of the desks subgraph: registry client -> per-request loaders -> resolvers.
 import type { RunningHttpServer } from '../../lib/graphql-http.js';
 import { createSubgraphServer, type SubgraphTrust } from '../shared/server.js';
+import { withUpstreamClients } from '../shared/upstream-client.js';
 import { RegistryClient } from './client.js';
 import type { DesksConfig } from './config.js';
 import { createLoaders } from './loaders.js';
@@ -10,7 +11,10 @@ export async function createDesksSubgraph(
   config: Omit<DesksConfig, 'port' | 'host'> & { port?: number; host?: string },
   trust: SubgraphTrust,
 ): Promise<RunningHttpServer> {
-  const client = new RegistryClient(config.registry);
+  // The upstream clients it builds are kept for /readyz, which reports their circuits.
+  const { value: client, clients: upstreams } = withUpstreamClients(
+    () => new RegistryClient(config.registry),
+  );
   return createSubgraphServer<DesksContext>({
     name: 'desks',
     resolvers,
@@ -19,6 +23,8 @@ export async function createDesksSubgraph(
       Promise.resolve({ loaders: createLoaders(client, config.minCellPeople), caller }),
     port: config.port,
     host: config.host,
+    requestDeadlineMs: config.requestDeadlineMs,
+    upstreams,
     onStop: () => client.close(),
   });
 }

@@ -1,6 +1,7 @@
 // Wiring of the employers subgraph: co client -> per-request loaders -> resolvers.
 import type { RunningHttpServer } from '../../lib/graphql-http.js';
 import { createSubgraphServer, type SubgraphTrust } from '../shared/server.js';
+import { withUpstreamClients } from '../shared/upstream-client.js';
 import { DEFAULT_MIN_CELL_PEOPLE } from '../shared/suppression.js';
 import { CoClient } from './client.js';
 import type { EmployersConfig } from './config.js';
@@ -17,7 +18,8 @@ export async function createEmployersSubgraph(
   config: EmployersSubgraphOptions,
   trust: SubgraphTrust,
 ): Promise<RunningHttpServer> {
-  const client = new CoClient(config.co);
+  // The upstream clients it builds are kept for /readyz, which reports their circuits.
+  const { value: client, clients: upstreams } = withUpstreamClients(() => new CoClient(config.co));
   const loaderOptions = { concurrency: config.coConcurrency ?? 8 };
   return createSubgraphServer<EmployersContext>({
     name: 'employers',
@@ -32,6 +34,8 @@ export async function createEmployersSubgraph(
       }),
     port: config.port,
     host: config.host,
+    requestDeadlineMs: config.requestDeadlineMs,
+    upstreams,
     onStop: () => client.close(),
   });
 }

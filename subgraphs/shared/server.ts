@@ -1,17 +1,34 @@
 // The subgraph server factory: Apollo Server with the subgraph schema, served over
-// node:http by lib/graphql-http.ts, with errors converted and masked in one place.
+// node:http by lib/graphql-http.ts, with errors converted and masked in one place, each
+// request run within its deadline (request-deadline.ts), and `/readyz` reporting the
+// circuits of the subgraph's upstreams.
 import type { IncomingMessage } from 'node:http';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import {
+  ApolloServer,
+  type ApolloServerOptions,
+  type ApolloServerPlugin,
+  type BaseContext,
+  type ContextThunk,
+  type HTTPGraphQLRequest,
+  type HTTPGraphQLResponse,
+} from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { GraphQLError, parse, type GraphQLFormattedError } from 'graphql';
-import { serveGraphQL, type RunningHttpServer } from '../../lib/graphql-http.js';
+import { serveGraphQL, type Readiness, type RunningHttpServer } from '../../lib/graphql-http.js';
 import { readProjectFile } from '../../lib/project-files.js';
 import type { Assertion } from '../../lib/auth/assertion.js';
 import { extractPolicy } from '../../lib/auth/policy.js';
+import type { CircuitState } from './circuit-breaker.js';
 import { toGraphQLError } from './errors.js';
+import {
+  budgetFromHeader,
+  DEADLINE_HEADER,
+  DEFAULT_REQUEST_DEADLINE_MS,
+  runWithDeadline,
+} from './request-deadline.js';
 import { callerOf, policyRecheckPlugin, type AssertionKey, type CallerContext } from './trust.js';
 
 export interface SubgraphTrust {
@@ -32,6 +49,60 @@ export interface SubgraphServerOptions<TContext extends CallerContext> {
   onStop?: () => Promise<void>;
   /** Subgraph-specific plugins (the workers' audit log), after the policy re-check. */
   plugins?: ApolloServerPlugin<TContext>[];
+  /**
+   * The most time one request may take: its budget when the gateway states none in
+   * `x-request-deadline-ms`, and the cap on the budget it states. Default 10 s.
+   */
+  requestDeadlineMs?: number;
+  /** The subgraph's upstream clients, whose circuits `/readyz` reports. */
+  upstreams?: readonly UpstreamCircuit[];
+}
+
+/** What readiness needs of an upstream client (UpstreamHttpClient). */
+export interface UpstreamCircuit {
+  readonly name: string;
+  circuitState(): CircuitState;
+}
+
+/**
+ * A subgraph's readiness: each upstream's circuit, and ready unless every one of them is open.
+ * A subgraph with one upstream down still serves the fields that do not need it (and the
+ * failing ones as typed UPSTREAM_* errors, quickly, while the circuit is open), so it stays
+ * in service; only when no upstream can be reached has it nothing left to serve. An open
+ * circuit reports `half-open` once its cool-down is over, so that readiness returns and
+ * traffic can bring the probe that closes it.
+ */
+export function subgraphReadiness(upstreams: readonly UpstreamCircuit[]): Readiness {
+  const circuits = upstreams.map((upstream) => ({
+    name: upstream.name,
+    circuit: upstream.circuitState(),
+  }));
+  const ready = circuits.length === 0 || circuits.some(({ circuit }) => circuit !== 'open');
+  return { ready, body: { status: ready ? 'ok' : 'unavailable', upstreams: circuits } };
+}
+
+/**
+ * Apollo Server that runs every request, DataLoader batches included, within the budget
+ * the gateway stated for it (clamped to `maxMs`), for the upstream client to honour.
+ */
+export class DeadlineApolloServer<TContext extends BaseContext> extends ApolloServer<TContext> {
+  constructor(
+    config: ApolloServerOptions<TContext>,
+    private readonly maxDeadlineMs: number,
+  ) {
+    super(config);
+  }
+
+  override executeHTTPGraphQLRequest(request: {
+    httpGraphQLRequest: HTTPGraphQLRequest;
+    context: ContextThunk<TContext>;
+  }): Promise<HTTPGraphQLResponse> {
+    const budget = budgetFromHeader(
+      request.httpGraphQLRequest.headers.get(DEADLINE_HEADER),
+      this.maxDeadlineMs,
+    );
+    return runWithDeadline(budget, () => super.executeHTTPGraphQLRequest(request));
+  }
 }
 
 /** Codes that our own resolvers and graphql-js produce deliberately; anything else is masked. */
@@ -90,24 +161,29 @@ export async function createSubgraphServer<TContext extends CallerContext>(
     // buildSubgraphSchema types resolvers with an `unknown` context; ours is TContext.
     resolvers: options.resolvers as GraphQLResolverMap<unknown>,
   });
-  const server = new ApolloServer<TContext>({
-    schema,
-    // Inline tracing (ftv1) costs CPU on every request that asks for it; nothing here wants it.
-    plugins: [
-      ApolloServerPluginInlineTraceDisabled(),
-      policyRecheckPlugin<TContext>(extractPolicy(typeDefs)),
-      ...(options.plugins ?? []),
-    ],
-    includeStacktraceInErrorResponses: false,
-    // Our main.ts files own the process lifecycle and stop every layer in order.
-    stopOnTerminationSignals: false,
-    formatError: formatSubgraphError,
-  });
+  const server = new DeadlineApolloServer<TContext>(
+    {
+      schema,
+      // Inline tracing (ftv1) costs CPU on every request that asks for it; nothing here wants it.
+      plugins: [
+        ApolloServerPluginInlineTraceDisabled(),
+        policyRecheckPlugin<TContext>(extractPolicy(typeDefs)),
+        ...(options.plugins ?? []),
+      ],
+      includeStacktraceInErrorResponses: false,
+      // Our main.ts files own the process lifecycle and stop every layer in order.
+      stopOnTerminationSignals: false,
+      formatError: formatSubgraphError,
+    },
+    options.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS,
+  );
+  const upstreams = options.upstreams ?? [];
   const running = await serveGraphQL({
     server,
     context: async (req) => options.context(await callerOf(req, options.trust.assertionKey), req),
     port: options.port,
     host: options.host,
+    readiness: () => subgraphReadiness(upstreams),
   });
   return {
     ...running,

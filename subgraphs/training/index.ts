@@ -1,6 +1,7 @@
 // Wiring of the training subgraph: trio client -> per-request loaders -> resolvers.
 import type { RunningHttpServer } from '../../lib/graphql-http.js';
 import { createSubgraphServer, type SubgraphTrust } from '../shared/server.js';
+import { withUpstreamClients } from '../shared/upstream-client.js';
 import { DEFAULT_MIN_CELL_PEOPLE } from '../shared/suppression.js';
 import { TrioClient } from './client.js';
 import type { TrainingConfig } from './config.js';
@@ -15,7 +16,10 @@ export async function createTrainingSubgraph(
   },
   trust: SubgraphTrust,
 ): Promise<RunningHttpServer> {
-  const client = new TrioClient(config.trio);
+  // The upstream clients it builds are kept for /readyz, which reports their circuits.
+  const { value: client, clients: upstreams } = withUpstreamClients(
+    () => new TrioClient(config.trio),
+  );
   const options = { courseConcurrency: config.courseConcurrency ?? DEFAULT_COURSE_CONCURRENCY };
   return createSubgraphServer<TrainingContext>({
     name: 'training',
@@ -30,6 +34,8 @@ export async function createTrainingSubgraph(
       }),
     port: config.port,
     host: config.host,
+    requestDeadlineMs: config.requestDeadlineMs,
+    upstreams,
     onStop: () => client.close(),
   });
 }

@@ -8,6 +8,7 @@ import { readProjectFile } from '../../lib/project-files.js';
 import { createPseudonymizer } from './pseudonym.js';
 import { auditPlugin, openAuditLog, type AuditLog } from '../shared/audit.js';
 import { createSubgraphServer, type SubgraphTrust } from '../shared/server.js';
+import { withUpstreamClients } from '../shared/upstream-client.js';
 import { DEFAULT_MIN_CELL_PEOPLE } from '../shared/suppression.js';
 import { IdolClient } from './client.js';
 import type { WorkersConfig } from './config.js';
@@ -43,7 +44,10 @@ export async function createWorkersSubgraph(
 ): Promise<RunningHttpServer> {
   // Opened before serving: a subgraph that cannot keep its audit log does not start.
   const auditLog = openAuditLog(config.auditLogPath);
-  const client = new IdolClient(config.idol);
+  // The upstream clients it builds are kept for /readyz, which reports their circuits.
+  const { value: client, clients: upstreams } = withUpstreamClients(
+    () => new IdolClient(config.idol),
+  );
   const pseudonymOf = createPseudonymizer(config.pseudonymKey);
   const closeAll = async () => {
     await client.close();
@@ -64,6 +68,8 @@ export async function createWorkersSubgraph(
         }),
       port: config.port,
       host: config.host,
+      requestDeadlineMs: config.requestDeadlineMs,
+      upstreams,
       onStop: closeAll,
       plugins: [workersAuditPlugin(auditLog, pseudonymOf)],
     });
