@@ -10,6 +10,7 @@ import { fiscalCode } from '../upstreams/dataset/fiscal-code.js';
 import { DEFAULT_TRUSTED_DOCUMENTS_PATH } from '../gateway/trusted-documents.js';
 import { projectPath } from '../lib/project-files.js';
 import { readFileSync } from 'node:fs';
+import { clearFaults, setFaults } from '../upstreams/faults.js';
 import {
   copyDataset,
   graphql,
@@ -42,7 +43,8 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = copyDataset(inject('dataDir'));
-  stack = await startStack({ dataDir });
+  // A short upstream budget, so that the "answer lost after the write" case below is quick.
+  stack = await startStack({ dataDir, upstreamTimeoutMs: 2000 });
 });
 
 afterAll(async () => {
@@ -506,6 +508,35 @@ describe('fileCommunication', () => {
     const freeText = await send(FILE, { input: hiring(delegating.id), key: randomUUID() }, CNA);
     expect(codeOf(freeText)).toBe('OPERATION_NOT_REGISTERED');
     expect(total(freeText.upstream)).toBe(0);
+  });
+
+  it('files once when co stores the write but its answer comes too late, and again when the client resends', async () => {
+    const { other } = await employers();
+    const input = hiring(other.id);
+    const vars = { input, key: randomUUID() };
+    // co commits the communication, then sits on the answer past the subgraph's budget.
+    await setFaults(stack.upstreamUrls.co, [
+      { tipo: 'latenza', ms: 2600, fase: 'dopo', percorso: 'POST /v1/comunicazioni', volte: 1 },
+    ]);
+    try {
+      const first = await send(FILE, vars, OPERATOR);
+      // Either the subgraph's own retry under the key got the stored answer, or the client was
+      // told the upstream timed out; never a second record.
+      if (first.errors) expect(codeOf(first)).toBe('UPSTREAM_TIMEOUT');
+      else expect(first.data!.fileCommunication).toMatchObject({ replayed: true });
+      const again = await send(FILE, vars, OPERATOR);
+      expect(again.errors).toBeUndefined();
+      expect(again.data!.fileCommunication).toMatchObject({ replayed: true });
+    } finally {
+      await clearFaults(stack.upstreamUrls.co);
+    }
+    const worker = input.worker as { fiscalCode: string };
+    const stored = await upstreamGet<{ comunicazioni: unknown[] }>(
+      stack,
+      'co',
+      `/v1/comunicazioni?lavoratoreCf=${worker.fiscalCode}`,
+    );
+    expect(stored.comunicazioni).toHaveLength(1);
   });
 
   it('refuses an operator filing for another desk', async () => {
