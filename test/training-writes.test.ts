@@ -222,7 +222,7 @@ describe('enrolInCourse', () => {
     expect(elsewhere.upstream).toEqual({});
 
     const res = await send(ENROL, OPERATOR, {
-      input: { courseId, fiscalCode: someoneElse.cf },
+      input: { courseId, fiscalCode: someoneElse.cf, desk: 'PO-NORD' },
       key: key(),
     });
     expect(res.errors).toBeUndefined();
@@ -245,6 +245,13 @@ describe('enrolInCourse', () => {
     const res = await send(ENROL, CITIZEN, { input: { courseId: 'TR999999' }, key: key() });
     expect(refusal(res)).toEqual({ code: 'BAD_USER_INPUT', field: 'input.courseId' });
     expect(await enrolmentsOf(me.cf)).toHaveLength(before);
+  });
+
+  it('says a desk trio refuses (unknown to the registry) is BAD_USER_INPUT on input.desk, filing nothing', async () => {
+    const courseId = await freshCourse(me.cf);
+    const res = await send(ENROL, CITIZEN, { input: { courseId, desk: 'XX-NOWHERE' }, key: key() });
+    expect(refusal(res)).toEqual({ code: 'BAD_USER_INPUT', field: 'input.desk' });
+    expect((await enrolmentsOf(me.cf)).some((e) => e.corso === courseId)).toBe(false);
   });
 
   it.each([

@@ -183,20 +183,23 @@ describe('enrolInCourse', () => {
     untouched(trio);
   });
 
-  it("files an operator's enrolment at their own desk by default", async () => {
+  it.each([
+    ['at their own desk', 'PO-NORD', { id: 'PO-NORD' }],
+    ['not at a workstation (no desk)', null, null],
+  ])("files an operator's enrolment %s", async (_, desk, shown) => {
     const trio = fakeTrio();
     const answer = await run(trio, OPERATOR, ENROL, {
-      input: { courseId: 'TR0002', fiscalCode: OTHER_CF },
+      input: { courseId: 'TR0002', fiscalCode: OTHER_CF, desk },
       key: 'key-00000001',
     });
     expect(answer.errors).toBeUndefined();
     expect(trio.calls.enrol[0]!.request).toEqual({
       fiscalCode: OTHER_CF,
       courseId: 'TR0002',
-      deskId: 'PO-NORD',
+      deskId: desk,
     });
     expect((answer.data?.enrolInCourse as { enrollment: unknown }).enrollment).toMatchObject({
-      desk: { id: 'PO-NORD' },
+      desk: shown,
     });
   });
 

@@ -99,7 +99,10 @@ function personOf(caller: Assertion, given: string | null | undefined): string {
   );
 }
 
-/** The desk an enrolment is filed at: an operator's own by default, a citizen's only if given. */
+/**
+ * The desk whose public workstation the enrolment was made at, or null (from home, or not at
+ * a workstation). An operator must hold a desk, and may name only it.
+ */
 function enrolmentDesk(caller: Assertion, given: string | null | undefined): string | null {
   const desk =
     given === null || given === undefined
@@ -109,8 +112,8 @@ function enrolmentDesk(caller: Assertion, given: string | null | undefined): str
           pattern: DESK_ID,
           describe: 'must be a desk registry code such as PO-NORD',
         });
-  const { principal } = caller;
-  return principal.role === 'operator' ? (desk ?? principal.desk) : desk;
+  assertOwnDesk(caller, desk ?? caller.principal.desk);
+  return desk;
 }
 
 const ROME = new Intl.DateTimeFormat('en-CA', {
@@ -185,7 +188,6 @@ export async function enrolInCourse(
   });
   const deskId = enrolmentDesk(ctx.caller, input.desk);
   const fiscalCode = personOf(ctx.caller, input.fiscalCode);
-  assertOwnDesk(ctx.caller, deskId);
   const key = upstreamIdempotencyKey(ctx.caller, 'enrolInCourse', args.idempotencyKey);
   const filed = await performWrite(
     () => ctx.writes.enrol({ fiscalCode, courseId, deskId }, key),
