@@ -18,6 +18,11 @@ export interface GatewayConfig {
   subgraphUrls: SubgraphUrls;
   /** Deadline for one subgraph fetch. */
   subgraphTimeoutMs: number;
+  /**
+   * The whole client request's budget: no subgraph fetch starts after it, each one is
+   * aborted at it, and subgraphs get what is left in `x-request-deadline-ms`.
+   */
+  requestDeadlineMs: number;
   /** Connections kept open to each subgraph. */
   subgraphConnections: number;
   /** Largest request body accepted. */
@@ -51,6 +56,7 @@ export function readGatewayConfig(env: Env): Readonly<GatewayConfig> {
       training: envUrl(env, 'TRAINING_SUBGRAPH_URL', 'http://127.0.0.1:4004/graphql'),
     }),
     subgraphTimeoutMs: envInt(env, 'SUBGRAPH_TIMEOUT_MS', 10_000, { min: 1 }),
+    requestDeadlineMs: envInt(env, 'GATEWAY_REQUEST_DEADLINE_MS', 10_000, { min: 1 }),
     subgraphConnections: envInt(env, 'SUBGRAPH_CONNECTIONS', 32, { min: 1, max: 1024 }),
     maxBodyBytes: envInt(env, 'MAX_BODY_BYTES', 1_000_000, { min: 1024 }),
     limits: readLimits(env),

@@ -10,4 +10,9 @@ export interface GatewayContext {
   operation: { name: string | null; hash: string | null };
   /** The signed assertion for this request's subgraph fetches, made once on first use. */
   assertion?: Promise<string>;
+  /**
+   * When the request's budget runs out, on the monotonic clock (performance.now()): no
+   * subgraph fetch starts after it and each is aborted at it. Set when the request arrives.
+   */
+  deadline?: number;
 }

@@ -22,7 +22,12 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { currentRequestId, serveGraphQL, type RunningHttpServer } from '../lib/graphql-http.js';
 import { projectPath } from '../lib/project-files.js';
 import type { GatewayConfig, SubgraphUrls } from './config.js';
-import { SubgraphDataSource } from './subgraph-data-source.js';
+import { gatewayReadiness } from './readiness.js';
+import {
+  deadlineClock,
+  DEFAULT_REQUEST_DEADLINE_MS,
+  SubgraphDataSource,
+} from './subgraph-data-source.js';
 import {
   DEFAULT_TRUSTED_DOCUMENTS_PATH,
   loadTrustedDocuments,
@@ -51,10 +56,18 @@ export type LimitOverrides = Partial<Omit<Limits, 'rateLimit'>> & {
 
 export type GatewayOptions = Omit<
   GatewayConfig,
-  'port' | 'host' | 'supergraphPath' | 'auth' | 'limits' | 'trustedDocumentsPath'
+  | 'port'
+  | 'host'
+  | 'supergraphPath'
+  | 'auth'
+  | 'limits'
+  | 'trustedDocumentsPath'
+  | 'requestDeadlineMs'
 > & {
   port?: number;
   host?: string;
+  /** The whole client request's budget (GATEWAY_REQUEST_DEADLINE_MS). Default 10 s. */
+  requestDeadlineMs?: number;
   supergraphPath?: string;
   /** Default: gateway/trusted-documents.json. */
   trustedDocumentsPath?: string;
@@ -223,6 +236,7 @@ export async function createGateway(
       operationHash: context.operation.hash,
     }));
   const urls: SubgraphUrls = options.subgraphUrls;
+  const requestDeadlineMs = options.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS;
   const gateway = new ApolloGateway({
     supergraphSdl: executableSupergraphSdl,
     // On by default outside production: a client header would get the query plan back,
@@ -230,8 +244,12 @@ export async function createGateway(
     __exposeQueryPlanExperimental: false,
     buildService({ name, url }) {
       const configured = (urls as Record<string, string | undefined>)[name];
-      return new SubgraphDataSource({ url: configured ?? url, fetcher, sign });
+      return new SubgraphDataSource({ url: configured ?? url, fetcher, sign, requestDeadlineMs });
     },
+  });
+  let supergraphLoaded = false;
+  gateway.onSchemaLoadOrUpdate(() => {
+    supergraphLoaded = true;
   });
   const server = new ApolloServer<GatewayContext>({
     gateway,
@@ -268,6 +286,8 @@ export async function createGateway(
   const running = await serveGraphQL<GatewayContext>({
     server,
     context: async (req, requestId) => {
+      // The budget starts when the request is taken up, before authentication and planning.
+      const deadline = deadlineClock() + requestDeadlineMs;
       const principal = await security.authenticate(header(req, 'authorization'));
       // As soon as the caller is known, before the document is even parsed.
       const decision = await rateLimits.take(rateLimitKey(principal, req.socket.remoteAddress));
@@ -283,12 +303,19 @@ export async function createGateway(
         requestId,
         purpose: declared ?? null,
         operation: { name: null, hash: null },
+        deadline,
       };
     },
     port: options.port,
     host: options.host,
     maxBodyBytes: options.maxBodyBytes,
     maxVariablesBytes: limits.maxVariablesBytes,
+    // 503 until the supergraph is loaded; then 200 whatever the subgraphs say (readiness.ts).
+    readiness: gatewayReadiness({
+      supergraphLoaded: () => supergraphLoaded,
+      subgraphUrls: urls,
+      dispatcher: agent,
+    }),
   });
   return {
     ...running,

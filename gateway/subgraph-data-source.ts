@@ -1,13 +1,49 @@
 // How the gateway talks to a subgraph: Apollo's RemoteGraphQLDataSource over undici,
-// with failed subgraph responses turned into errors a client can act on.
+// with failed subgraph responses turned into errors a client can act on, and every fetch
+// held to the client request's deadline.
+import { performance } from 'node:perf_hooks';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { FetcherResponse } from '@apollo/utils.fetcher';
+import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import { GraphQLError } from 'graphql';
 import { ASSERTION_HEADER } from '../lib/auth/assertion.js';
 import type { GatewayContext } from './context.js';
 
 /** Signs the caller's assertion for one client request (once, shared by its fetches). */
 export type AssertionSigner = (context: GatewayContext) => Promise<string>;
+
+/**
+ * The client request's remaining budget in milliseconds, sent with every subgraph fetch; the
+ * subgraph clamps it to its own maximum and holds its upstream requests to it
+ * (subgraphs/shared/request-deadline.ts, which names the same header).
+ */
+export const DEADLINE_HEADER = 'x-request-deadline-ms';
+
+/** The budget of a request whose context carries no deadline (one built outside the gateway). */
+export const DEFAULT_REQUEST_DEADLINE_MS = 10_000;
+
+/** The monotonic clock deadlines are measured on. */
+export const deadlineClock = (): number => performance.now();
+
+/**
+ * Wraps a fetcher so that each fetch is aborted when the budget stated in its
+ * `x-request-deadline-ms` header runs out (Apollo's data source passes no signal of its own).
+ */
+export function abortAtDeadline(fetcher: Fetcher): Fetcher {
+  return (url: string, init?: FetcherRequestInit) => {
+    const budget = Number(init?.headers?.[DEADLINE_HEADER]);
+    if (!Number.isInteger(budget) || budget < 1) return fetcher(url, init);
+    const signal = AbortSignal.timeout(budget);
+    const given = init?.signal as AbortSignal | undefined;
+    return fetcher(url, { ...init, signal: given ? AbortSignal.any([given, signal]) : signal });
+  };
+}
+
+function outOfTime(originalError?: Error): GraphQLError {
+  return new GraphQLError('A part of the graph did not answer in time', {
+    extensions: { code: 'SUBGRAPH_UNAVAILABLE' },
+    ...(originalError ? { originalError } : {}),
+  });
+}
 
 /** Codes a subgraph uses for input it refused before asking any upstream. */
 const INPUT_REFUSED_CODES = new Set(['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED']);
@@ -24,12 +60,19 @@ function firstError(body: unknown): { message: string; code: unknown } | undefin
 
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   private readonly sign: AssertionSigner;
+  private readonly requestDeadlineMs: number;
 
   constructor(
-    config: ConstructorParameters<typeof RemoteGraphQLDataSource>[0] & { sign: AssertionSigner },
+    config: ConstructorParameters<typeof RemoteGraphQLDataSource>[0] & {
+      sign: AssertionSigner;
+      /** Budget of a request whose context has no deadline. Default 10 s. */
+      requestDeadlineMs?: number;
+    },
   ) {
     super(config);
     this.sign = config.sign;
+    this.requestDeadlineMs = config.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS;
+    this.fetcher = abortAtDeadline(this.fetcher);
   }
 
   /**
@@ -46,6 +89,13 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       });
     }
     request.http?.headers.set(ASSERTION_HEADER, await this.sign(context as GatewayContext));
+    // No fetch starts once the client request's budget is spent; the subgraph gets what is
+    // left, and the fetch is aborted when it runs out (abortAtDeadline).
+    const deadline =
+      (context as GatewayContext).deadline ?? deadlineClock() + this.requestDeadlineMs;
+    const remaining = Math.floor(deadline - deadlineClock());
+    if (remaining < 1) throw outOfTime();
+    request.http?.headers.set(DEADLINE_HEADER, String(remaining));
   }
 
   /**
@@ -75,6 +125,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   /** Transport failures (refused connection, timeout) carry the subgraph's URL: replace them. */
   override didEncounterError(error: Error): void {
     if (error instanceof GraphQLError) throw error;
+    if (error.name === 'TimeoutError') throw outOfTime(error);
     throw new GraphQLError('A part of the graph failed to answer', {
       extensions: { code: 'SUBGRAPH_UNAVAILABLE' },
       originalError: error,
