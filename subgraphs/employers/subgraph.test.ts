@@ -413,7 +413,7 @@ describe('employers subgraph over co', () => {
     expect(listed.requests).toEqual({ 'GET /v1/aziende': 1, 'GET /v1/offerte': 1 });
   });
 
-  it('reports co over its rate quota as UPSTREAM_UNAVAILABLE, failing only the fields that needed co', async () => {
+  it('reports co over its rate quota as UPSTREAM_UNAVAILABLE when its Retry-After is past the request budget, failing only the fields that needed co', async () => {
     const settings = (body: unknown) =>
       fetch(`${co.url}/_admin/settings`, {
         method: 'PUT',
@@ -422,11 +422,24 @@ describe('employers subgraph over co', () => {
       });
     await settings({ quotaAlSecondo: 1 });
     try {
-      const body = await gql(`{
-        a: employer(id: "${busiest.id}") { id }
-        b: communication(id: "C00000001") { id }
-        c: vacancy(id: "O000001") { id }
-      }`);
+      // co asks to come back in a second or more; a request with half a second left does not
+      // wait (with a whole budget the client would wait and retry: upstream-client.test.ts).
+      const res = await fetch(subgraph.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-request-deadline-ms': '500',
+          ...(await testTrust.headersFor()),
+        },
+        body: JSON.stringify({
+          query: `{
+            a: employer(id: "${busiest.id}") { id }
+            b: communication(id: "C00000001") { id }
+            c: vacancy(id: "O000001") { id }
+          }`,
+        }),
+      });
+      const body = (await res.json()) as GraphQLBody;
       const codes = (body.errors ?? []).map((e) => e.extensions);
       expect(codes.length).toBeGreaterThan(0);
       for (const extensions of codes)
