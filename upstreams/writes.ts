@@ -203,8 +203,9 @@ export function requestFingerprint(method: string, path: string, body: unknown):
 }
 
 /**
- * Created when a system's routes are built (IF NOT EXISTS: datasets generated before
- * writes existed gain it on their first start). Keys are scoped by route.
+ * Created on a system's first write (IF NOT EXISTS: datasets generated before writes
+ * existed gain it then, and a server only ever read from writes nothing to its
+ * files, so the shared test dataset stays as generated). Keys are scoped by route.
  */
 const IDEMPOTENCY_TABLE = `
   CREATE TABLE IF NOT EXISTS idempotenza (
@@ -253,19 +254,27 @@ export function createWriteRoutes(
   specs: readonly WriteSpec[],
   afterCommit: () => void,
 ): Route[] {
-  const exists = db
-    .prepare<[], number>(
-      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'idempotenza'",
-    )
-    .pluck();
-  // only written when missing, so that starting a server on a shared dataset writes nothing
-  if (exists.get() === 0) db.exec(IDEMPOTENCY_TABLE);
-  const find = db.prepare<[string, string], StoredAnswer>(
-    'SELECT impronta, stato, corpo FROM idempotenza WHERE rotta = ? AND chiave = ?',
-  );
-  const remember = db.prepare<[string, string, string, number, string, string]>(
-    'INSERT INTO idempotenza (rotta, chiave, impronta, stato, corpo, registrata) VALUES (?, ?, ?, ?, ?, ?)',
-  );
+  let store:
+    | {
+        find: Database.Statement<[string, string], StoredAnswer>;
+        remember: Database.Statement<[string, string, string, number, string, string]>;
+      }
+    | undefined;
+  // outside any transaction, so that a refused first write cannot roll the table back
+  const idempotencyStore = (): NonNullable<typeof store> => {
+    if (!store) {
+      db.exec(IDEMPOTENCY_TABLE);
+      store = {
+        find: db.prepare(
+          'SELECT impronta, stato, corpo FROM idempotenza WHERE rotta = ? AND chiave = ?',
+        ),
+        remember: db.prepare(
+          'INSERT INTO idempotenza (rotta, chiave, impronta, stato, corpo, registrata) VALUES (?, ?, ?, ?, ?, ?)',
+        ),
+      };
+    }
+    return store;
+  };
   const inTransaction = db.transaction((run: () => Outcome): Outcome => run());
 
   return specs.map((spec) => {
@@ -279,6 +288,7 @@ export function createWriteRoutes(
         if (body === undefined) throw invalid('', 'corpo mancante');
         const key = idempotencyKey(ctx.headers);
         const print = key === undefined ? '' : requestFingerprint('POST', spec.pattern, body);
+        const { find, remember } = idempotencyStore();
         const write: WriteContext = { now: ctx.now, today: ctx.now.toISOString().slice(0, 10) };
         const outcome = inTransaction.immediate(() => {
           if (key !== undefined) {
