@@ -2,11 +2,12 @@
 // test matrix): each refusal is checked for its HTTP status, its error code, and, from the
 // simulated upstreams' request counters, that nothing reached an upstream.
 import { ApolloServer } from '@apollo/server';
+import fc from 'fast-check';
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { formatGatewayError } from '../gateway/index.js';
 import type { DevTokenClaims } from '../lib/auth/dev-tokens.js';
-import { serveGraphQL } from '../lib/graphql-http.js';
+import { jsonNestsDeeperThan, serveGraphQL } from '../lib/graphql-http.js';
 import {
   graphql,
   resetUpstreamStats,
@@ -189,6 +190,20 @@ describe('token flood and field duplication', () => {
     );
   });
 
+  it('refuses 499 copies of a root field with the root-field limit alone, before graphql-js validates it', async () => {
+    // graphql-js's overlapping-fields check is quadratic in the copies; the limit is linear and
+    // runs first, so the client gets the limit and nothing from the standard rules.
+    const res = await send(`{ ${'desks { id } '.repeat(499)} }`);
+    const error = expectRefusal(res, 400, 'GRAPHQL_VALIDATION_FAILED');
+    expect((error.extensions as Json).limit).toEqual({ name: 'rootFields', max: 10, found: 499 });
+  });
+
+  it('answers a document over a limit with that limit only, not the standard rules’ errors too', async () => {
+    const res = await send(`{ ${'deks '.repeat(11)} }`, await as(ANALYST));
+    const error = expectRefusal(res, 400, 'GRAPHQL_VALIDATION_FAILED');
+    expect(error.message).toBe('The operation selects 11 root fields; at most 10 are allowed');
+  });
+
   it('refuses one field duplicated 1,990 times (400), before any upstream request', async () => {
     // Under the token limit: graphql-js's overlapping-fields check gives up on it by itself.
     const res = await send(`{ desks { ${'id '.repeat(1_990)} } }`);
@@ -203,6 +218,50 @@ describe('token flood and field duplication', () => {
     const res = await send(`{ desks { ...F0 } } ${levels.join(' ')} fragment F12 on Desk { id }`);
     const error = expectRefusal(res, 400, 'GRAPHQL_VALIDATION_FAILED');
     expect((error.extensions as Json).limit).toEqual({ name: 'fields', max: 2000, found: 4097 });
+  });
+});
+
+describe('token lengths and echoed input', () => {
+  it('refuses a string literal of almost 1 MB at parse time (400), without sending it back', async () => {
+    const literal = 'x'.repeat(999_900);
+    const res = await raw({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ desks(kind: "${literal}") { id } }` }),
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([
+      {
+        message:
+          'Syntax Error: A string of 999902 characters; at most 8192 are allowed in one string, name or number.',
+        locations: [{ line: 1, column: 15 }],
+        extensions: {
+          code: 'GRAPHQL_PARSE_FAILED',
+          limit: { name: 'tokenLength', max: 8192, found: 999_902 },
+        },
+      },
+    ]);
+    expect(res.upstream).toBe(0);
+  });
+
+  it('takes strings and names up to the cap to the graph', async () => {
+    const name = 'a'.repeat(8_192);
+    const res = await send(`{ ${name}: __typename }`);
+    expect(res.status).toBe(200);
+    expect(res.data).toEqual({ [name]: 'Query' });
+    // Within the cap, a string reaches the subgraph, whose own check answers it.
+    const search = await send(`{ courses(search: "${'x'.repeat(8_190)}") { totalCount } }`);
+    expect(search.errors?.[0]?.message).toBe('search may be at most 100 characters');
+  });
+
+  it('quotes no more than a short piece of a value it refuses', async () => {
+    const kind = 'LABOUR_REGISTRY_DESK'.repeat(4_000); // 80,000 characters, under the variables cap
+    const res = await send('query ($kind: DeskKind) { desks(kind: $kind) { id } }', {}, { kind });
+    expect(res.status).toBe(400);
+    const message = res.errors?.[0]?.message ?? '';
+    expect(message).toMatch(/^Variable "\$kind" got/);
+    expect(message.length).toBeLessThan(300);
+    expect(res.upstream).toBe(0);
   });
 });
 
@@ -262,6 +321,53 @@ describe('oversized body and variables', () => {
       { message: 'Request body nested deeper than 64 levels', extensions: { code: 'BAD_REQUEST' } },
     ]);
     expect(res.upstream).toBe(0);
+  });
+
+  it('refuses a body nested thousands of levels deep before parsing it as JSON', async () => {
+    // Never closed: JSON.parse would call it invalid; the depth is found first, in one scan.
+    const res = await raw({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"query":"query ($x: Int) { desks { id } }","variables":{"x":${'['.repeat(100_000)}`,
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([
+      { message: 'Request body nested deeper than 64 levels', extensions: { code: 'BAD_REQUEST' } },
+    ]);
+    expect(res.upstream).toBe(0);
+  });
+
+  it.each([
+    ['64 levels', 64, 200],
+    ['65 levels', 65, 400],
+  ])(
+    'counts JSON nesting as JSON.parse does, strings and escapes apart: %s',
+    async (_, levels, status) => {
+      // Brackets and escaped quotes inside strings are not nesting.
+      const noise = '"[[[{{{\\\\\\"[[["';
+      const nested = `${'['.repeat(levels - 2)}${noise}${']'.repeat(levels - 2)}`;
+      const res = await raw({
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `{"query":"{ __typename }","extensions":{"x":${nested}}}`,
+      });
+      expect(res.status).toBe(status);
+    },
+  );
+
+  it('finds the nesting of any JSON text as deep as JSON.parse would build it', () => {
+    const depth = (value: unknown): number =>
+      typeof value === 'object' && value !== null
+        ? 1 + Math.max(0, ...Object.values(value).map(depth))
+        : 0;
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 8 }), fc.integer({ min: 0, max: 9 }), (value, max) => {
+        const text = JSON.stringify(value);
+        expect(jsonNestsDeeperThan(text, max)).toBe(depth(value) > max);
+      }),
+    );
+    expect(jsonNestsDeeperThan('{"a":"\\\\"}', 0)).toBe(true);
+    expect(jsonNestsDeeperThan('["\\"[[["]', 1)).toBe(false);
   });
 
   it('refuses an operationName the document lacks (400), not a masked 500', async () => {
@@ -410,7 +516,9 @@ describe('introspection and suggestions', () => {
     const anonymous = await send(query, {}, { kind: 'LABOUR_REGISTRY_DESKS' });
     expect(anonymous.status).toBe(400);
     expect(anonymous.errors?.[0]?.message).not.toContain('Did you mean');
-    expect(anonymous.errors?.[0]?.message).toContain('LABOUR_REGISTRY_DESKS');
+    // Which type was expected, never the value sent (lib/variable-errors.ts).
+    expect(anonymous.errors?.[0]?.message).toContain('Expected type "DeskKind"');
+    expect(anonymous.errors?.[0]?.message).not.toContain('LABOUR_REGISTRY_DESKS');
     expect(anonymous.upstream).toBe(0);
     const signedIn = await send(query, await as(ANALYST), { kind: 'LABOUR_REGISTRY_DESKS' });
     expect(signedIn.errors?.[0]?.message).toContain('Did you mean');
@@ -459,7 +567,8 @@ describe('CSRF prevention', () => {
   );
 
   it('cannot run a mutation over GET, preflight header or not (405), before any upstream request', async () => {
-    const res = await get('mutation { desks { id } }', { 'apollo-require-preflight': 'true' });
+    // A mutation the schema accepts, so that only the method refuses it.
+    const res = await get('mutation { __typename }', { 'apollo-require-preflight': 'true' });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('POST');
     expect(res.body.errors?.[0]).toEqual({

@@ -294,6 +294,41 @@ describe('registerJobSeeker', () => {
     expect(total(badKey.upstream)).toBe(0);
   });
 
+  it('never repeats a malformed input, fiscal code included, and names where it is wrong', async () => {
+    const person = newPerson();
+    const incomplete: Json = { ...person };
+    delete incomplete.givenName;
+    const res = await send(
+      REGISTER,
+      { input: registration(incomplete), key: randomUUID() },
+      OPERATOR,
+      'REGISTRATION',
+    );
+    expect(codeOf(res)).toBe('BAD_USER_INPUT');
+    expect(res.errors?.[0]?.message).toBe(
+      'Variable "$input" got an invalid value at "input.person"; Field "givenName" of required type "String!" was not provided.',
+    );
+    expect(fieldOf(res)).toBe('input.person');
+    const malformed = await send(
+      REGISTER,
+      {
+        input: registration({
+          ...person,
+          fiscalCode: `${String(person.fiscalCode).slice(0, 15)}0`,
+        }),
+        key: randomUUID(),
+      },
+      OPERATOR,
+      'REGISTRATION',
+    );
+    expect(codeOf(malformed)).toBe('BAD_USER_INPUT');
+    expect(fieldOf(malformed)).toBe('input.person.fiscalCode');
+    for (const r of [res, malformed]) {
+      expect(JSON.stringify(r.errors)).not.toContain(String(person.fiscalCode).slice(0, 11));
+      expect(total(r.upstream)).toBe(0);
+    }
+  });
+
   it('refuses roles without the write scope before any subgraph is asked', async () => {
     for (const claims of [ANALYST, CNA, null]) {
       const res = await send(
