@@ -37,8 +37,8 @@ export const HOSTILE_KINDS = {
     expected: { status: 400, code: 'GRAPHQL_PARSE_FAILED' },
   },
   'string-literal-1mb': {
-    aims: 'body cap: one string argument of almost 1 MB',
-    expected: { status: 400, code: 'GRAPHQL_VALIDATION_FAILED' },
+    aims: 'token-length cap (8,192 characters): one string argument of almost 1 MB',
+    expected: { status: 400, code: 'GRAPHQL_PARSE_FAILED' },
   },
   'variables-1mb': {
     aims: 'variables cap: almost 1 MB of variables (cap 100 kB)',

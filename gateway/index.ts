@@ -34,9 +34,12 @@ import {
   trustedDocumentsPlugin,
 } from './trusted-documents.js';
 import {
+  clipMessage,
   costLimitPlugin,
   createMemoryRateLimitStore,
   DEFAULT_LIMITS,
+  DEFAULT_MAX_TOKEN_LENGTH,
+  documentLimitsPlugin,
   listSizePlugin,
   maxAliasesRule,
   maxDepthRule,
@@ -140,7 +143,8 @@ export function formatGatewayError(formatted: GraphQLFormattedError): GraphQLFor
       if (formatted.extensions?.[key] !== undefined) extensions[key] = formatted.extensions[key];
     }
     return {
-      message: formatted.message,
+      // A refusal may quote what the client sent: never more than a short piece of it.
+      message: clipMessage(formatted.message),
       ...(formatted.locations ? { locations: formatted.locations } : {}),
       ...(formatted.path ? { path: formatted.path } : {}),
       extensions,
@@ -195,7 +199,8 @@ export async function createGateway(
   // Refused by the parser itself, with 400 GRAPHQL_PARSE_FAILED, before any document is built.
   const parseOptions = { maxTokens: limits.maxTokens };
   // Each failure is GRAPHQL_VALIDATION_FAILED (Apollo's code for every validation rule) with
-  // `extensions.limit` saying which limit, its maximum and the value found.
+  // `extensions.limit` saying which limit, its maximum and the value found. Linear in the
+  // document, they run before graphql-js's own rules (documentLimitsPlugin), not among them.
   const validationRules = [
     maxDepthRule({ maxDepth: limits.maxDepth }),
     maxAliasesRule({ maxAliases: limits.maxAliases }),
@@ -254,7 +259,6 @@ export async function createGateway(
   const server = new ApolloServer<GatewayContext>({
     gateway,
     parseOptions,
-    validationRules,
     // Both are Apollo's defaults today; stated so that an upgrade cannot change them silently.
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
@@ -266,6 +270,13 @@ export async function createGateway(
       ApolloServerPluginInlineTraceDisabled(),
       // First: a partner's unregistered request meets no other check (and is never parsed).
       trustedDocumentsPlugin(trustedDocuments),
+      // Before Apollo parses the text: syntax and token caps, token lengths, then the shape
+      // limits, so that a document they refuse never reaches graphql-js's dearer rules.
+      documentLimitsPlugin<GatewayContext>({
+        parseOptions,
+        maxTokenLength: limits.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH,
+        rules: validationRules,
+      }),
       operationResolutionPlugin<GatewayContext>(),
       schemaDisclosurePlugin<GatewayContext>({
         disclose: (context) => context.principal.role !== 'public',

@@ -35,6 +35,11 @@ afterAll(async () => {
 const OPERATOR: DevTokenClaims = { role: 'operator', subject: 'op-hostile', desk: 'PO-NORD' };
 const ANALYST: DevTokenClaims = { role: 'analyst', subject: 'an-hostile' };
 const PROBE = 'query Probe($id: ID!) { worker(id: $id) { id familyName sex } }';
+/**
+ * The most a refusal's body may weigh: one error, its message clipped (gateway/limits/clip.ts),
+ * with at most as many locations as the document has spreads (a cycle through 248 fragments).
+ */
+const MAX_REFUSAL_BYTES = 16_384;
 
 async function upstreamRequests(): Promise<number> {
   const stats = await upstreamStats(stack);
@@ -128,8 +133,16 @@ describe('20 hostile documents at once', () => {
         },
         body: request.body,
       });
-      const body = (await res.json()) as { errors?: { extensions?: { code?: string } }[] };
-      return { kind: request.kind, status: res.status, code: body.errors?.[0]?.extensions?.code };
+      const text = await res.text();
+      const body = JSON.parse(text) as { errors?: { extensions?: { code?: string } }[] };
+      // A refusal names the limit; it never sends the document (or a megabyte of it) back.
+      const echoed = Buffer.byteLength(text) > MAX_REFUSAL_BYTES;
+      return {
+        kind: request.kind,
+        status: res.status,
+        code: body.errors?.[0]?.extensions?.code,
+        echoed,
+      };
     });
     // Sent once the 20 are on their way, before any of them is answered.
     const during = graphql(stack.gatewayUrl, PROBE, { id }, probeHeaders);
@@ -140,6 +153,7 @@ describe('20 hostile documents at once', () => {
         kind,
         status: HOSTILE_KINDS[kind].expected.status,
         code: HOSTILE_KINDS[kind].expected.code,
+        echoed: false,
       })),
     );
     // Exactly what the valid query costs by itself: nothing from the 20 hostile documents.

@@ -17,6 +17,13 @@ export {
   type CostEstimate,
   type CostEstimator,
 } from './cost.js';
+export { clipMessage } from './clip.js';
+export {
+  DEFAULT_MAX_TOKEN_LENGTH,
+  documentLimitsPlugin,
+  longestToken,
+  tokenLengthError,
+} from './document-limits.js';
 export { listSizePlugin } from './list-size.js';
 export { maxAliasesRule } from './max-aliases.js';
 export { maxDepthRule } from './max-depth.js';
@@ -42,6 +49,11 @@ export {
 export interface Limits {
   /** Lexical tokens in a document, refused by the parser (400 GRAPHQL_PARSE_FAILED). */
   maxTokens: number;
+  /**
+   * Longest string, name or number in a document, in source characters (400
+   * GRAPHQL_PARSE_FAILED). Optional: default DEFAULT_MAX_TOKEN_LENGTH (8,192).
+   */
+  maxTokenLength?: number;
   /** Field nesting, through fragments. */
   maxDepth: number;
   maxAliases: number;
