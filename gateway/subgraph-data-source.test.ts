@@ -7,7 +7,12 @@ import { fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ASSERTION_HEADER } from '../lib/auth/assertion.js';
 import type { GatewayContext } from './context.js';
-import { DEADLINE_HEADER, deadlineClock, SubgraphDataSource } from './subgraph-data-source.js';
+import {
+  DEADLINE_HEADER,
+  deadlineClock,
+  SubgraphDataSource,
+  subgraphBudget,
+} from './subgraph-data-source.js';
 import { DEADLINE_HEADER as SUBGRAPH_DEADLINE_HEADER } from '../subgraphs/shared/request-deadline.js';
 
 let server: Server;
@@ -71,20 +76,28 @@ describe('SubgraphDataSource deadline', () => {
     expect(DEADLINE_HEADER).toBe(SUBGRAPH_DEADLINE_HEADER);
   });
 
-  it('sends the remaining budget with the fetch', async () => {
+  it('leaves the subgraph a margin to answer before the gateway gives up', () => {
+    expect(subgraphBudget(10_000)).toBe(9900);
+    expect(subgraphBudget(500)).toBe(450);
+    expect(subgraphBudget(5)).toBe(5);
+    expect(subgraphBudget(1)).toBe(1);
+  });
+
+  it('sends the remaining budget, less the margin, with the fetch, and nothing of its own', async () => {
     const response = await send(dataSource(), context(deadlineClock() + 500));
     expect(response.data).toEqual({ x: 1 });
     const budget = Number(seen[0]?.[DEADLINE_HEADER]);
     expect(budget).toBeGreaterThan(300);
-    expect(budget).toBeLessThanOrEqual(500);
+    expect(budget).toBeLessThanOrEqual(450);
+    expect(Object.keys(seen[0] ?? {}).filter((h) => h.startsWith('x-gateway-abort'))).toEqual([]);
     expect(seen[0]?.[ASSERTION_HEADER]).toBe('signed');
   });
 
   it('gives a context without a deadline the configured budget', async () => {
     await send(dataSource(3000), context());
     const budget = Number(seen[0]?.[DEADLINE_HEADER]);
-    expect(budget).toBeGreaterThan(2800);
-    expect(budget).toBeLessThanOrEqual(3000);
+    expect(budget).toBeGreaterThan(2700);
+    expect(budget).toBeLessThanOrEqual(2900);
   });
 
   it('starts no fetch once the budget is spent', async () => {

@@ -25,16 +25,37 @@ export const DEFAULT_REQUEST_DEADLINE_MS = 10_000;
 export const deadlineClock = (): number => performance.now();
 
 /**
- * Wraps a fetcher so that each fetch is aborted when the budget stated in its
- * `x-request-deadline-ms` header runs out (Apollo's data source passes no signal of its own).
+ * The gateway's own note of when a fetch must be aborted (the whole remaining budget). Set
+ * by willSendRequest for abortAtDeadline, which takes it off before the request leaves.
+ */
+const ABORT_AFTER_HEADER = 'x-gateway-abort-after-ms';
+
+/**
+ * What a subgraph is told it has: the remaining budget less a margin (a tenth, at most
+ * 100 ms), so that it answers with what it has, upstream timeouts included, before the
+ * gateway gives up on the whole fetch and loses every field of it.
+ */
+export function subgraphBudget(remainingMs: number): number {
+  return Math.max(1, remainingMs - Math.min(100, Math.floor(remainingMs / 10)));
+}
+
+/**
+ * Wraps a fetcher so that each fetch is aborted when the request's remaining budget (noted
+ * by willSendRequest) runs out: Apollo's data source passes no signal of its own.
  */
 export function abortAtDeadline(fetcher: Fetcher): Fetcher {
   return (url: string, init?: FetcherRequestInit) => {
-    const budget = Number(init?.headers?.[DEADLINE_HEADER]);
-    if (!Number.isInteger(budget) || budget < 1) return fetcher(url, init);
+    if (!init?.headers || !(ABORT_AFTER_HEADER in init.headers)) return fetcher(url, init);
+    const { [ABORT_AFTER_HEADER]: abortAfter, ...headers } = init.headers;
+    const budget = Number(abortAfter);
+    if (!Number.isInteger(budget) || budget < 1) return fetcher(url, { ...init, headers });
     const signal = AbortSignal.timeout(budget);
-    const given = init?.signal as AbortSignal | undefined;
-    return fetcher(url, { ...init, signal: given ? AbortSignal.any([given, signal]) : signal });
+    const given = init.signal as AbortSignal | undefined;
+    return fetcher(url, {
+      ...init,
+      headers,
+      signal: given ? AbortSignal.any([given, signal]) : signal,
+    });
   };
 }
 
@@ -95,7 +116,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       (context as GatewayContext).deadline ?? deadlineClock() + this.requestDeadlineMs;
     const remaining = Math.floor(deadline - deadlineClock());
     if (remaining < 1) throw outOfTime();
-    request.http?.headers.set(DEADLINE_HEADER, String(remaining));
+    request.http?.headers.set(DEADLINE_HEADER, String(subgraphBudget(remaining)));
+    request.http?.headers.set(ABORT_AFTER_HEADER, String(remaining));
   }
 
   /**
