@@ -866,6 +866,14 @@ describe('co POST /v1/comunicazioni', () => {
       },
       { tipo: 'TRS', trasformazione: 'TP', tipoOrario: 'V', oreSettimanali: 18 },
       { tipo: 'CES', causaCessazione: 'DI', dataInizio: day(-1) },
+      // a termination need not repeat the term it ends; weekly hours may have a fraction
+      {
+        tipo: 'CES',
+        causaCessazione: 'SC',
+        dataInizio: day(-1),
+        dataFine: null,
+        oreSettimanali: 37.5,
+      },
       // traineeship: working time "not defined", so no weekly hours
       {
         tipo: 'ASS',
@@ -929,7 +937,8 @@ describe('co POST /v1/comunicazioni', () => {
       [{ dataInizio: '2025-13-01' }, 400, 'PARAMETRO_NON_VALIDO', 'dataInizio'],
       [{ oreSettimanali: null }, 400, 'PARAMETRO_NON_VALIDO', 'oreSettimanali'],
       [{ oreSettimanali: 41 }, 400, 'PARAMETRO_NON_VALIDO', 'oreSettimanali'],
-      [{ oreSettimanali: 20.5 }, 400, 'PARAMETRO_NON_VALIDO', 'oreSettimanali'],
+      [{ oreSettimanali: 0.5 }, 400, 'PARAMETRO_NON_VALIDO', 'oreSettimanali'],
+      [{ oreSettimanali: '20' }, 400, 'PARAMETRO_NON_VALIDO', 'oreSettimanali'],
       [{ tipoOrario: 'F' }, 400, 'PARAMETRO_NON_VALIDO', 'oreSettimanali'], // full time with hours
       [{ tipoOrario: 'X' }, 400, 'PARAMETRO_NON_VALIDO', 'tipoOrario'],
       [{ tipo: 'TRS' }, 400, 'PARAMETRO_NON_VALIDO', 'trasformazione'],

@@ -161,6 +161,16 @@ export class BodyObject {
   nullableInt(name: string, min: number, max: number): number | null {
     return this.has(name) ? this.int(name, min, max) : null;
   }
+
+  /** A JSON number in [min, max], fractions allowed (weekly hours: 37.5). */
+  nullableNumber(name: string, min: number, max: number): number | null {
+    if (!this.has(name)) return null;
+    const v = this.value[name];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+      throw invalid(this.campo(name), `atteso un numero tra ${min} e ${max}`);
+    }
+    return v;
+  }
 }
 
 // ---------------------------------------------------------------------------------------

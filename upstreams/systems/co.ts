@@ -376,11 +376,12 @@ function coWrites(db: Database.Database): WriteSpec[] {
         consistent: false,
       });
       const contract = readContract(body, 'tipologiaContrattuale', dataInizio);
-      if (contract.info.fixedTerm && dataFine === null)
+      // a termination's own date is dataInizio: the term it ends need not be repeated
+      if (contract.info.fixedTerm && dataFine === null && tipo !== 'CES')
         throw invalid('dataFine', 'obbligatoria per un contratto a tempo determinato');
       const tipoOrario = body.code('tipoOrario', codes.workingTimes, 'tipo orario sconosciuto');
       const partTime = PART_TIME.has(tipoOrario);
-      const oreSettimanali = body.nullableInt('oreSettimanali', 1, 40);
+      const oreSettimanali = body.nullableNumber('oreSettimanali', 1, 40);
       if (partTime && oreSettimanali === null)
         throw invalid('oreSettimanali', 'obbligatorie per il tempo parziale');
       if (!partTime && oreSettimanali !== null)
