@@ -69,13 +69,26 @@ function outOfTime(originalError?: Error): GraphQLError {
 /** Codes a subgraph uses for input it refused before asking any upstream. */
 const INPUT_REFUSED_CODES = new Set(['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED']);
 
-function firstError(body: unknown): { message: string; code: unknown } | undefined {
+/** An input path such as `input.person.fiscalCode`: names from the schema, no values. */
+const INPUT_FIELD = /^\w{1,100}(?:\.\w{1,100}|\[\d{1,6}\]){0,20}$/;
+
+function firstError(
+  body: unknown,
+): { message: string; code: unknown; field: string | undefined } | undefined {
   if (typeof body !== 'object' || body === null || !('errors' in body)) return undefined;
   const errors = body.errors;
   if (!Array.isArray(errors) || errors.length === 0) return undefined;
-  const first = errors[0] as { message?: unknown; extensions?: { code?: unknown } };
+  const first = errors[0] as {
+    message?: unknown;
+    extensions?: { code?: unknown; field?: unknown };
+  };
+  const field = first.extensions?.field;
   return typeof first.message === 'string'
-    ? { message: first.message, code: first.extensions?.code }
+    ? {
+        message: first.message,
+        code: first.extensions?.code,
+        field: typeof field === 'string' && INPUT_FIELD.test(field) ? field : undefined,
+      }
     : undefined;
 }
 
@@ -130,7 +143,12 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     const body = await this.parseBody(response).catch(() => undefined);
     const refused = response.status === 400 ? firstError(body) : undefined;
     if (refused && INPUT_REFUSED_CODES.has(String(refused.code))) {
-      return new GraphQLError(refused.message, { extensions: { code: 'BAD_USER_INPUT' } });
+      return new GraphQLError(refused.message, {
+        extensions: {
+          code: 'BAD_USER_INPUT',
+          ...(refused.field === undefined ? {} : { field: refused.field }),
+        },
+      });
     }
     // Personal data is not served when its audit record cannot be written: say so plainly.
     const failed = firstError(body);
