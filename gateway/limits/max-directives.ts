@@ -1,7 +1,7 @@
 // Refuses operations carrying more directives than a limit, counted through fragments: on
 // the operation, its variables, fields, inline fragments, spreads and fragment definitions.
-import { Kind, type SelectionSetNode, type ValidationRule } from 'graphql';
-import { memoizedFragmentMeasure } from './fragments.js';
+import type { ValidationRule } from 'graphql';
+import { measureSelections } from './fragments.js';
 import { assertLimit, limitError } from './limit-error.js';
 
 export const DEFAULT_MAX_DIRECTIVES = 20;
@@ -17,28 +17,11 @@ export function maxDirectivesRule(options: MaxDirectivesOptions = {}): Validatio
     options.maxDirectives ?? DEFAULT_MAX_DIRECTIVES,
   );
   return (context) => {
-    const fragmentDirectives = memoizedFragmentMeasure(
-      context,
-      (f) => (f.directives?.length ?? 0) + directives(f.selectionSet),
-    );
-    function directives(set: SelectionSetNode): number {
-      let count = 0;
-      for (const selection of set.selections) {
-        count += selection.directives?.length ?? 0;
-        switch (selection.kind) {
-          case Kind.FIELD:
-            if (selection.selectionSet) count += directives(selection.selectionSet);
-            break;
-          case Kind.INLINE_FRAGMENT:
-            count += directives(selection.selectionSet);
-            break;
-          case Kind.FRAGMENT_SPREAD:
-            count += fragmentDirectives(selection.name.value);
-            break;
-        }
-      }
-      return count;
-    }
+    const directives = measureSelections(context, {
+      selection: (selection) => selection.directives?.length ?? 0,
+      fragment: (fragment) => fragment.directives?.length ?? 0,
+      field: (field, below) => (field.selectionSet ? below(field.selectionSet) : 0),
+    });
     return {
       OperationDefinition(operation) {
         let found = (operation.directives?.length ?? 0) + directives(operation.selectionSet);

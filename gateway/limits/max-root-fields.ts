@@ -1,7 +1,7 @@
 // Refuses operations that select more root fields than a limit, counted through fragments
 // spread at the root. Each root field is at least one upstream request of its own.
-import { Kind, type SelectionSetNode, type ValidationRule } from 'graphql';
-import { memoizedFragmentMeasure } from './fragments.js';
+import type { ValidationRule } from 'graphql';
+import { measureSelections } from './fragments.js';
 import { assertLimit, limitError } from './limit-error.js';
 
 export const DEFAULT_MAX_ROOT_FIELDS = 10;
@@ -20,24 +20,10 @@ export function maxRootFieldsRule(options: MaxRootFieldsOptions = {}): Validatio
     options.maxRootFields ?? DEFAULT_MAX_ROOT_FIELDS,
   );
   return (context) => {
-    const fragmentFields = memoizedFragmentMeasure(context, (f) => rootFields(f.selectionSet));
-    function rootFields(set: SelectionSetNode): number {
-      let count = 0;
-      for (const selection of set.selections) {
-        switch (selection.kind) {
-          case Kind.FIELD:
-            if (selection.name.value !== '__typename') count += 1;
-            break;
-          case Kind.INLINE_FRAGMENT:
-            count += rootFields(selection.selectionSet);
-            break;
-          case Kind.FRAGMENT_SPREAD:
-            count += fragmentFields(selection.name.value);
-            break;
-        }
-      }
-      return count;
-    }
+    // Root fields only: a field's own selection is not descended into.
+    const rootFields = measureSelections(context, {
+      field: (field) => (field.name.value !== '__typename' ? 1 : 0),
+    });
     return {
       OperationDefinition(operation) {
         const found = rootFields(operation.selectionSet);
