@@ -28,6 +28,11 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
    * Default: always ready. `/healthz` (liveness) is always 200 while the process serves.
    */
   readiness?: () => Promise<Readiness> | Readiness;
+  /**
+   * How long stop() lets the requests being served finish before it cuts what is left.
+   * Default 10000 ms (a request's whole budget).
+   */
+  drainMs?: number;
 }
 
 /** A process's readiness: may it be sent traffic, and what it says about its dependencies. */
@@ -177,7 +182,11 @@ export async function serveGraphQL<TContext extends BaseContext>(
       return;
     }
     if (path === '/readyz') {
-      await sendReadiness(res, options.readiness);
+      // Stopping: tell the load balancer to send nothing more while in-flight work finishes.
+      if (draining) {
+        res.setHeader('cache-control', 'no-store');
+        sendJson(res, 503, { status: 'stopping' });
+      } else await sendReadiness(res, options.readiness);
       return;
     }
     if (options.extraRoutes?.(req, res)) return;
@@ -258,7 +267,16 @@ export async function serveGraphQL<TContext extends BaseContext>(
     res.end();
   }
 
+  // Requests being served, and whether stop() has begun: for a graceful stop.
+  const serving = new Set<ServerResponse>();
+  let draining = false;
+
   const httpServer = createServer((req, res) => {
+    serving.add(res);
+    res.once('close', () => serving.delete(res));
+    // A request that arrives on a kept-alive connection while stopping is served, then the
+    // connection is closed.
+    if (draining) res.setHeader('connection', 'close');
     // Generated here, never taken from the client: it correlates our logs and masked errors.
     const requestId = randomUUID();
     res.setHeader(REQUEST_ID_HEADER, requestId);
@@ -286,12 +304,19 @@ export async function serveGraphQL<TContext extends BaseContext>(
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/graphql`,
     port,
+    // Graceful: no new connections, /readyz 503, idle connections closed, the requests being
+    // served finish (up to drainMs) and only then is the GraphQL server stopped.
     async stop() {
+      draining = true;
+      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      httpServer.closeIdleConnections();
+      const until = performance.now() + (options.drainMs ?? 10_000);
+      while (serving.size > 0 && performance.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      httpServer.closeAllConnections();
+      await closed;
       await server.stop();
-      await new Promise<void>((resolve) => {
-        httpServer.close(() => resolve());
-        httpServer.closeIdleConnections();
-      });
     },
   };
 }

@@ -358,6 +358,11 @@ export interface ServerSpec {
   onClose?: () => void;
   /** The server's clock (writes' "today"); default the real one. */
   now?: () => Date;
+  /**
+   * How long stop() lets requests being served finish (a write commits and is answered)
+   * before it cuts the remaining connections. Default 5000 ms.
+   */
+  drainMs?: number;
 }
 
 export interface HttpUpstream {
@@ -635,6 +640,9 @@ export function startHttpServer(
     throw notFound();
   };
 
+  // Requests being served (not yet answered), for a graceful stop.
+  const serving = new Set<ServerResponse>();
+
   let requestNo = 0;
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url ?? '/';
@@ -664,6 +672,9 @@ export function startHttpServer(
       : `${method} ${path.startsWith('/v1/') ? '/v1/*' : '/*'}`;
     total++;
     bump(key);
+    // Served until answered: stop() waits for these (a hung fault is not work, see below).
+    serving.add(res);
+    res.once('close', () => serving.delete(res));
     const concurrent = (inFlight.get(key) ?? 0) + 1;
     inFlight.set(key, concurrent);
     if (concurrent > (maxInFlight.get(key) ?? 0)) maxInFlight.set(key, concurrent);
@@ -697,6 +708,8 @@ export function startHttpServer(
         }
       }
       fault = faults.pick({ method, route: key, path, search });
+      // A hang answers nothing, ever: stop() need not wait for it.
+      if (fault?.rule.tipo === 'blocco') serving.delete(res);
       if (fault && (await faults.before(fault, res))) return;
       if (!found) throw notFound();
       const body = found.route.method === 'POST' ? await readJsonBody(req) : undefined;
@@ -737,14 +750,21 @@ export function startHttpServer(
       let stopped: Promise<void> | undefined;
       resolveStart({
         url: `http://${shownHost}:${addr.port}`,
+        // Graceful: no new connections, idle ones closed, requests being served finish (up
+        // to drainMs), then whatever is left is cut. An acknowledged write is committed
+        // before its answer leaves, so cutting never loses one.
         stop: () => {
-          stopped ??= new Promise<void>((resolveStop) => {
-            server.close(() => {
-              spec.onClose?.();
-              resolveStop();
-            });
+          stopped ??= (async () => {
+            const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+            server.closeIdleConnections();
+            const until = performance.now() + (spec.drainMs ?? 5000);
+            while (serving.size > 0 && performance.now() < until) {
+              await new Promise((r) => setTimeout(r, 10));
+            }
             server.closeAllConnections();
-          });
+            await closed;
+            spec.onClose?.();
+          })();
           return stopped;
         },
       });
