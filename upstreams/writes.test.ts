@@ -4,15 +4,15 @@
 // idempotent replays (also under concurrency and across a restart), and durability across
 // a kill -9 of an upstream process. No message may repeat a fiscal code or a name.
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { projectRoot } from '../lib/project-files.js';
 import { readUpstreamsConfig } from './config.js';
 import { fiscalCode, omocode } from './dataset/fiscal-code.js';
 import { createUpstream, type RunningUpstream, type SystemName } from './index.js';
+import { launchUpstream } from './test-process.js';
 
 /** The frozen "today" of every server in this file (not the real date). */
 const TODAY = '2025-06-16';
@@ -1358,41 +1358,14 @@ describe('durability', () => {
     const dir = join(root, 'kill');
     mkdirSync(dir);
     copyTestDataset(dir);
-    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
-      seed: number;
-      scale: number;
-    };
     const children: ChildProcess[] = [];
-    const launch = (): Promise<{ child: ChildProcess; url: string }> => {
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', 'upstreams/main.ts', '--system', 'co', '--port', '0'],
-        {
-          cwd: projectRoot(),
-          env: {
-            PATH: process.env.PATH ?? '',
-            UPSTREAM_DATA_DIR: dir,
-            DATASET_SEED: String(manifest.seed),
-            DATASET_SCALE: String(manifest.scale),
-            CO_API_KEY: KEYS.co,
-            UPSTREAM_TODAY: TODAY,
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      children.push(child);
-      let output = '';
-      return new Promise((resolve, reject) => {
-        child.stdout?.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          const ready = /listening on (http:\/\/\S+)/.exec(output);
-          if (ready) resolve({ child, url: ready[1]! });
-        });
-        child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-        child.once('exit', (code, signal) =>
-          reject(new Error(`co exited before ready (${code ?? signal}): ${output.slice(0, 500)}`)),
-        );
+    const launch = async (): Promise<{ child: ChildProcess; url: string }> => {
+      const launched = await launchUpstream('co', dir, {
+        CO_API_KEY: KEYS.co,
+        UPSTREAM_TODAY: TODAY,
       });
+      children.push(launched.child);
+      return launched;
     };
     const vacancy = (i: number): Json => ({
       azienda: 'A000002',
