@@ -14,6 +14,7 @@ import { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER } from '../gateway/config.js';
 import { mintDevToken, type DevTokenClaims } from '../lib/auth/dev-tokens.js';
 import { ensureKeys, keyFiles, loadPrivateKey, loadPublicKey } from '../lib/auth/keys.js';
 import type { RunningHttpServer } from '../lib/graphql-http.js';
+import type { UpstreamConfig } from '../subgraphs/shared/config.js';
 
 export const CREDENTIALS: Record<SystemName, string> = {
   registry: 'registry-test-key',
@@ -33,6 +34,15 @@ export interface StackOptions {
   auditLogPath?: string;
   /** The partners' registered operations; by default the committed manifest. */
   trustedDocumentsPath?: string;
+  /** Retry and circuit-breaker settings of one upstream's client, where a test needs others. */
+  upstreamSettings?: Partial<
+    Record<
+      SystemName,
+      Partial<
+        Pick<UpstreamConfig, 'retries' | 'retryBaseMs' | 'breakerFailures' | 'breakerCoolDownMs'>
+      >
+    >
+  >;
 }
 
 export interface Stack {
@@ -86,6 +96,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       credential: CREDENTIALS[system],
       timeoutMs: options.upstreamTimeoutMs ?? 5000,
       connections: 8,
+      ...options.upstreamSettings?.[system],
     });
     const desks = await createDesksSubgraph(
       {
