@@ -131,6 +131,16 @@ const CLOSE_BRACE = 0x7d;
  * valid JSON this is exactly the depth of the parsed value; anything else JSON.parse refuses.
  */
 export function jsonNestsDeeperThan(text: string, max: number): boolean {
+  // Most bodies hold few brackets in all (a megabyte of string variables, say): then they
+  // cannot nest deeper, and the native search spares the character loop below.
+  let brackets = 0;
+  for (const opener of ['[', '{']) {
+    for (let at = text.indexOf(opener); at !== -1; at = text.indexOf(opener, at + 1)) {
+      brackets += 1;
+      if (brackets > max) break;
+    }
+  }
+  if (brackets <= max) return false;
   let depth = 0;
   for (let i = 0; i < text.length; i += 1) {
     const code = text.charCodeAt(i);
