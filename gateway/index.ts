@@ -1,5 +1,5 @@
 // The gateway: serves the composed supergraph, fetching from the subgraphs over undici.
-import { safeVariableError } from '../lib/variable-errors.js';
+import { formatVariableError } from '../lib/variable-errors.js';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { isAbsolute } from 'node:path';
@@ -142,14 +142,8 @@ export function formatGatewayError(
 ): GraphQLFormattedError {
   const code = formatted.extensions?.code;
   // A refused variable's value is the client's input (a fiscal code, say): never repeated.
-  const variable = safeVariableError(formatted.message, error);
-  if (variable) {
-    return {
-      message: variable.message,
-      ...(formatted.locations ? { locations: formatted.locations } : {}),
-      extensions: { code: 'BAD_USER_INPUT', field: variable.field },
-    };
-  }
+  const refusedVariable = formatVariableError(formatted, error);
+  if (refusedVariable) return refusedVariable;
   if (typeof code === 'string' && CLIENT_VISIBLE_CODES.has(code)) {
     const extensions: Record<string, unknown> = { code };
     for (const key of CLIENT_VISIBLE_EXTENSIONS) {

@@ -5,7 +5,7 @@
 // rewrites such a message to the variable, the path inside it, and the reason only when the
 // reason is one of graphql-js's schema-only sentences or a message of this project's own
 // scalars (which never repeat their input).
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 const REFUSED = /^Variable "\$(\w{1,100})" got invalid value /;
 /** Reasons made only of schema names (field, type), never of the value. */
@@ -81,5 +81,22 @@ export function safeVariableError(message: string, error: unknown): SafeVariable
   return {
     message: `Variable "$${variable}" got an invalid value${path ? ` at "${path}"` : ''}${why ? `; ${why}` : ''}`,
     field,
+  };
+}
+
+/**
+ * The formatted error to send instead of a refused-variable error (BAD_USER_INPUT with the
+ * `field`), or undefined when `formatted` is not one.
+ */
+export function formatVariableError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+): GraphQLFormattedError | undefined {
+  const variable = safeVariableError(formatted.message, error);
+  if (!variable) return undefined;
+  return {
+    message: variable.message,
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+    extensions: { code: 'BAD_USER_INPUT', field: variable.field },
   };
 }

@@ -14,7 +14,8 @@ import {
   resetUpstreamStats,
   startStack,
   upstreamGet,
-  upstreamStats,
+  upstreamRequests,
+  totalRequests,
   type GraphQLResponse,
   type Stack,
 } from './stack.js';
@@ -78,17 +79,7 @@ async function headersOf(claims: DevTokenClaims): Promise<Record<string, string>
   return { authorization: `Bearer ${await stack.token(claims)}` };
 }
 
-async function upstreamRequests(): Promise<Record<string, number>> {
-  const stats = await upstreamStats(stack);
-  const flat: Record<string, number> = {};
-  for (const [system, routes] of Object.entries(stats)) {
-    for (const [route, n] of Object.entries(routes)) flat[`${system} ${route}`] = n;
-  }
-  return flat;
-}
-
-const total = (requests: Record<string, number>): number =>
-  Object.values(requests).reduce((a, b) => a + b, 0);
+const total = totalRequests;
 
 type Sent = GraphQLResponse<Json> & { upstream: Record<string, number> };
 
@@ -101,7 +92,7 @@ async function post(body: Json, claims: DevTokenClaims): Promise<Sent> {
     body: JSON.stringify(body),
   });
   const answer = (await res.json()) as Omit<GraphQLResponse<Json>, 'status'>;
-  return { status: res.status, ...answer, upstream: await upstreamRequests() };
+  return { status: res.status, ...answer, upstream: await upstreamRequests(stack) };
 }
 
 /** Runs an operation by id, as Apollo Client's persisted-query link sends it. */
@@ -115,7 +106,7 @@ function run(operation: Operation, variables: Json, claims: DevTokenClaims = CNA
 async function sendText(query: string, claims: DevTokenClaims, variables?: Json): Promise<Sent> {
   await resetUpstreamStats(stack);
   const res = await graphql<Json>(stack.gatewayUrl, query, variables, await headersOf(claims));
-  return { ...res, upstream: await upstreamRequests() };
+  return { ...res, upstream: await upstreamRequests(stack) };
 }
 
 interface CoEmployer {

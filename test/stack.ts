@@ -197,6 +197,20 @@ export async function upstreamStats(
   return Object.fromEntries(entries) as Record<SystemName, Record<string, number>>;
 }
 
+/** Requests every upstream served since the last reset, as `"<system> <route>": n`. */
+export async function upstreamRequests(stack: Stack): Promise<Record<string, number>> {
+  const flat: Record<string, number> = {};
+  for (const [system, routes] of Object.entries(await upstreamStats(stack))) {
+    for (const [route, n] of Object.entries(routes)) flat[`${system} ${route}`] = n;
+  }
+  return flat;
+}
+
+/** The sum of a set of request counters. */
+export function totalRequests(requests: Record<string, number>): number {
+  return Object.values(requests).reduce((a, b) => a + b, 0);
+}
+
 export async function resetUpstreamStats(stack: Stack): Promise<void> {
   await Promise.all(
     Object.values(stack.upstreamUrls).map((url) =>

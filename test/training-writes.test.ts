@@ -16,7 +16,8 @@ import {
   resetUpstreamStats,
   startStack,
   upstreamGet,
-  upstreamStats,
+  upstreamRequests,
+  totalRequests,
   type GraphQLResponse,
   type Stack,
 } from './stack.js';
@@ -71,17 +72,7 @@ async function headers(claims: DevTokenClaims | null): Promise<Record<string, st
 
 type Sent = GraphQLResponse<Json> & { upstream: Record<string, number> };
 
-/** Requests each route of each upstream served, flattened as `trio POST /v1/iscrizioni`. */
-async function upstreamRequests(): Promise<Record<string, number>> {
-  const flat: Record<string, number> = {};
-  for (const [system, routes] of Object.entries(await upstreamStats(stack))) {
-    for (const [route, n] of Object.entries(routes)) flat[`${system} ${route}`] = n;
-  }
-  return flat;
-}
-
-const total = (requests: Record<string, number>): number =>
-  Object.values(requests).reduce((a, b) => a + b, 0);
+const total = totalRequests;
 
 /** POSTs received (trio also counts each non-200 answer under `<route> <status>`). */
 const posts = (requests: Record<string, number>): number =>
@@ -93,7 +84,7 @@ const posts = (requests: Record<string, number>): number =>
 async function send(query: string, claims: DevTokenClaims | null, variables?: Json): Promise<Sent> {
   await resetUpstreamStats(stack);
   const res = await graphql<Json>(stack.gatewayUrl, query, variables, await headers(claims));
-  return { ...res, upstream: await upstreamRequests() };
+  return { ...res, upstream: await upstreamRequests(stack) };
 }
 
 const ENROL = `mutation Enrol($input: EnrolInCourseInput!, $key: IdempotencyKey!) {

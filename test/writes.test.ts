@@ -17,7 +17,8 @@ import {
   resetUpstreamStats,
   startStack,
   upstreamGet,
-  upstreamStats,
+  upstreamRequests,
+  totalRequests,
   type GraphQLResponse,
   type Stack,
 } from './stack.js';
@@ -58,16 +59,7 @@ const day = (offset: number): string => {
   return d.toISOString().slice(0, 10);
 };
 
-/** Requests each upstream served since the last reset, as `system METHOD route`. */
-async function upstreamRequests(): Promise<Record<string, number>> {
-  const flat: Record<string, number> = {};
-  for (const [system, routes] of Object.entries(await upstreamStats(stack))) {
-    for (const [route, n] of Object.entries(routes)) flat[`${system} ${route}`] = n;
-  }
-  return flat;
-}
-const total = (requests: Record<string, number>): number =>
-  Object.values(requests).reduce((a, b) => a + b, 0);
+const total = totalRequests;
 const posts = (requests: Record<string, number>): number =>
   Object.entries(requests)
     .filter(([route]) => / POST /.test(route))
@@ -86,7 +78,7 @@ async function send(
   if (claims) headers.authorization = `Bearer ${await stack.token(claims)}`;
   if (purpose) headers['x-purpose'] = purpose;
   const res = await graphql<Json>(stack.gatewayUrl, query, variables, headers);
-  return { ...res, upstream: await upstreamRequests() };
+  return { ...res, upstream: await upstreamRequests(stack) };
 }
 
 async function sendPersisted(id: string, variables: Json, claims: DevTokenClaims): Promise<Sent> {
@@ -103,7 +95,7 @@ async function sendPersisted(id: string, variables: Json, claims: DevTokenClaims
     }),
   });
   const answer = (await res.json()) as Omit<GraphQLResponse<Json>, 'status'>;
-  return { status: res.status, ...answer, upstream: await upstreamRequests() };
+  return { status: res.status, ...answer, upstream: await upstreamRequests(stack) };
 }
 
 const codeOf = (res: Sent): unknown => res.errors?.[0]?.extensions?.code;

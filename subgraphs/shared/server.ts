@@ -22,7 +22,7 @@ import { readProjectFile } from '../../lib/project-files.js';
 import type { Assertion } from '../../lib/auth/assertion.js';
 import { extractPolicy } from '../../lib/auth/policy.js';
 import type { CircuitState } from './circuit-breaker.js';
-import { safeVariableError } from '../../lib/variable-errors.js';
+import { formatVariableError } from '../../lib/variable-errors.js';
 import { toGraphQLError } from './errors.js';
 import {
   budgetFromHeader,
@@ -133,14 +133,8 @@ export function formatSubgraphError(
   const code = formatted.extensions?.code;
   // graphql-js repeats a refused variable's value ("got invalid value ..."): it may be a
   // fiscal code, so say which variable and where, and drop the value.
-  const variable = safeVariableError(formatted.message, error);
-  if (variable) {
-    return {
-      message: variable.message,
-      ...(formatted.locations ? { locations: formatted.locations } : {}),
-      extensions: { code: 'BAD_USER_INPUT', field: variable.field },
-    };
-  }
+  const refusedVariable = formatVariableError(formatted, error);
+  if (refusedVariable) return refusedVariable;
   if (typeof code === 'string' && PASS_THROUGH_CODES.has(code)) return formatted;
   if (
     original instanceof GraphQLError &&
