@@ -82,6 +82,7 @@ function readLimits(env: Env): Readonly<Limits> {
     maxListSize: envInt(env, 'MAX_LIST_SIZE', d.maxListSize, { min: 1 }),
     maxVariablesBytes: envInt(env, 'MAX_VARIABLES_BYTES', d.maxVariablesBytes, { min: 1024 }),
     maxCost: envInt(env, 'MAX_COST', d.maxCost, { min: 1 }),
+    maxResultSize: envInt(env, 'MAX_RESULT_SIZE', d.maxResultSize, { min: 1 }),
     rateLimit: Object.freeze({
       perSecond: envNumber(env, 'RATE_LIMIT_PER_SECOND', d.rateLimit.perSecond, { min: 0.001 }),
       burst: envInt(env, 'RATE_LIMIT_BURST', d.rateLimit.burst, { min: 1 }),

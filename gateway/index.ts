@@ -35,9 +35,11 @@ import {
   trustedDocumentsPlugin,
 } from './trusted-documents.js';
 import {
+  boundedDocumentStore,
   clipMessage,
   costLimitPlugin,
   createMemoryRateLimitStore,
+  createResultSizeEstimator,
   DEFAULT_LIMITS,
   DEFAULT_MAX_TOKEN_LENGTH,
   documentLimitsPlugin,
@@ -49,6 +51,8 @@ import {
   maxRootFieldsRule,
   rateLimitedError,
   rateLimitKey,
+  registeredResultSizeCheck,
+  resultSizePlugin,
   schemaDisclosurePlugin,
   type Limits,
   type RateLimitStore,
@@ -215,14 +219,29 @@ export async function createGateway(
     maxDirectivesRule({ maxDirectives: limits.maxDirectives }),
     maxFieldsRule({ maxFields: limits.maxFields }),
   ];
+  // The result-size estimate reads the supergraph's @listSize once, here; the plugin below and
+  // the manifest check share it (and its cache of estimates).
+  const resultSize = createResultSizeEstimator(executableSupergraphSdl, {
+    ...(limits.defaultListSize !== undefined ? { defaultListSize: limits.defaultListSize } : {}),
+  });
+  const apiSchema = Supergraph.build(executableSupergraphSdl).apiSchema().toGraphQLJSSchema();
   // Checked before anything listens: a manifest with an operation the graph (or a limit)
-  // would refuse stops the gateway with every problem listed.
+  // would refuse stops the gateway with every problem listed. A registered operation's
+  // variables are the partner's: its result size is checked for any the gateway accepts.
   const trustedDocuments = loadTrustedDocuments(
     options.trustedDocumentsPath ?? DEFAULT_TRUSTED_DOCUMENTS_PATH,
     {
-      schema: Supergraph.build(executableSupergraphSdl).apiSchema().toGraphQLJSSchema(),
+      schema: apiSchema,
       validationRules,
       parseOptions,
+      checks: [
+        registeredResultSizeCheck({
+          estimator: resultSize,
+          schema: apiSchema,
+          maxResultSize: limits.maxResultSize,
+          maxListSize: limits.maxListSize,
+        }),
+      ],
     },
   );
   const rateLimits =
@@ -266,13 +285,18 @@ export async function createGateway(
   const server = new ApolloServer<GatewayContext>({
     gateway,
     parseOptions,
+    // Parsed and validated documents, bounded by an estimate that counts their token lists:
+    // Apollo's default (30 MiB by their JSON, which leaves the tokens out) could keep about
+    // 115 MiB of heap. See limits/document-store.ts.
+    documentStore: boundedDocumentStore(),
     // Both are Apollo's defaults today; stated so that an upgrade cannot change them silently.
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
     // Decided per caller by schemaDisclosurePlugin, not for the whole server.
     introspection: true,
     // Order matters for which refusal a client sees first: shape and size limits, then who
-    // may read what, then the cost (which plans the operation, the dearest check).
+    // may read what, then the result size (a walk of the document), then the cost (which
+    // plans the operation, the dearest check).
     plugins: [
       ApolloServerPluginInlineTraceDisabled(),
       // First: a partner's unregistered request meets no other check (and is never parsed).
@@ -291,6 +315,11 @@ export async function createGateway(
       listSizePlugin<GatewayContext>({ maxListSize: limits.maxListSize }),
       fiscalCodeVariablesPlugin<GatewayContext>(),
       authorizationPlugin(policy),
+      // Before planning: an operation answering more objects than this is refused without a plan.
+      resultSizePlugin<GatewayContext>({
+        estimator: resultSize,
+        maxResultSize: limits.maxResultSize,
+      }),
       costLimitPlugin<GatewayContext>({
         supergraphSdl: executableSupergraphSdl,
         maxCost: limits.maxCost,

@@ -23,7 +23,9 @@ import {
   parse,
   specifiedRules,
   validate,
+  type DocumentNode,
   type GraphQLSchema,
+  type OperationDefinitionNode,
   type ParseOptions,
   type ValidationRule,
 } from 'graphql';
@@ -70,6 +72,14 @@ export interface TrustedDocumentsOptions {
   validationRules?: readonly ValidationRule[];
   /** The gateway's parser options (token limit). */
   parseOptions?: ParseOptions;
+  /**
+   * The gateway's limits that need more than validation (the result size): each returns what
+   * is wrong with a valid operation, or null. Run only on operations that validate.
+   */
+  checks?: readonly ((
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+  ) => string | null)[];
 }
 
 /** Registry organisation codes (`enti`), as partner tokens name them: `CNA`, `CONFART`. */
@@ -177,11 +187,16 @@ function checkOperation(
       problems.push(`${named}: the body is a ${operation.operation}, not a ${String(type)}`);
     }
   }
-  for (const error of validate(options.schema, document, [
+  const errors = validate(options.schema, document, [
     ...specifiedRules,
     ...(options.validationRules ?? []),
-  ])) {
-    problems.push(`${named}: ${error.message}`);
+  ]);
+  for (const error of errors) problems.push(`${named}: ${error.message}`);
+  if (errors.length === 0 && operations.length === 1 && operation) {
+    for (const check of options.checks ?? []) {
+      const problem = check(document, operation);
+      if (problem !== null) problems.push(`${named}: ${problem}`);
+    }
   }
   if (problems.length > 0) return problems;
   return Object.freeze({ id: expected, name, type: type as OperationType, body });

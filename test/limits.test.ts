@@ -1,13 +1,16 @@
 // Limits and hygiene end to end (SECURITY.md "Limits" and the "Query shape" rows of its
 // test matrix): each refusal is checked for its HTTP status, its error code, and, from the
 // simulated upstreams' request counters, that nothing reached an upstream.
+import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
 import fc from 'fast-check';
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { formatGatewayError } from '../gateway/index.js';
+import { DEFAULT_TRUSTED_DOCUMENTS_PATH } from '../gateway/trusted-documents.js';
 import type { DevTokenClaims } from '../lib/auth/dev-tokens.js';
 import { jsonNestsDeeperThan, serveGraphQL } from '../lib/graphql-http.js';
+import { projectPath } from '../lib/project-files.js';
 import {
   graphql,
   resetUpstreamStats,
@@ -440,7 +443,67 @@ describe('list amplification and cost', () => {
     },
   );
 
-  it('refuses 15 aliased pages of 500 under a page of 200 (COST_LIMIT_EXCEEDED, 400) with the estimate, before any upstream request', async () => {
+  it('refuses 15 aliased pages under a page of 500 employers (COST_LIMIT_EXCEEDED, 400) with the estimate, before any upstream request', async () => {
+    // Few objects (8,501, under the result-size limit), but one co request per page.
+    const pages = Array.from(
+      { length: 15 },
+      (_, i) => `c${i}: communications(first: 1) { totalCount }`,
+    ).join(' ');
+    const res = await send(
+      `{ employers(first: 500) { edges { node { ${pages} } } } }`,
+      await as(OPERATOR),
+    );
+    const error = expectRefusal(res, 400, 'COST_LIMIT_EXCEEDED');
+    const cost = (error.extensions as { cost: { estimated: number; budget: number } }).cost;
+    expect(cost.budget).toBe(5000);
+    // 1 page of employers + 15 x 500 pages of communications, read from the document alone.
+    expect(cost.estimated).toBe(1 + 15 * 500);
+    expect(error.message).toBe(
+      `The operation would cost at least ${cost.estimated} upstream requests; the budget is 5000. Ask for smaller pages or fewer nested lists`,
+    );
+    expect((error.extensions as Json).limit).toBeUndefined();
+  });
+
+  it('serves the same shape with one page of 500 (under budget)', async () => {
+    const res = await send(
+      `{ employers(first: 2) { edges { node { communications(first: 500) { totalCount } } } } }`,
+      await as(OPERATOR),
+    );
+    expect(res.status).toBe(200);
+    expect(res.errors).toBeUndefined();
+  });
+});
+
+describe('result size', () => {
+  const estimate = (error: Json) => (error.extensions as { limit: { found: number } }).limit.found;
+
+  it('refuses the desks/comune chain ten levels deep (COST_LIMIT_EXCEEDED, 400), however cheap upstream, before any upstream request', async () => {
+    const error = expectRefusal(await send(deskChain(10)), 400, 'COST_LIMIT_EXCEEDED');
+    // 30 desks, 15 per comune, four times over.
+    const estimated = 30 * (2 + 15 * (2 + 15 * (2 + 15 * (2 + 15))));
+    expect(error).toEqual({
+      message: `The operation would return an estimated ${estimated} objects and list items; at most 50000 are allowed. Ask for smaller pages or fewer nested lists`,
+      extensions: {
+        code: 'COST_LIMIT_EXCEEDED',
+        limit: { name: 'resultSize', max: 50_000, found: estimated },
+        cost: { estimated, budget: 50_000 },
+      },
+    });
+  });
+
+  it('counts through fragments and variables as the chain itself, and what @include leaves out', async () => {
+    const query = `query ($deep: Boolean!) { desks { ...D } }
+      fragment D on Desk { comune { desks { comune { desks { ...E @include(if: $deep) } } } } }
+      fragment E on Desk { comune { desks { comune { desks { name } } } } }`;
+    const deep = expectRefusal(await send(query, {}, { deep: true }), 400, 'COST_LIMIT_EXCEEDED');
+    expect(estimate(deep)).toBe(30 * (2 + 15 * (2 + 15 * (2 + 15 * (2 + 15)))));
+    // Without E: 30 x (2 + 15 x (2 + 15)) = 7,710 objects, served.
+    const shallow = await send(query, {}, { deep: false });
+    expect(shallow.status).toBe(200);
+    expect(shallow.errors).toBeUndefined();
+  });
+
+  it('refuses 15 aliased pages of 500 under a page of 200 before planning it: six million objects', async () => {
     const pages = Array.from(
       { length: 15 },
       (_, i) =>
@@ -451,22 +514,53 @@ describe('list amplification and cost', () => {
       await as(OPERATOR),
     );
     const error = expectRefusal(res, 400, 'COST_LIMIT_EXCEEDED');
-    const cost = (error.extensions as { cost: { estimated: number; budget: number } }).cost;
-    expect(cost.budget).toBe(5000);
-    // 1 page of employers + 15 x 200 pages of communications + 15 x 100,000 workers / 100.
-    expect(cost.estimated).toBe(1 + 15 * 200 + 15 * 1000);
-    expect(error.message).toBe(
-      `The operation would cost an estimated ${cost.estimated} upstream requests; the budget is 5000. Ask for smaller pages or fewer nested lists`,
-    );
+    expect(estimate(error)).toBe(1 + 200 * (2 + 15 * (1 + 500 * 4)));
   });
 
-  it('serves the same shape with one page of 500 (under budget)', async () => {
-    const res = await send(
-      `{ employers(first: 2) { edges { node { communications(first: 500) { totalCount } } } } }`,
-      await as(OPERATOR),
-    );
+  it('takes the page size from a variable: a page of 500 communications with their workers and desks is served', async () => {
+    const page = `query ($first: Int) { employers(first: 1) { edges { node { communications(first: $first) {
+      totalCount edges { node { id type worker { pseudonym } handledAt { id name comune { name } } contractType { code label } } }
+    } } } } }`;
+    // 1 + (edge, node, page) + 500 x (edge, node, worker, desk, comune, contract type) = 3,004
+    const res = await send(page, await as(OPERATOR), { first: 500 });
     expect(res.status).toBe(200);
     expect(res.errors).toBeUndefined();
+  });
+
+  it('serves every registered partner operation, with the largest pages the graph gives', async () => {
+    const manifest = JSON.parse(
+      readFileSync(projectPath(DEFAULT_TRUSTED_DOCUMENTS_PATH), 'utf8'),
+    ) as Record<string, { operations: { id: string; name: string; type: string }[] }>;
+    const variables: Record<string, Json> = {
+      OpenVacanciesInComune: { comune: '100005', first: 200 },
+      SectorFlowsByContractType: { from: '2011-01-01', to: '2011-12-31' },
+      SectorFlowsByMonth: { from: '2011-01-01', to: '2011-12-31' },
+      CertifiableCourses: { first: 50 },
+      DelegatingEmployerCommunications: { employerId: 'A000001', first: 500 },
+      DelegatingEmployerHirings: { employerId: 'A000001', first: 500 },
+    };
+    let sent = 0;
+    // The mutations are checked with any variables when the gateway starts, as these are.
+    for (const [organization, { operations }] of Object.entries(manifest)) {
+      const headers = await as({ role: 'partner', subject: `p-${organization}`, organization });
+      for (const { id, name, type } of operations) {
+        if (type !== 'query') continue;
+        const res = await raw({
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({
+            variables: variables[name],
+            extensions: { persistedQuery: { version: 1, sha256Hash: id } },
+          }),
+        });
+        expect({ name, status: res.status }).toEqual({ name, status: 200 });
+        // A partner may be refused an employer's communications (FORBIDDEN), never the size.
+        const codes = (res.body.errors ?? []).map((e) => e.extensions?.code);
+        expect(codes).not.toContain('COST_LIMIT_EXCEEDED');
+        sent += 1;
+      }
+    }
+    expect(sent).toBe(11);
   });
 });
 

@@ -10,6 +10,7 @@ import { DEFAULT_MAX_DIRECTIVES } from './max-directives.js';
 import { DEFAULT_MAX_FIELDS } from './max-fields.js';
 import { DEFAULT_MAX_ROOT_FIELDS } from './max-root-fields.js';
 import { DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND } from './rate-limit.js';
+import { DEFAULT_MAX_RESULT_SIZE } from './result-size.js';
 
 export {
   costLimitPlugin,
@@ -18,6 +19,12 @@ export {
   type CostEstimator,
 } from './cost.js';
 export { clipMessage } from './clip.js';
+export {
+  boundedDocumentStore,
+  DEFAULT_DOCUMENT_STORE_BYTES,
+  DEFAULT_DOCUMENT_STORE_ENTRIES,
+  documentBytes,
+} from './document-store.js';
 export {
   DEFAULT_MAX_TOKEN_LENGTH,
   documentLimitsPlugin,
@@ -38,6 +45,19 @@ export {
   type RateLimitDecision,
   type RateLimitStore,
 } from './rate-limit.js';
+export {
+  createResultSizeEstimator,
+  DEFAULT_LIST_SIZE,
+  DEFAULT_MAX_RESULT_SIZE,
+  estimateResultSize,
+  readListSizes,
+  registeredResultSizeCheck,
+  resultSizeError,
+  resultSizePlugin,
+  type ListSize,
+  type ListSizes,
+  type ResultSizeEstimator,
+} from './result-size.js';
 export {
   COST_MODEL,
   estimateOperationFloor,
@@ -67,6 +87,16 @@ export interface Limits {
   maxVariablesBytes: number;
   /** Estimated upstream requests of one operation. */
   maxCost: number;
+  /**
+   * Estimated objects and list items of one operation's result, from the supergraph's
+   * `@listSize` (400 COST_LIMIT_EXCEEDED).
+   */
+  maxResultSize: number;
+  /**
+   * Size the result-size estimate assumes for a list without `@listSize`. Optional: default
+   * DEFAULT_LIST_SIZE (10).
+   */
+  defaultListSize?: number;
   /** Requests per principal: sustained rate and burst. */
   rateLimit: { perSecond: number; burst: number };
 }
@@ -81,5 +111,6 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxListSize: DEFAULT_MAX_LIST_SIZE,
   maxVariablesBytes: 100_000,
   maxCost: DEFAULT_MAX_COST,
+  maxResultSize: DEFAULT_MAX_RESULT_SIZE,
   rateLimit: Object.freeze({ perSecond: DEFAULT_RATE_PER_SECOND, burst: DEFAULT_RATE_BURST }),
 });

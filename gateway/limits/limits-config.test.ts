@@ -15,6 +15,7 @@ describe('limits configuration', () => {
       maxListSize: 500,
       maxVariablesBytes: 100_000,
       maxCost: 5000,
+      maxResultSize: 50_000,
       rateLimit: { perSecond: 10, burst: 100 },
     });
     expect(readGatewayConfig({}).limits).toEqual(DEFAULT_LIMITS);
@@ -24,12 +25,14 @@ describe('limits configuration', () => {
     const { limits } = readGatewayConfig({
       MAX_DEPTH: '12',
       MAX_COST: '800',
+      MAX_RESULT_SIZE: '20000',
       RATE_LIMIT_PER_SECOND: '0.5',
       RATE_LIMIT_BURST: '20',
     });
     expect(limits).toMatchObject({
       maxDepth: 12,
       maxCost: 800,
+      maxResultSize: 20_000,
       rateLimit: { perSecond: 0.5, burst: 20 },
     });
   });
