@@ -1,5 +1,6 @@
 // The gateway: serves the composed supergraph, fetching from the subgraphs over undici.
 import { formatVariableError } from '../lib/variable-errors.js';
+import { INCOMPLETE_DATA, valueCompletionPlugin } from './value-completion.js';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { isAbsolute } from 'node:path';
@@ -117,6 +118,7 @@ const CLIENT_VISIBLE_CODES = new Set([
   'OPERATION_NOT_REGISTERED',
   'CONFLICT',
   'IDEMPOTENCY_KEY_REUSED',
+  INCOMPLETE_DATA,
 ]);
 
 /**
@@ -299,6 +301,8 @@ export async function createGateway(
     // plans the operation, the dearest check).
     plugins: [
       ApolloServerPluginInlineTraceDisabled(),
+      // A null that spread from an unresolved reference is an error the client sees.
+      valueCompletionPlugin<GatewayContext>(),
       // First: a partner's unregistered request meets no other check (and is never parsed).
       trustedDocumentsPlugin(trustedDocuments),
       // Before Apollo parses the text: syntax and token caps, token lengths, then the shape
