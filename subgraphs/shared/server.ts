@@ -119,6 +119,7 @@ const PASS_THROUGH_CODES = new Set([
   'BAD_REQUEST',
   'CONFLICT',
   'IDEMPOTENCY_KEY_REUSED',
+  'COST_LIMIT_EXCEEDED',
 ]);
 
 export function formatSubgraphError(

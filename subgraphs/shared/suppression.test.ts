@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import type { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lib/env.js';
 import { UpstreamBadResponseError } from './errors.js';
@@ -6,6 +7,7 @@ import {
   cellsToHide,
   DEFAULT_MIN_CELL_PEOPLE,
   DuplicateCellError,
+  MAX_STATISTICS_CELLS,
   readMinCellPeople,
   suppressRows,
   type Coordinate,
@@ -313,5 +315,24 @@ describe('readMinCellPeople', () => {
     expect(() => readMinCellPeople({ MIN_CELL_PEOPLE: 'x' }, 'WORKERS')).toThrow(
       'MIN_CELL_PEOPLE="x" is not valid: expected an integer from 5 to 1000',
     );
+  });
+});
+
+describe('suppressRows size cap', () => {
+  it('refuses an answer of more cells than one answer may hold, saying how to narrow it', () => {
+    const rows = Array.from({ length: MAX_STATISTICS_CELLS + 1 }, (_, i) => ({ k: i, n: 10 }));
+    const spec = {
+      upstream: 'co',
+      minPeople: 5,
+      coordinates: (r: { k: number }) => [String(r.k)],
+      people: (r: { n: number }) => r.n,
+    };
+    expect(() => suppressRows(rows, spec)).toThrow(/group by fewer dimensions/);
+    try {
+      suppressRows(rows, spec);
+    } catch (err) {
+      expect((err as GraphQLError).extensions.code).toBe('COST_LIMIT_EXCEEDED');
+    }
+    expect(suppressRows(rows.slice(1), spec)).toHaveLength(MAX_STATISTICS_CELLS);
   });
 });

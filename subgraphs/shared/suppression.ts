@@ -55,6 +55,7 @@
 //     trio's `persone` are distinct people; IDOL's registrations are people because IDOL
 //     keeps one job-seeker record (one DID date) per person. An IDOL that kept a person's
 //     successive registrations would need a distinct-people count for this to hold.
+import { GraphQLError } from 'graphql';
 import type { Env } from '../../lib/env.js';
 import { envInt } from '../../lib/env.js';
 import { UpstreamBadResponseError } from './errors.js';
@@ -197,10 +198,29 @@ export interface SuppressionSpec<R> {
 }
 
 /**
+ * The most cells one statistics answer may have. The schema cannot say how many cells a
+ * `groupBy` yields (seven dimensions of communication flows make about 150,000), so the
+ * gateway's result-size estimate assumes a bounded answer and this holds it to that.
+ */
+export const MAX_STATISTICS_CELLS = 25_000;
+
+/**
  * `cellsToHide` over upstream rows. An upstream answer listing one cell twice is refused
- * rather than published: its margins would not be the sums this protection relies on.
+ * rather than published: its margins would not be the sums this protection relies on. An
+ * answer of more than MAX_STATISTICS_CELLS cells is refused as too large to serve.
  */
 export function suppressRows<R>(rows: readonly R[], spec: SuppressionSpec<R>): boolean[] {
+  if (rows.length > MAX_STATISTICS_CELLS) {
+    throw new GraphQLError(
+      `These statistics have ${rows.length} cells, more than the ${MAX_STATISTICS_CELLS} one answer may hold: group by fewer dimensions or ask for a shorter period`,
+      {
+        extensions: {
+          code: 'COST_LIMIT_EXCEEDED',
+          limit: { name: 'statisticsCells', max: MAX_STATISTICS_CELLS, found: rows.length },
+        },
+      },
+    );
+  }
   try {
     return cellsToHide(
       rows.map((row) => ({ coordinates: spec.coordinates(row), people: spec.people(row) })),
