@@ -85,7 +85,7 @@ export const HOSTILE_KINDS = {
     expected: { status: 400, code: 'GRAPHQL_VALIDATION_FAILED' },
   },
   'planned-then-refused': {
-    aims: 'cost estimate: passes every shape limit (10 root fields, depth 10, 1,890 fields), crosses two subgraphs at every level, is planned, and is over budget',
+    aims: 'cost estimates: passes every shape limit (10 root fields, depth 10, 1,890 fields) and crosses two subgraphs at every level; since demand control, its estimated result size (about 176 million objects) refuses it before it is planned',
     expected: { status: 400, code: 'COST_LIMIT_EXCEEDED' },
   },
 } as const satisfies Record<string, HostileKindInfo>;
