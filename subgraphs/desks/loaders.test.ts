@@ -113,4 +113,41 @@ describe('desk loaders', () => {
     for (const service of ['GUIDANCE'])
       expect(hidden.filter((r) => r.service === service).length).not.toBe(1);
   });
+
+  it("drop a row one request answers for a desk only another request asked, instead of refusing that desk's table", async () => {
+    const ids = Array.from({ length: 51 }, (_, i) => `D${i}`);
+    const { client } = fakeClient(ids);
+    const honest = client.getActivity.bind(client);
+    (client as unknown as { getActivity: RegistryClient['getActivity'] }).getActivity = async (
+      p,
+    ) => [
+      ...(await honest(p)),
+      // The first request (D0..D49) also answers a cell of D50, which it did not ask for.
+      ...(p.deskIds?.includes('D0')
+        ? [{ deskId: 'D50', month: p.from, service: 'REGISTRATION' as const, count: 999 }]
+        : []),
+    ];
+    const loaders = createLoaders(client);
+    const tables = await loaders.activityByDesk.loadMany(
+      ids.map((deskId) => ({ deskId, from: '2011-01', to: '2011-12', service: null })),
+    );
+    const [d49, d50] = [tables[49], tables[50]];
+    if (d49 instanceof Error || d50 instanceof Error || !d49 || !d50) throw new Error('no table');
+    expect(d50).toEqual(d49.map((r) => ({ ...r, deskId: 'D50' })));
+  });
+
+  it('refuse a table in which the registry repeats a cell: no count can be picked between two', async () => {
+    const { client } = fakeClient(['A']);
+    const row = { deskId: 'A', month: '2011-01', service: 'REGISTRATION' as const, count: 40 };
+    (client as unknown as { getActivity: () => Promise<DeskActivity[]> }).getActivity = () =>
+      Promise.resolve([row, { ...row }]);
+    await expect(
+      createLoaders(client).activityByDesk.load({
+        deskId: 'A',
+        from: '2011-01',
+        to: '2011-01',
+        service: null,
+      }),
+    ).rejects.toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE' });
+  });
 });

@@ -1,7 +1,7 @@
 // Per-request loaders over the registry. The registry has no per-id endpoint: every
 // lookup reads the (client-cached) whole document once per request.
 import DataLoader from 'dataloader';
-import { chunk, groupByKeys, orderByKeys } from '../shared/batch.js';
+import { chunk, orderByKeys } from '../shared/batch.js';
 import { once } from '../shared/memo.js';
 import { DEFAULT_MIN_CELL_PEOPLE, suppressRows } from '../shared/suppression.js';
 import { ACTIVITY_DESK_CAP, type RegistryClient } from './client.js';
@@ -87,15 +87,19 @@ export function createLoaders(
             rowsByRange.set(range, rows);
             const deskIds = [...new Set(rangeKeys.map((k) => k.deskId))];
             return chunk(deskIds, ACTIVITY_DESK_CAP).map(async (ids) => {
-              rows.push(...(await client.getActivity({ deskIds: ids, from, to })));
+              // Only rows of the desks this request asked for: a foreign row must not pass
+              // for a row of a desk another chunk asked for.
+              const asked = new Set(ids);
+              const answer = await client.getActivity({ deskIds: ids, from, to });
+              rows.push(...answer.filter((row) => asked.has(row.deskId)));
             });
           }),
         );
         return keys.map((key) => {
-          const [forDesk = []] = groupByKeys(
-            [key.deskId],
-            rowsByRange.get(rangeOf(key)) ?? [],
-            (row) => row.deskId,
+          // A statistics table: a repeated (month, service) cell is not deduplicated but
+          // refused by suppressRows, since no count can be picked between two.
+          const forDesk = (rowsByRange.get(rangeOf(key)) ?? []).filter(
+            (row) => row.deskId === key.deskId,
           );
           return protectDeskTable(forDesk, minCellPeople).filter(
             (row) => key.service === null || row.service === key.service,

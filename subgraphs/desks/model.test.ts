@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UpstreamBadResponseError } from '../shared/errors.js';
-import { decodeRegistry } from './model.js';
+import { decodeComuni, decodeRegistry } from './model.js';
 
 const document = {
   revisione: '2014-12-31T00:00:00+01:00',
@@ -61,5 +61,26 @@ describe('registry model', () => {
     expect((error as UpstreamBadResponseError).code).toBe('UPSTREAM_BAD_RESPONSE');
     expect((error as Error).message).toContain('tipo');
     expect((error as Error).message).not.toContain('SEGRETO-XYZ');
+  });
+
+  it('keeps each desk, host and comune once, the first copy, when the registry repeats one', () => {
+    const [desk] = document.sportelli;
+    const repeated = {
+      ...document,
+      sportelli: [desk, { ...desk, denominazione: 'Punto di prima accoglienza CGIL BIS' }],
+      enti: [...document.enti, ...document.enti],
+    };
+    const registry = decodeRegistry(repeated);
+    expect(registry.desks.map((d) => d.name)).toEqual(['Punto di prima accoglienza CGIL']);
+    expect(registry.hosts).toHaveLength(1);
+    const prato = {
+      istat: '100005',
+      belfiore: 'G999',
+      denominazione: 'Prato',
+      cap: '59100',
+      provincia: 'PO',
+    };
+    const comuni = decodeComuni({ comuni: [prato, { ...prato, denominazione: 'Prato BIS' }] });
+    expect(comuni.map((c) => c.name)).toEqual(['Prato']);
   });
 });

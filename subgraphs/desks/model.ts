@@ -1,4 +1,5 @@
 // Decodes the registry's Italian JSON (upstreams/API.md, "registry") into domain types.
+import { distinctBy } from '../shared/batch.js';
 import { Decoder, type JsonRecord } from '../shared/decode.js';
 
 const d = new Decoder('registry');
@@ -122,23 +123,33 @@ function decodeDesk(value: unknown, path: string): Desk {
   };
 }
 
+// The documents' lists are served whole (`desks`, `comuni`, `hostOrganizations`): each
+// record once, the first copy when the registry repeats one (shared/batch.ts).
+
 export function decodeRegistry(body: unknown): Registry {
   const r = d.record(body, 'body');
   return {
     revision: d.string(r, 'revisione'),
-    desks: d.list(r, 'sportelli', decodeDesk),
-    hosts: d.list(r, 'enti', (value, path) => {
-      const h: JsonRecord = d.record(value, path);
-      return {
-        id: d.string(h, 'codice'),
-        name: d.string(h, 'denominazione'),
-        kind: d.oneOf(h, 'tipo', HOST_KINDS),
-      };
-    }),
+    desks: distinctBy(d.list(r, 'sportelli', decodeDesk), (desk) => desk.id),
+    hosts: distinctBy(
+      d.list(r, 'enti', (value, path) => {
+        const h: JsonRecord = d.record(value, path);
+        return {
+          id: d.string(h, 'codice'),
+          name: d.string(h, 'denominazione'),
+          kind: d.oneOf(h, 'tipo', HOST_KINDS),
+        };
+      }),
+      (host) => host.id,
+    ),
   };
 }
 
 export function decodeComuni(body: unknown): Comune[] {
+  return distinctBy(decodeComuneList(body), (c) => c.istatCode);
+}
+
+function decodeComuneList(body: unknown): Comune[] {
   return d.list(d.record(body, 'body'), 'comuni', (value, path) => {
     const c = d.record(value, path);
     return {

@@ -428,3 +428,104 @@ describe('searches', () => {
     expect(calls.getEmployersByIds).toBeUndefined();
   });
 });
+
+describe('answers with repeated, reordered or foreign records', () => {
+  it('serve a search page once per employer and vacancy, by id, the first copy kept', async () => {
+    const { client } = fakeCo({
+      // The page reversed, with a second copy of A000001 whose name differs.
+      searchEmployers: (search) =>
+        Promise.resolve({
+          total: 3,
+          page: search.pagina,
+          size: search.dimensione,
+          items: [
+            employer('A000003'),
+            employer('A000001'),
+            employer('A000002'),
+            { ...employer('A000001'), name: 'EMPLOYER A000001 BIS' },
+          ],
+        }),
+      searchVacancies: (search) =>
+        Promise.resolve({
+          total: 2,
+          page: search.pagina,
+          size: search.dimensione,
+          items: [
+            vacancy('O000002', 'A000001', '2014-01-01'),
+            vacancy('O000001', 'A000001', '2014-01-01'),
+            vacancy('O000002', 'A000001', '2014-01-01'),
+          ],
+        }),
+    });
+    const loaders = createLoaders(client);
+    const employers = await loaders.employerSearch.load({ pagina: 1, dimensione: 10 });
+    expect(employers.items.map((e) => e.id)).toEqual(['A000001', 'A000002', 'A000003']);
+    expect(employers.items[0]?.name).toBe('EMPLOYER A000001');
+    expect(employers.total).toBe(3);
+    expect((await loaders.employerById.load('A000001'))?.name).toBe('EMPLOYER A000001');
+    const vacancies = await loaders.vacancySearch.load({ pagina: 1, dimensione: 10 });
+    expect(vacancies.items.map((v) => v.id)).toEqual(['O000001', 'O000002']);
+  });
+
+  it("serve an employer's page once per communication, by start date then id", async () => {
+    const { client } = fakeCo({
+      getEmployerCommunications: () =>
+        Promise.resolve<CommunicationPage>({
+          items: [
+            communication('C00000003', { startDate: '2011-01-01' }),
+            communication('C00000002', { startDate: '2012-01-01' }),
+            communication('C00000001', { startDate: '2012-01-01' }),
+            communication('C00000003', { startDate: '2011-01-01', weeklyHours: 20 }),
+          ],
+          nextCursor: 'next',
+          total: 40,
+        }),
+    });
+    const page = await createLoaders(client).communicationsByEmployerId.load({
+      employerId: 'A000001',
+      limit: 3,
+    });
+    expect(page.items.map((c) => c.id)).toEqual(['C00000003', 'C00000001', 'C00000002']);
+    expect(page.items[0]?.weeklyHours).toBeNull();
+    expect(page).toMatchObject({ nextCursor: 'next', total: 40 });
+  });
+
+  it('keep a foreign record of one chunk from passing for the record of a key another chunk asked for', async () => {
+    const ids = Array.from({ length: 60 }, (_, i) => `A${String(i + 1).padStart(6, '0')}`);
+    const { client } = fakeCo({
+      // The first chunk (50 ids) also answers a record for A000060, which it did not ask.
+      getEmployersByIds: (asked) =>
+        Promise.resolve([
+          ...asked.map((id) => employer(id)),
+          ...(asked.includes('A000001') ? [{ ...employer('A000060'), name: 'FOREIGN' }] : []),
+        ]),
+    });
+    const found = await createLoaders(client).employerById.loadMany(ids);
+    expect(found.map((e) => (e instanceof Error ? e : e?.id))).toEqual(ids);
+    expect(found[59]).toMatchObject({ id: 'A000060', name: 'EMPLOYER A000060' });
+  });
+
+  it("drop a foreign history row another chunk's worker would otherwise get twice, and do not prime it", async () => {
+    const codes = Array.from({ length: 51 }, (_, i) => workerFiscalCode(i));
+    const { client, calls } = fakeCo({
+      getCommunicationsByWorkerFiscalCodes: (cfs) => {
+        (calls.getCommunicationsByWorkerFiscalCodes ??= []).push([...cfs]);
+        const own = cfs.map((cf, i) =>
+          communication(`C${cfs.length}${String(i).padStart(7, '0')}`, { workerFiscalCode: cf }),
+        );
+        // The first chunk answers a row of the 51st worker, whom only the second chunk asked.
+        const foreign = cfs.includes(codes[0] as string)
+          ? [communication('C99999999', { workerFiscalCode: codes[50] as string })]
+          : [];
+        return Promise.resolve([...own, ...foreign]);
+      },
+    });
+    const loaders = createLoaders(client);
+    const histories = await loaders.communicationsByWorkerFiscalCode.loadMany(codes);
+    expect(calls.getCommunicationsByWorkerFiscalCodes).toHaveLength(2);
+    const last = histories[50];
+    if (last instanceof Error || last === undefined) throw new Error('no history');
+    expect(last.map((c) => c.id)).toEqual(['C10000000']);
+    expect(await loaders.communicationById.load('C99999999')).toEqual(communication('C99999999'));
+  });
+});

@@ -5,8 +5,11 @@
 import DataLoader from 'dataloader';
 import type { Page } from '../shared/decode.js';
 import {
+  byId,
   chunk,
-  distinctBy,
+  compareText,
+  distinctPage,
+  distinctSorted,
   groupByKeys,
   mapWithConcurrency,
   orderByKeys,
@@ -65,20 +68,25 @@ const shaped = (pattern: RegExp) => (key: string) => pattern.test(key);
  * Fetches the well-formed distinct keys in chunks of co's cap. Chunking here rather than
  * with `maxBatchSize` settles every key of a tick at once, so the loads they lead to (each
  * row's employer...) meet in one batch of the next level. A failed chunk fails only its
- * own keys: they get its Error, the others their records.
+ * own keys: they get its Error, the others their records. A chunk's answer keeps only the
+ * records of the keys that chunk asked for: a foreign record cannot pass for the record of
+ * a key another chunk asked for.
  */
 async function fetchInChunks<T>(
   keys: readonly string[],
   wellFormed: (key: string) => boolean,
   fetch: (keys: string[]) => Promise<T[]>,
+  keyOf: (record: T) => string,
 ): Promise<{ records: T[]; failed: Map<string, Error> }> {
   const chunks = chunk([...new Set(keys.filter(wellFormed))], CO_ID_CAP);
   const settled = await Promise.allSettled(chunks.map(fetch));
   const records: T[] = [];
   const failed = new Map<string, Error>();
   settled.forEach((outcome, i) => {
-    if (outcome.status === 'fulfilled') records.push(...outcome.value);
-    else {
+    if (outcome.status === 'fulfilled') {
+      const asked = new Set(chunks[i]);
+      records.push(...outcome.value.filter((record) => asked.has(keyOf(record))));
+    } else {
       const error =
         outcome.reason instanceof Error ? outcome.reason : new Error(String(outcome.reason));
       for (const key of chunks[i] ?? []) failed.set(key, error);
@@ -94,7 +102,7 @@ function byKeys<T>(
   keyOf: (record: T) => string,
 ): (keys: readonly string[]) => Promise<(T | null | Error)[]> {
   return async (keys) => {
-    const { records, failed } = await fetchInChunks(keys, wellFormed, fetch);
+    const { records, failed } = await fetchInChunks(keys, wellFormed, fetch, keyOf);
     const ordered = orderByKeys(keys, records, keyOf);
     return keys.map((key, i) => failed.get(key) ?? ordered[i] ?? null);
   };
@@ -112,7 +120,7 @@ function perKey<K, V>(
   );
 }
 
-const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+/** co's own order of an employer's communications (API.md), and the schema's. */
 const oldestFirst = (a: Communication, b: Communication): number =>
   compareText(a.startDate, b.startDate) || compareText(a.id, b.id);
 const newestFirst = (a: Vacancy, b: Vacancy): number =>
@@ -170,9 +178,10 @@ export function createLoaders(
       return found;
     }),
 
+    // Searches are "ordered by id": each record once, sorted whatever co sent.
     employerSearch: perKey(
       async (search) => {
-        const page = await client.searchEmployers(search);
+        const page = distinctPage(await client.searchEmployers(search), (e) => e.id, byId);
         primeEmployers(page.items);
         return page;
       },
@@ -187,8 +196,14 @@ export function createLoaders(
     // the requests in flight.
     communicationsByEmployerId: perKey(
       async (query) => {
+        // Only this employer's rows, each once, by start date then id whatever co sent: the
+        // cursors of Employer.communications count positions in this order.
         const page = await client.getEmployerCommunications(query);
-        const items = page.items.filter((c) => c.employerId === query.employerId);
+        const items = distinctSorted(
+          page.items.filter((c) => c.employerId === query.employerId),
+          (c) => c.id,
+          oldestFirst,
+        );
         primeCommunications(items);
         return { ...page, items };
       },
@@ -207,15 +222,20 @@ export function createLoaders(
     // One request per 50 workers; co answers the communications of all of them together.
     communicationsByWorkerFiscalCode: new DataLoader<string, Communication[]>(
       async (fiscalCodes) => {
-        const { records, failed } = await fetchInChunks(fiscalCodes, isValidFiscalCode, (cfs) =>
-          client.getCommunicationsByWorkerFiscalCodes(cfs),
+        const { records, failed } = await fetchInChunks(
+          fiscalCodes,
+          isValidFiscalCode,
+          (cfs) => client.getCommunicationsByWorkerFiscalCodes(cfs),
+          (c) => c.workerFiscalCode,
         );
-        primeCommunications(records);
-        const histories = groupByKeys(fiscalCodes, records, (c) => c.workerFiscalCode);
-        return fiscalCodes.map(
-          (cf, i) =>
-            failed.get(cf) ?? distinctBy(histories[i] ?? [], (c) => c.id).sort(oldestFirst),
+        const histories = groupByKeys(
+          fiscalCodes,
+          records,
+          (c) => c.workerFiscalCode,
+          (c) => c.id,
         );
+        primeCommunications(histories.flat());
+        return fiscalCodes.map((cf, i) => failed.get(cf) ?? (histories[i] ?? []).sort(oldestFirst));
       },
     ),
 
@@ -225,12 +245,13 @@ export function createLoaders(
         const vacancies = CO_ID_SHAPES.employer.test(employerId)
           ? await client.getEmployerVacancies(employerId)
           : [];
-        const own = distinctBy(
+        const own = distinctSorted(
           vacancies.filter((v) => v.employerId === employerId),
           (v) => v.id,
+          newestFirst,
         );
         primeVacancies(own);
-        return own.sort(newestFirst);
+        return own;
       },
       (id) => id,
       options,
@@ -238,7 +259,7 @@ export function createLoaders(
 
     vacancySearch: perKey(
       async (search) => {
-        const page = await client.searchVacancies(search);
+        const page = distinctPage(await client.searchVacancies(search), (v) => v.id, byId);
         primeVacancies(page.items);
         return page;
       },

@@ -222,3 +222,65 @@ describe('areas', () => {
     expect(trio.calls.areas).toBe(1);
   });
 });
+
+describe('answers with repeated or reordered records', () => {
+  it('serve a catalogue page once per course, ordered by id, priming the first copy', async () => {
+    const trio = new FakeTrio({});
+    // The page reversed, with a second copy of TR0003 whose title differs.
+    trio.searchCourses = (params) =>
+      Promise.resolve({
+        total: 3,
+        page: params.pagina,
+        size: params.dimensione,
+        items: [course(3), course(2), course(1), { ...course(3), title: 'Course 3 BIS' }],
+      });
+    const loaders = createLoaders(trio, OPTIONS);
+    const page = await loaders.coursePage.load({ pagina: 1, dimensione: 20 });
+    expect(page.items.map((c) => c.id)).toEqual(['TR0001', 'TR0002', 'TR0003']);
+    expect(page.items[2]?.title).toBe('Course 3');
+    expect(page.total).toBe(3);
+    expect((await loaders.courseById.load('TR0003'))?.title).toBe('Course 3');
+  });
+
+  it("give each person's enrolments and certificates once, the first copy kept", async () => {
+    const cf = fiscalCode(1);
+    const trio = new FakeTrio({});
+    trio.getEnrollments = () =>
+      Promise.resolve([
+        enrollment(1, cf, 'TR0001', '2012-01-01'),
+        enrollment(2, cf, 'TR0002', '2011-01-01'),
+        { ...enrollment(1, cf, 'TR0001', '2012-01-01'), progress: 99 },
+      ]);
+    trio.getCertificates = () =>
+      Promise.resolve([
+        { id: 'T1', fiscalCode: cf, courseId: 'TR0001', issuedOn: '2012-03-01', score: 80 },
+        { id: 'T1', fiscalCode: cf, courseId: 'TR0001', issuedOn: '2012-03-01', score: 79 },
+      ]);
+    const loaders = createLoaders(trio, OPTIONS);
+    const enrollments = await loaders.enrollmentsByFiscalCode.load(cf);
+    expect(enrollments.map((e) => e.id)).toEqual(['I2', 'I1']);
+    expect(enrollments[1]?.progress).toBe(100);
+    expect(await loaders.certificatesByFiscalCode.load(cf)).toMatchObject([
+      { id: 'T1', score: 80 },
+    ]);
+  });
+
+  it("give each desk's workstations and their bookings once", async () => {
+    const trio = new FakeTrio({});
+    const booking = {
+      id: 'B1',
+      startsAt: '2014-12-01T09:00:00+01:00',
+      endsAt: '2014-12-01T10:00:00+01:00',
+    };
+    const station: Workstation = {
+      id: 'MM-1',
+      deskId: 'MM',
+      label: 'Postazione 1',
+      bookings: [booking, booking],
+    };
+    trio.getWorkstations = () =>
+      Promise.resolve([station, { ...station, label: 'Postazione 1 BIS', bookings: [] }]);
+    const list = await createLoaders(trio, OPTIONS).workstationsByDeskId.load('MM');
+    expect(list).toEqual([{ ...station, bookings: [booking] }]);
+  });
+});

@@ -3,7 +3,15 @@
 // at most `courseConcurrency` in flight for the whole GraphQL request.
 import DataLoader from 'dataloader';
 import { isValidFiscalCode } from '../../lib/fiscal-code.js';
-import { chunk, groupByKeys, mapWithConcurrency, orderByKeys } from '../shared/batch.js';
+import {
+  byId,
+  chunk,
+  distinctBy,
+  distinctPage,
+  groupByKeys,
+  mapWithConcurrency,
+  orderByKeys,
+} from '../shared/batch.js';
 import type { Page } from '../shared/decode.js';
 import { once } from '../shared/memo.js';
 import {
@@ -86,7 +94,8 @@ const byDateThenId =
 
 /**
  * Loads per-person lists in batches of at most FISCAL_CODE_CAP codes, grouped by fiscal
- * code, oldest first. Malformed codes get an empty list without reaching trio.
+ * code, each record once (by id), oldest first. Malformed codes get an empty list without
+ * reaching trio; records of people not asked for are dropped.
  */
 function perPerson<T extends { id: string; fiscalCode: string }>(
   fetch: (codes: readonly string[]) => Promise<T[]>,
@@ -96,9 +105,12 @@ function perPerson<T extends { id: string; fiscalCode: string }>(
     async (codes) => {
       const valid = [...new Set(codes.filter(isValidFiscalCode))];
       const records = (await Promise.all(chunk(valid, FISCAL_CODE_CAP).map(fetch))).flat();
-      return groupByKeys(codes, records, (r) => r.fiscalCode).map((list) =>
-        list.sort(byDateThenId(dateOf)),
-      );
+      return groupByKeys(
+        codes,
+        records,
+        (r) => r.fiscalCode,
+        (r) => r.id,
+      ).map((list) => list.sort(byDateThenId(dateOf)));
     },
     { maxBatchSize: FISCAL_CODE_CAP },
   );
@@ -133,11 +145,16 @@ export function createLoaders(client: TrioApi, options: LoaderOptions): Training
           chunk(valid, WORKSTATION_DESK_CAP).map((ids) => client.getWorkstations(ids)),
         )
       ).flat();
-      return groupByKeys(deskIds, records, (w) => w.deskId).map((list) =>
+      return groupByKeys(
+        deskIds,
+        records,
+        (w) => w.deskId,
+        (w) => w.id,
+      ).map((list) =>
         list
           .map((w) => ({
             ...w,
-            bookings: [...w.bookings].sort(
+            bookings: distinctBy(w.bookings, (b) => b.id).sort(
               (a, b) => Date.parse(a.startsAt) - Date.parse(b.startsAt),
             ),
           }))
@@ -154,7 +171,8 @@ export function createLoaders(client: TrioApi, options: LoaderOptions): Training
     coursePage: new DataLoader(
       async (searches) =>
         mapWithConcurrency(searches, options.courseConcurrency, async (search) => {
-          const page = await client.searchCourses(search);
+          // The catalogue is "ordered by id": each course once, sorted whatever trio sent.
+          const page = distinctPage(await client.searchCourses(search), (c) => c.id, byId);
           // A page already holds whole courses: later Course fields must not refetch them.
           for (const course of page.items) courseById.prime(course.id, course);
           return page;

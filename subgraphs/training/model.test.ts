@@ -69,6 +69,18 @@ describe('trio model', () => {
     ).toEqual([{ code: 'INF', name: 'Informatica', description: 'x' }]);
   });
 
+  it('keeps each area once, the first copy, when trio repeats one', () => {
+    const inf = { codice: 'INF', denominazione: 'Informatica', descrizione: null };
+    const areas = decodeAreas({
+      aree: [
+        inf,
+        { codice: 'LIN', denominazione: 'Lingue' },
+        { ...inf, denominazione: 'Informatica BIS' },
+      ],
+    });
+    expect(areas.map((a) => a.name)).toEqual(['Informatica', 'Lingue']);
+  });
+
   it('decodes enrolments and maps their status, upper-casing the fiscal code', () => {
     const iscrizione = {
       id: 'I0000001',

@@ -1,4 +1,5 @@
 // Decodes TRIO's Italian JSON (upstreams/API.md, "trio") into domain types.
+import { distinctBy } from '../shared/batch.js';
 import { Decoder, type Page } from '../shared/decode.js';
 
 const d = new Decoder('trio');
@@ -87,8 +88,9 @@ export const USAGE_DIMENSION_CODES: Record<CourseUsageDimension, string> = {
   AREA: 'area',
 };
 
+/** GET /v1/aree: each area once (the first copy when trio repeats one, shared/batch.ts). */
 export function decodeAreas(body: unknown): CourseArea[] {
-  return d.list(d.record(body, 'body'), 'aree', (value, path) => {
+  const areas = d.list(d.record(body, 'body'), 'aree', (value, path) => {
     const a = d.record(value, path);
     return {
       code: d.string(a, 'codice'),
@@ -96,6 +98,7 @@ export function decodeAreas(body: unknown): CourseArea[] {
       description: d.optionalString(a, 'descrizione'),
     };
   });
+  return distinctBy(areas, (a) => a.code);
 }
 
 function decodeCourseRecord(value: unknown, path: string): Course {

@@ -195,4 +195,64 @@ describe('worker loaders', () => {
     await loaders.workerByFiscalCode.load(page.items[1]!.fiscalCodeKey);
     expect(calls.map(([method]) => method)).toEqual(['searchJobSeekers']);
   });
+
+  it('serve a search page once per person, ordered by id, priming the first copy', async () => {
+    const { client } = fakeIdol(fakeData(3));
+    const [w1, w2, w3] = [fakeWorker(1), fakeWorker(2), fakeWorker(3)];
+    const scrambled = {
+      ...client,
+      // The page reversed, with a second copy of the first person whose name differs.
+      searchJobSeekers: () =>
+        Promise.resolve({
+          total: 3,
+          page: 1,
+          size: 10,
+          items: [w3, w2, w1, { ...w1, familyName: 'ROSSI1 BIS' }],
+        }),
+    };
+    const loaders = createLoaders(scrambled);
+    const page = await loaders.jobSeekerPage.load({ pagina: 1, dimensione: 10 });
+    expect(page.items.map((w) => w.id)).toEqual([w1.id, w2.id, w3.id]);
+    expect(page.total).toBe(3);
+    expect((await loaders.workerById.load(w1.id))?.familyName).toBe('ROSSI1');
+  });
+
+  it('keep a foreign record sharing an id from taking the place of an asked one', async () => {
+    const { client } = fakeIdol(fakeData(2));
+    const session = (workerId: string): GuidanceSession => ({
+      id: 'G1',
+      workerId,
+      deskId: 'PO-NORD',
+      date: '2012-01-01',
+      kind: 'RECEPTION',
+      outcome: 'FOLLOW_UP',
+    });
+    const foreignFirst = {
+      ...client,
+      guidanceSessionsByWorkerIds: () =>
+        Promise.resolve([session('L0000009'), session('L0000001'), session('L0000001')]),
+    };
+    const sessions = await createLoaders(foreignFirst).guidanceSessionsByWorkerId.load('L0000001');
+    expect(sessions).toEqual([session('L0000001')]);
+  });
+
+  it('order income-support episodes the same whatever order IDOL sends them in', async () => {
+    const episode = (kind: IncomeSupportEpisode['kind']): IncomeSupportEpisode => ({
+      workerId: 'L0000001',
+      employerId: 'A000001',
+      kind,
+      from: '2012-01-01',
+      to: null,
+    });
+    const episodes = [episode('MOBILITY'), episode('CIGS'), episode('CIG_IN_DEROGA')];
+    const answers = await Promise.all(
+      [episodes, [...episodes].reverse()].map((sent) => {
+        const { client } = fakeIdol(fakeData(1));
+        const fixed = { ...client, incomeSupportByEmployerIds: () => Promise.resolve(sent) };
+        return createLoaders(fixed).incomeSupportByEmployerId.load('A000001');
+      }),
+    );
+    expect(answers[0]!.map((e) => e.kind)).toEqual(['CIGS', 'CIG_IN_DEROGA', 'MOBILITY']);
+    expect(answers[1]).toEqual(answers[0]);
+  });
 });

@@ -4,7 +4,14 @@
 // call per cap-sized batch of distinct keys, never one per row.
 import DataLoader from 'dataloader';
 import type { Page } from '../shared/decode.js';
-import { distinctBy, groupByKeys, mapWithConcurrency, orderByKeys } from '../shared/batch.js';
+import {
+  byId,
+  compareText,
+  distinctPage,
+  groupByKeys,
+  mapWithConcurrency,
+  orderByKeys,
+} from '../shared/batch.js';
 import {
   EMPLOYER_CAP,
   PERSON_CAP,
@@ -67,7 +74,10 @@ async function fetchListable<T>(
   return orderByKeys(keys, records, keyOf);
 }
 
-/** Like fetchListable for one-to-many answers; a record repeated by the upstream (same `identity`) counts once. */
+/**
+ * Like fetchListable for one-to-many answers: records of keys not asked for are dropped, and
+ * a record repeated by the upstream (same `identity`) counts once, its first copy.
+ */
 async function fetchGrouped<T>(
   keys: readonly string[],
   fetch: (keys: string[]) => Promise<T[]>,
@@ -76,15 +86,16 @@ async function fetchGrouped<T>(
 ): Promise<T[][]> {
   const asked = [...new Set(keys.filter(isListableKey))];
   const records = asked.length > 0 ? await fetch(asked) : [];
-  return groupByKeys(keys, distinctBy(records, identity), keyOf);
+  return groupByKeys(keys, records, keyOf, identity);
 }
 
+// Each order is total over the records' identities, so that no order IDOL sends can show.
 const byDateThenId = (a: GuidanceSession, b: GuidanceSession): number =>
-  a.date.localeCompare(b.date) || a.id.localeCompare(b.id);
+  compareText(a.date, b.date) || compareText(a.id, b.id);
 const byBestScore = (a: Candidacy, b: Candidacy): number =>
-  b.score - a.score || a.workerId.localeCompare(b.workerId);
+  b.score - a.score || compareText(a.workerId, b.workerId);
 const byStartThenWorker = (a: IncomeSupportEpisode, b: IncomeSupportEpisode): number =>
-  a.from.localeCompare(b.from) || a.workerId.localeCompare(b.workerId);
+  compareText(a.from, b.from) || compareText(a.workerId, b.workerId) || compareText(a.kind, b.kind);
 
 export function createLoaders(client: IdolApi): WorkerLoaders {
   // The two person loaders feed each other: a person found by id is also known by
@@ -175,9 +186,10 @@ export function createLoaders(client: IdolApi): WorkerLoaders {
     ),
     jobSeekerPage: new DataLoader(
       // IDOL has no multi-search: each distinct page is its own request, a few at a time.
+      // Job seekers are "ordered by id": each person once, sorted whatever IDOL sent.
       async (searches) => {
-        const pages = await mapWithConcurrency(searches, SEARCH_CONCURRENCY, (search) =>
-          client.searchJobSeekers(search),
+        const pages = await mapWithConcurrency(searches, SEARCH_CONCURRENCY, async (search) =>
+          distinctPage(await client.searchJobSeekers(search), (w) => w.id, byId),
         );
         for (const page of pages) if (!(page instanceof Error)) primeBoth(page.items);
         return pages;
