@@ -586,6 +586,37 @@ const PUBLISH = `mutation Publish($input: PublishVacancyInput!, $key: Idempotenc
 }`;
 
 describe('publishVacancy', () => {
+  it('lets a partner publish only for employers that delegated it, through its registered operation', async () => {
+    const { delegating, other } = await employers();
+    const input = (employerId: string) => ({
+      employerId,
+      occupationCode: '6.5.3.1.0.11',
+      contractTypeCode: 'A.02.00',
+      comuneCode: '100005',
+      positions: 1,
+      closesOn: day(30),
+      description: 'Rammendatrice, tempo pieno',
+    });
+    const id = cnaOperation('PublishVacancy');
+    const allowed = await sendPersisted(
+      id,
+      { input: input(delegating.id), idempotencyKey: randomUUID() },
+      CNA,
+    );
+    expect(allowed.errors).toBeUndefined();
+    expect(allowed.data!.publishVacancy).toMatchObject({
+      vacancy: { employer: { id: delegating.id } },
+    });
+    expect(allowed.upstream['co POST /v1/offerte']).toBe(1);
+    const refused = await sendPersisted(
+      id,
+      { input: input(other.id), idempotencyKey: randomUUID() },
+      CNA,
+    );
+    expect(codeOf(refused)).toBe('FORBIDDEN');
+    expect(posts(refused.upstream)).toBe(0);
+  });
+
   it('publishes an open vacancy; one client key is per caller, never shared', async () => {
     const { other } = await employers();
     const input = {
