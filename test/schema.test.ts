@@ -1,7 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parse, visit } from 'graphql';
 import {
+  buildSchema,
+  isInputObjectType,
+  isInterfaceType,
+  isIntrospectionType,
+  isObjectType,
+  parse,
+  visit,
+} from 'graphql';
+import {
+  API_SCHEMA_PATH,
+  apiSchemaSdl,
   composeSupergraph,
   SUBGRAPH_NAMES,
   subgraphSdl,
@@ -59,5 +69,46 @@ describe('schema', () => {
     const keyLines = sdl.split('\n').filter((line) => line.includes('fiscalCodeKey:'));
     expect(keyLines.length).toBeGreaterThan(0);
     for (const line of keyLines) expect(line).toContain('@inaccessible');
+  });
+
+  it('the committed API schema is what the supergraph yields (run `npm run compose` if not)', async () => {
+    const supergraphSdl = readFileSync(SUPERGRAPH_PATH, 'utf8');
+    expect(readFileSync(API_SCHEMA_PATH, 'utf8')).toBe(await apiSchemaSdl(supergraphSdl));
+  });
+
+  it('the API schema holds no federation internals', () => {
+    const sdl = readFileSync(API_SCHEMA_PATH, 'utf8');
+    for (const internal of [
+      /\bjoin__/,
+      /\blink__/,
+      /\b_entities\b/,
+      /\b_service\b/,
+      /\b_Any\b/,
+      /\b_Entity\b/,
+      /\bfiscalCodeKey\b/,
+      /^directive /m,
+      /@(key|inaccessible|listSize|authenticated|requiresScopes|cost|link)\b/,
+    ]) {
+      expect(sdl).not.toMatch(internal);
+    }
+  });
+
+  it('every type and field of the API schema has a description', () => {
+    const schema = buildSchema(readFileSync(API_SCHEMA_PATH, 'utf8'));
+    const missing: string[] = [];
+    const builtIn = new Set(['String', 'Int', 'Float', 'Boolean', 'ID', 'Query', 'Mutation']);
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (isIntrospectionType(type)) continue;
+      if (!builtIn.has(type.name) && !type.description) missing.push(type.name);
+      const fields = isInputObjectType(type)
+        ? Object.values(type.getFields())
+        : isObjectType(type) || isInterfaceType(type)
+          ? Object.values(type.getFields())
+          : [];
+      for (const field of fields) {
+        if (!field.description) missing.push(`${type.name}.${field.name}`);
+      }
+    }
+    expect(missing).toEqual([]);
   });
 });
