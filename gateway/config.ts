@@ -34,6 +34,11 @@ export interface GatewayConfig {
    * taken from the project root. Checked at start: a bad manifest stops the gateway.
    */
   trustedDocumentsPath: string;
+  /**
+   * The bearer token a Prometheus scraper presents for `/metrics` (gateway/metrics.ts); null
+   * (METRICS_TOKEN unset): the gateway serves no `/metrics`.
+   */
+  metricsToken: string | null;
   auth: {
     /** The identity provider's JWKS URL; when null, the local development key set is used. */
     jwksUrl: string | null;
@@ -61,6 +66,7 @@ export function readGatewayConfig(env: Env): Readonly<GatewayConfig> {
     maxBodyBytes: envInt(env, 'MAX_BODY_BYTES', 1_000_000, { min: 1024 }),
     limits: readLimits(env),
     trustedDocumentsPath: envString(env, 'TRUSTED_DOCUMENTS_PATH', DEFAULT_TRUSTED_DOCUMENTS_PATH),
+    metricsToken: readMetricsToken(env),
     auth: Object.freeze({
       jwksUrl: env.AUTH_JWKS_URL ? envUrl(env, 'AUTH_JWKS_URL', '') : null,
       keysDir: envString(env, 'KEYS_DIR', 'data/keys'),
@@ -68,6 +74,16 @@ export function readGatewayConfig(env: Env): Readonly<GatewayConfig> {
       audience: envString(env, 'AUTH_AUDIENCE', DEV_TOKEN_AUDIENCE),
     }),
   });
+}
+
+/** METRICS_TOKEN, at least 16 characters; never repeated in the error, being a secret. */
+function readMetricsToken(env: Env): string | null {
+  const token = env.METRICS_TOKEN;
+  if (token === undefined || token === '') return null;
+  if (token.length < 16 || /\s/.test(token)) {
+    throw new Error('METRICS_TOKEN is not valid: expected 16 or more characters, no spaces');
+  }
+  return token;
 }
 
 function readLimits(env: Env): Readonly<Limits> {

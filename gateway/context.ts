@@ -1,5 +1,6 @@
 // What the gateway knows about one client request.
 import type { Principal, Purpose } from '../lib/auth/principal.js';
+import type { CostReport } from './cost-report.js';
 
 export interface GatewayContext {
   principal: Principal;
@@ -15,4 +16,6 @@ export interface GatewayContext {
    * subgraph fetch starts after it and each is aborted at it. Set when the request arrives.
    */
   deadline?: number;
+  /** Set only when the client asked for a cost report or plan (`x-cost-report`, cost-report.ts). */
+  costReport?: CostReport;
 }

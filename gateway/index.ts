@@ -26,6 +26,14 @@ import { projectPath } from '../lib/project-files.js';
 import type { GatewayConfig, SubgraphUrls } from './config.js';
 import { gatewayReadiness } from './readiness.js';
 import {
+  COST_REPORT_HEADER,
+  CostReport,
+  costReportMode,
+  costReportPlugin,
+  planRefused,
+} from './cost-report.js';
+import { createGatewayMetrics, registeredOperationNames } from './metrics.js';
+import {
   deadlineClock,
   DEFAULT_REQUEST_DEADLINE_MS,
   SubgraphDataSource,
@@ -39,6 +47,7 @@ import {
   boundedDocumentStore,
   clipMessage,
   costLimitPlugin,
+  createCostEstimator,
   createMemoryRateLimitStore,
   createResultSizeEstimator,
   DEFAULT_LIMITS,
@@ -72,7 +81,10 @@ export type GatewayOptions = Omit<
   | 'limits'
   | 'trustedDocumentsPath'
   | 'requestDeadlineMs'
+  | 'metricsToken'
 > & {
+  /** The bearer token `/metrics` wants (METRICS_TOKEN); default none: no `/metrics`. */
+  metricsToken?: string | null;
   port?: number;
   host?: string;
   /** The whole client request's budget (GATEWAY_REQUEST_DEADLINE_MS). Default 10 s. */
@@ -246,6 +258,20 @@ export async function createGateway(
       ],
     },
   );
+  // Made here rather than inside the plugins, so that metrics can read their caches' counts.
+  const costEstimator = createCostEstimator(executableSupergraphSdl);
+  const documentStore = boundedDocumentStore();
+  const trustedDocumentsPath = options.trustedDocumentsPath ?? DEFAULT_TRUSTED_DOCUMENTS_PATH;
+  const metrics = createGatewayMetrics({
+    knownOperationNames: registeredOperationNames(trustedDocumentsPath),
+    knownCodes: new Set([...CLIENT_VISIBLE_CODES, 'INTERNAL_SERVER_ERROR']),
+    caches: {
+      cost_estimate: () => costEstimator.stats(),
+      result_size: () => resultSize.stats(),
+      document: () => documentStore.stats(),
+    },
+    token: options.metricsToken ?? null,
+  });
   const rateLimits =
     options.rateLimitStore ??
     createMemoryRateLimitStore({
@@ -277,7 +303,14 @@ export async function createGateway(
     __exposeQueryPlanExperimental: false,
     buildService({ name, url }) {
       const configured = (urls as Record<string, string | undefined>)[name];
-      return new SubgraphDataSource({ url: configured ?? url, fetcher, sign, requestDeadlineMs });
+      return new SubgraphDataSource({
+        url: configured ?? url,
+        fetcher,
+        sign,
+        requestDeadlineMs,
+        subgraphName: name,
+        onFetch: metrics.fetched,
+      });
     },
   });
   let supergraphLoaded = false;
@@ -290,7 +323,7 @@ export async function createGateway(
     // Parsed and validated documents, bounded by an estimate that counts their token lists:
     // Apollo's default (30 MiB by their JSON, which leaves the tokens out) could keep about
     // 115 MiB of heap. See limits/document-store.ts.
-    documentStore: boundedDocumentStore(),
+    documentStore,
     // Both are Apollo's defaults today; stated so that an upgrade cannot change them silently.
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
@@ -301,6 +334,8 @@ export async function createGateway(
     // plans the operation, the dearest check).
     plugins: [
       ApolloServerPluginInlineTraceDisabled(),
+      // Counts every request, refused ones included (gateway/metrics.ts).
+      metrics.plugin<GatewayContext>(),
       // A null that spread from an unresolved reference is an error the client sees.
       valueCompletionPlugin<GatewayContext>(),
       // First: a partner's unregistered request meets no other check (and is never parsed).
@@ -327,7 +362,10 @@ export async function createGateway(
       costLimitPlugin<GatewayContext>({
         supergraphSdl: executableSupergraphSdl,
         maxCost: limits.maxCost,
+        estimator: costEstimator,
       }),
+      // Last: a plan is shown only for an operation every check above accepted.
+      costReportPlugin({ supergraphSdl: executableSupergraphSdl }),
     ],
     includeStacktraceInErrorResponses: false,
     // Our main.ts files own the process lifecycle and stop every layer in order.
@@ -349,18 +387,24 @@ export async function createGateway(
           extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
         });
       }
+      // The plan shows subgraphs and internal structure, like introspection: signed-in only.
+      const costReport = costReportMode(header(req, COST_REPORT_HEADER));
+      if (costReport === 'plan' && principal.role === 'public') throw planRefused();
       return {
         principal,
         requestId,
         purpose: declared ?? null,
         operation: { name: null, hash: null },
         deadline,
+        ...(costReport ? { costReport: new CostReport(costReport) } : {}),
       };
     },
     port: options.port,
     host: options.host,
     maxBodyBytes: options.maxBodyBytes,
     maxVariablesBytes: limits.maxVariablesBytes,
+    // Only with METRICS_TOKEN, and only for a scraper presenting it (README "Metrics").
+    extraRoutes: metrics.route,
     // 503 until the supergraph is loaded; then 200 whatever the subgraphs say (readiness.ts).
     readiness: gatewayReadiness({
       supergraphLoaded: () => supergraphLoaded,

@@ -7,9 +7,34 @@ import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils
 import { GraphQLError } from 'graphql';
 import { ASSERTION_HEADER } from '../lib/auth/assertion.js';
 import type { GatewayContext } from './context.js';
+import { SUBGRAPH_COST_EXTENSION, SUBGRAPH_COST_REPORT_HEADER } from './cost-report.js';
 
 /** Signs the caller's assertion for one client request (once, shared by its fetches). */
 export type AssertionSigner = (context: GatewayContext) => Promise<string>;
+
+/** Told of every subgraph fetch that was sent: whether it answered 2xx, and how long it took. */
+export type FetchObserver = (subgraph: string, ok: boolean, seconds: number) => void;
+
+/** Wraps a fetcher so that `observe` hears of each fetch's end (metrics). */
+export function observeFetches(
+  fetcher: Fetcher,
+  subgraph: string,
+  observe: FetchObserver,
+): Fetcher {
+  return (url: string, init?: FetcherRequestInit) => {
+    const started = performance.now();
+    return fetcher(url, init).then(
+      (response) => {
+        observe(subgraph, response.ok, (performance.now() - started) / 1000);
+        return response;
+      },
+      (error: unknown) => {
+        observe(subgraph, false, (performance.now() - started) / 1000);
+        throw error;
+      },
+    );
+  };
+}
 
 /**
  * The client request's remaining budget in milliseconds, sent with every subgraph fetch; the
@@ -95,18 +120,28 @@ function firstError(
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   private readonly sign: AssertionSigner;
   private readonly requestDeadlineMs: number;
+  /** The subgraph's name in the supergraph (cost reports and metrics). */
+  readonly subgraphName: string;
 
   constructor(
     config: ConstructorParameters<typeof RemoteGraphQLDataSource>[0] & {
       sign: AssertionSigner;
       /** Budget of a request whose context has no deadline. Default 10 s. */
       requestDeadlineMs?: number;
+      /** The subgraph's name in the supergraph. Default: its URL's host. */
+      subgraphName?: string;
+      /** Told of each fetch (metrics). */
+      onFetch?: FetchObserver;
     },
   ) {
     super(config);
     this.sign = config.sign;
     this.requestDeadlineMs = config.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS;
-    this.fetcher = abortAtDeadline(this.fetcher);
+    this.subgraphName = config.subgraphName ?? (config.url ? new URL(config.url).host : 'unknown');
+    const fetcher = config.onFetch
+      ? observeFetches(this.fetcher, this.subgraphName, config.onFetch)
+      : this.fetcher;
+    this.fetcher = abortAtDeadline(fetcher);
   }
 
   /**
@@ -131,6 +166,21 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     if (remaining < 1) throw outOfTime();
     request.http?.headers.set(DEADLINE_HEADER, String(subgraphBudget(remaining)));
     request.http?.headers.set(ABORT_AFTER_HEADER, String(remaining));
+    // Only when the client asked for a cost report: the subgraph counts nothing otherwise.
+    const report = (context as GatewayContext).costReport;
+    if (report) {
+      request.http?.headers.set(SUBGRAPH_COST_REPORT_HEADER, '1');
+      report.fetched(this.subgraphName);
+    }
+  }
+
+  /** Adds the subgraph's own report of its upstream requests to the client request's. */
+  override didReceiveResponse({
+    response,
+    context,
+  }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>>[0]) {
+    context.costReport?.add(response.extensions?.[SUBGRAPH_COST_EXTENSION]);
+    return response;
   }
 
   /**

@@ -34,6 +34,8 @@ export interface StackOptions {
   auditLogPath?: string;
   /** The partners' registered operations; by default the committed manifest. */
   trustedDocumentsPath?: string;
+  /** The gateway's METRICS_TOKEN; by default none (no `/metrics` on the gateway). */
+  metricsToken?: string;
   /** Retry and circuit-breaker settings of one upstream's client, where a test needs others. */
   upstreamSettings?: Partial<
     Record<
@@ -128,6 +130,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         maxBodyBytes: 1_000_000,
         limits: options.gatewayLimits,
         trustedDocumentsPath: options.trustedDocumentsPath,
+        metricsToken: options.metricsToken ?? null,
       },
       security,
     );

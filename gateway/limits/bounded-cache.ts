@@ -14,6 +14,9 @@ export interface BoundedCacheStats {
   entries: number;
   /** Estimated bytes of the entries kept, keys included. */
   bytes: number;
+  /** Lookups that found an entry, and that found none, since the cache was made (metrics). */
+  hits: number;
+  misses: number;
 }
 
 /** What a string key weighs in V8 at most (two bytes a character) plus a map entry's overhead. */
@@ -26,6 +29,8 @@ export class BoundedCache<V> {
   readonly #maxEntries: number;
   readonly #maxBytes: number;
   #bytes = 0;
+  #hits = 0;
+  #misses = 0;
 
   constructor(options: BoundedCacheOptions) {
     this.#maxEntries = assertLimit('maxEntries', options.maxEntries);
@@ -35,7 +40,11 @@ export class BoundedCache<V> {
   /** The value under `key`, now the most recently used; undefined when absent. */
   get(key: string): V | undefined {
     const entry = this.#entries.get(key);
-    if (entry === undefined) return undefined;
+    if (entry === undefined) {
+      this.#misses += 1;
+      return undefined;
+    }
+    this.#hits += 1;
     this.#entries.delete(key);
     this.#entries.set(key, entry);
     return entry.value;
@@ -66,6 +75,11 @@ export class BoundedCache<V> {
   }
 
   stats(): BoundedCacheStats {
-    return { entries: this.#entries.size, bytes: this.#bytes };
+    return {
+      entries: this.#entries.size,
+      bytes: this.#bytes,
+      hits: this.#hits,
+      misses: this.#misses,
+    };
   }
 }

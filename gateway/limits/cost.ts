@@ -50,6 +50,8 @@ export interface CostLimitOptions extends CostEstimatorOptions {
    * 500 under a page of 200 would cost.
    */
   maxCost?: number;
+  /** An estimator made by the caller (to read its cache statistics); default a new one. */
+  estimator?: CostEstimator;
 }
 
 export interface CostEstimatorOptions {
@@ -190,7 +192,7 @@ export function costLimitPlugin<TContext extends BaseContext>(
   options: CostLimitOptions,
 ): ApolloServerPlugin<TContext> {
   const maxCost = assertLimit('maxCost', options.maxCost ?? DEFAULT_MAX_COST);
-  const estimator = createCostEstimator(options.supergraphSdl, options);
+  const estimator = options.estimator ?? createCostEstimator(options.supergraphSdl, options);
   return {
     requestDidStart() {
       return Promise.resolve({

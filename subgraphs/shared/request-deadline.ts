@@ -9,6 +9,7 @@
 // (request-deadline.test.ts checks it).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
+import type { UpstreamCostAccount } from './cost-report.js';
 
 /** Remaining milliseconds of the client request's budget, sent by the gateway to subgraphs. */
 export const DEADLINE_HEADER = 'x-request-deadline-ms';
@@ -22,13 +23,28 @@ export const monotonicNow = (): number => performance.now();
 interface DeadlineScope {
   /** Monotonic time (monotonicNow) after which nothing more is started for the request. */
   readonly at: number;
+  /** The request's upstream requests, counted only when the gateway asked (cost-report.ts). */
+  readonly costs?: UpstreamCostAccount;
 }
 
 const scope = new AsyncLocalStorage<DeadlineScope>();
 
-/** Runs `fn` (and everything it starts) with a deadline `budgetMs` from now. */
-export function runWithDeadline<T>(budgetMs: number, fn: () => T, now = monotonicNow): T {
-  return scope.run({ at: now() + budgetMs }, fn);
+/**
+ * Runs `fn` (and everything it starts) with a deadline `budgetMs` from now, and with `costs`
+ * as the account of its upstream requests when given.
+ */
+export function runWithDeadline<T>(
+  budgetMs: number,
+  fn: () => T,
+  now = monotonicNow,
+  costs?: UpstreamCostAccount,
+): T {
+  return scope.run(costs ? { at: now() + budgetMs, costs } : { at: now() + budgetMs }, fn);
+}
+
+/** The current request's upstream cost account, when the gateway asked for one. */
+export function currentCostAccount(): UpstreamCostAccount | undefined {
+  return scope.getStore()?.costs;
 }
 
 /** The current request's deadline on the monotonic clock, or undefined outside a request. */

@@ -25,6 +25,13 @@ import type { CircuitState } from './circuit-breaker.js';
 import { formatVariableError } from '../../lib/variable-errors.js';
 import { toGraphQLError } from './errors.js';
 import {
+  COST_REPORT_REQUEST_HEADER,
+  costReportPlugin,
+  costReportRequested,
+  UpstreamCostAccount,
+} from './cost-report.js';
+import { createSubgraphMetrics, type ObservedUpstream } from './metrics.js';
+import {
   budgetFromHeader,
   DEADLINE_HEADER,
   DEFAULT_REQUEST_DEADLINE_MS,
@@ -59,8 +66,8 @@ export interface SubgraphServerOptions<TContext extends CallerContext> {
   upstreams?: readonly UpstreamCircuit[];
 }
 
-/** What readiness needs of an upstream client (UpstreamHttpClient). */
-export interface UpstreamCircuit {
+/** What readiness and metrics need of an upstream client (UpstreamHttpClient). */
+export interface UpstreamCircuit extends ObservedUpstream {
   readonly name: string;
   circuitState(): CircuitState;
 }
@@ -102,7 +109,18 @@ export class DeadlineApolloServer<TContext extends BaseContext> extends ApolloSe
       request.httpGraphQLRequest.headers.get(DEADLINE_HEADER),
       this.maxDeadlineMs,
     );
-    return runWithDeadline(budget, () => super.executeHTTPGraphQLRequest(request));
+    // Counted only when the gateway asked for a cost report (cost-report.ts).
+    const costs = costReportRequested(
+      request.httpGraphQLRequest.headers.get(COST_REPORT_REQUEST_HEADER),
+    )
+      ? new UpstreamCostAccount()
+      : undefined;
+    return runWithDeadline(
+      budget,
+      () => super.executeHTTPGraphQLRequest(request),
+      undefined,
+      costs,
+    );
   }
 }
 
@@ -161,12 +179,16 @@ export async function createSubgraphServer<TContext extends CallerContext>(
     // buildSubgraphSchema types resolvers with an `unknown` context; ours is TContext.
     resolvers: options.resolvers as GraphQLResolverMap<unknown>,
   });
+  const upstreams = options.upstreams ?? [];
+  const metrics = createSubgraphMetrics(options.name, upstreams);
   const server = new DeadlineApolloServer<TContext>(
     {
       schema,
       // Inline tracing (ftv1) costs CPU on every request that asks for it; nothing here wants it.
       plugins: [
         ApolloServerPluginInlineTraceDisabled(),
+        metrics.plugin<TContext>(),
+        costReportPlugin<TContext>(),
         policyRecheckPlugin<TContext>(extractPolicy(typeDefs)),
         ...(options.plugins ?? []),
       ],
@@ -177,12 +199,13 @@ export async function createSubgraphServer<TContext extends CallerContext>(
     },
     options.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS,
   );
-  const upstreams = options.upstreams ?? [];
   const running = await serveGraphQL({
     server,
     context: async (req) => options.context(await callerOf(req, options.trust.assertionKey), req),
     port: options.port,
     host: options.host,
+    // Internal like /readyz: a subgraph answers only the gateway (README, "Metrics").
+    extraRoutes: metrics.route,
     readiness: () => subgraphReadiness(upstreams),
   });
   return {

@@ -23,7 +23,12 @@ import {
   UpstreamUnavailableError,
   type UpstreamError,
 } from './errors.js';
-import { currentDeadline, DEFAULT_REQUEST_DEADLINE_MS, monotonicNow } from './request-deadline.js';
+import {
+  currentCostAccount,
+  currentDeadline,
+  DEFAULT_REQUEST_DEADLINE_MS,
+  monotonicNow,
+} from './request-deadline.js';
 
 export interface UpstreamClientOptions {
   /** The upstream's name, as shown in errors (`co`, `idol`...). */
@@ -182,6 +187,51 @@ type Attempt =
 
 type PoolResponse = Awaited<ReturnType<Pool['request']>>;
 
+/** How one attempt ended, for metrics: a bounded set of values, no status codes or paths. */
+export type AttemptOutcome =
+  | 'ok'
+  | 'not_modified'
+  | 'not_found'
+  | 'timeout'
+  | 'unavailable'
+  | 'bad_response'
+  | 'rejected'
+  | 'error';
+
+/** What the client tells an observer (metrics): each attempt sent, each call the circuit refused. */
+export type UpstreamEvent =
+  | {
+      kind: 'attempt';
+      upstream: string;
+      method: 'GET' | 'POST';
+      outcome: AttemptOutcome;
+      /** Not the call's first attempt. */
+      retry: boolean;
+      durationMs: number;
+    }
+  | { kind: 'short-circuit'; upstream: string };
+
+export type UpstreamObserver = (event: UpstreamEvent) => void;
+
+function attemptOutcome(result: Attempt): AttemptOutcome {
+  if (result.ok) {
+    const { status } = result.response;
+    return status === 304 ? 'not_modified' : status === 404 ? 'not_found' : 'ok';
+  }
+  switch (result.error.code) {
+    case 'UPSTREAM_TIMEOUT':
+      return 'timeout';
+    case 'UPSTREAM_UNAVAILABLE':
+      return 'unavailable';
+    case 'UPSTREAM_BAD_RESPONSE':
+      return 'bad_response';
+    case 'UPSTREAM_REJECTED':
+      return 'rejected';
+    default:
+      return 'error';
+  }
+}
+
 export class UpstreamHttpClient {
   readonly name: string;
   private readonly pool: Pool;
@@ -195,6 +245,7 @@ export class UpstreamHttpClient {
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
+  private observers: UpstreamObserver[] = [];
 
   constructor(options: UpstreamClientOptions) {
     this.name = options.name;
@@ -223,6 +274,15 @@ export class UpstreamHttpClient {
   /** The circuit breaker's state, for readiness and metrics. */
   circuitState(): CircuitState {
     return this.breaker.circuitState();
+  }
+
+  /** Tells `observer` of every attempt and every call the open circuit refused (metrics). */
+  observe(observer: UpstreamObserver): void {
+    this.observers = [...this.observers, observer];
+  }
+
+  private emit(event: UpstreamEvent): void {
+    for (const observer of this.observers) observer(event);
   }
 
   async get(
@@ -293,23 +353,31 @@ export class UpstreamHttpClient {
     // Outside a request (no deadline in scope) a call still gets a bounded budget.
     const deadline =
       currentDeadline() ?? this.now() + Math.max(DEFAULT_REQUEST_DEADLINE_MS, this.timeoutMs);
+    // Only when the gateway's client asked for a cost report (cost-report.ts).
+    const account = currentCostAccount();
+    account?.call(this.name);
     let lastError: UpstreamError | undefined;
     for (let attempt = 0; ; attempt++) {
       const remaining = deadline - this.now();
       if (remaining <= 0) throw lastError ?? new UpstreamTimeoutError(this.name);
       const permit = this.breaker.tryAcquire();
       if (!permit) {
+        account?.shortCircuit(this.name);
+        if (this.observers.length > 0) this.emit({ kind: 'short-circuit', upstream: this.name });
         throw lastError ?? new UpstreamUnavailableError(this.name, { circuitOpen: true });
       }
       // Whole milliseconds, at least one (AbortSignal.timeout takes no fractions).
       const attemptMs = Math.max(1, Math.ceil(Math.min(this.timeoutMs, remaining)));
+      const started = this.now();
       let result: Attempt;
       try {
         result = await this.attempt(request, attemptMs);
       } catch (unexpected) {
         permit.release();
+        this.account(account, request, attempt, started, 'error');
         throw unexpected;
       }
+      this.account(account, request, attempt, started, result);
       if (result.ok) {
         permit.success();
         return result.response;
@@ -327,6 +395,28 @@ export class UpstreamHttpClient {
       if (this.now() + wait >= deadline) throw result.error;
       await this.sleep(wait);
     }
+  }
+
+  /** Counts an attempt that ended, for the request's cost report and the observers. */
+  private account(
+    account: ReturnType<typeof currentCostAccount>,
+    request: Request,
+    attempt: number,
+    started: number,
+    result: Attempt | 'error',
+  ): void {
+    if (!account && this.observers.length === 0) return;
+    const durationMs = this.now() - started;
+    account?.attempt(this.name, attempt > 0, durationMs);
+    if (this.observers.length === 0) return;
+    this.emit({
+      kind: 'attempt',
+      upstream: this.name,
+      method: request.method,
+      outcome: result === 'error' ? 'error' : attemptOutcome(result),
+      retry: attempt > 0,
+      durationMs,
+    });
   }
 
   /** Equal jitter: half the exponential step, plus a random part of the other half. */

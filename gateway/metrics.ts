@@ -1,0 +1,228 @@
+// The gateway's Prometheus metrics (README "Metrics"), served at `/metrics` on the gateway's
+// own port only when METRICS_TOKEN is set, and then only to a scraper presenting it as a
+// bearer token: the gateway's port is the public one. Labels are bounded sets chosen here:
+// an operation is named only when it is a registered (trusted-document) name, otherwise
+// `other` (a free-text operation's name is the client's text and could be anything, a
+// person's name included); outcomes are `ok`, `partial` or a known error code.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isAbsolute } from 'node:path';
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { projectPath } from '../lib/project-files.js';
+
+export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** The label of an operation whose name is not a known one. */
+export const OTHER_OPERATION = 'other';
+
+/** Statistics a cache keeps (BoundedCache.stats()). */
+export interface CacheStats {
+  entries: number;
+  hits?: number;
+  misses?: number;
+}
+
+export interface GatewayMetricsOptions {
+  /** Operation names reported as themselves; any other is `other`. */
+  knownOperationNames: Iterable<string>;
+  /** Error codes reported as outcomes; any other first error is `error`. */
+  knownCodes: ReadonlySet<string>;
+  /** The gateway's caches, by name, read at each scrape. */
+  caches: Readonly<Record<string, () => CacheStats>>;
+  /** The bearer token `/metrics` wants; null: no `/metrics` (404). */
+  token: string | null;
+}
+
+export interface GatewayMetrics {
+  readonly registry: Registry;
+  plugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext>;
+  /** For SubgraphDataSource's `onFetch`. */
+  fetched: (subgraph: string, ok: boolean, seconds: number) => void;
+  /** lib/graphql-http.ts `extraRoutes`: answers `/metrics`, false for anything else. */
+  route: (req: IncomingMessage, res: ServerResponse) => boolean;
+}
+
+/** The operation names of the partners' manifest (gateway/trusted-documents.json). */
+export function registeredOperationNames(manifestPath: string): string[] {
+  const path = isAbsolute(manifestPath) ? manifestPath : projectPath(manifestPath);
+  const manifest = JSON.parse(readFileSync(path, 'utf8')) as Record<
+    string,
+    { operations?: { name?: unknown }[] }
+  >;
+  const names = new Set<string>();
+  for (const organization of Object.values(manifest)) {
+    for (const operation of organization.operations ?? []) {
+      if (typeof operation.name === 'string') names.add(operation.name);
+    }
+  }
+  return [...names].sort();
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMetrics {
+  const known = new Set(options.knownOperationNames);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const requests = new Counter({
+    name: 'gateway_requests_total',
+    help: 'GraphQL requests, by operation (registered names, anonymous or other) and outcome (ok, partial, or the first error code)',
+    labelNames: ['operation', 'outcome'] as const,
+    registers,
+  });
+  const requestSeconds = new Histogram({
+    name: 'gateway_request_duration_seconds',
+    help: 'Time to answer a GraphQL request, from its context to its response, in seconds',
+    labelNames: ['operation'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const fetches = new Counter({
+    name: 'gateway_subgraph_fetches_total',
+    help: 'Fetches from the subgraphs, by subgraph and outcome (ok: a 2xx answer)',
+    labelNames: ['subgraph', 'outcome'] as const,
+    registers,
+  });
+  const fetchSeconds = new Histogram({
+    name: 'gateway_subgraph_fetch_duration_seconds',
+    help: 'Duration of one subgraph fetch, in seconds',
+    labelNames: ['subgraph'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  // Counters read from the caches' own counts at each scrape.
+  const seen = new Map<string, number>();
+  const fromStats = (counter: Counter<'cache'>, cache: string, value: number | undefined): void => {
+    if (value === undefined) return;
+    const key = `${counter === hits ? 'h' : 'm'}:${cache}`;
+    const delta = value - (seen.get(key) ?? 0);
+    seen.set(key, value);
+    if (delta > 0) counter.inc({ cache }, delta);
+    else counter.inc({ cache }, 0);
+  };
+  const hits: Counter<'cache'> = new Counter({
+    name: 'gateway_cache_hits_total',
+    help: 'Lookups that found an entry, by cache (cost estimates, result-size estimates, parsed documents)',
+    labelNames: ['cache'] as const,
+    registers,
+    collect() {
+      for (const [cache, stats] of Object.entries(options.caches))
+        fromStats(hits, cache, stats().hits);
+    },
+  });
+  const misses: Counter<'cache'> = new Counter({
+    name: 'gateway_cache_misses_total',
+    help: 'Lookups that found no entry, by cache',
+    labelNames: ['cache'] as const,
+    registers,
+    collect() {
+      for (const [cache, stats] of Object.entries(options.caches)) {
+        fromStats(misses, cache, stats().misses);
+      }
+    },
+  });
+  new Gauge({
+    name: 'gateway_cache_entries',
+    help: 'Entries kept, by cache',
+    labelNames: ['cache'] as const,
+    registers,
+    collect() {
+      for (const [cache, stats] of Object.entries(options.caches)) {
+        this.set({ cache }, stats().entries);
+      }
+    },
+  });
+  const expected = options.token === null ? null : digest(`Bearer ${options.token}`);
+
+  const outcomeOf = (
+    data: unknown,
+    errors: readonly { extensions?: Record<string, unknown> }[] | undefined,
+  ): string => {
+    if (!errors || errors.length === 0) return 'ok';
+    if (data !== null && data !== undefined) return 'partial';
+    const code = errors[0]?.extensions?.code;
+    return typeof code === 'string' && options.knownCodes.has(code) ? code : 'error';
+  };
+  const operationLabel = (name: string | null | undefined): string =>
+    name === null || name === undefined ? 'anonymous' : known.has(name) ? name : OTHER_OPERATION;
+
+  return {
+    registry,
+    plugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
+      return {
+        // Refused before any request listener (rate limit, bad token or header).
+        contextCreationDidFail({ error }) {
+          const code = (error as { extensions?: { code?: unknown } }).extensions?.code;
+          requests.inc({
+            operation: OTHER_OPERATION,
+            outcome: typeof code === 'string' && options.knownCodes.has(code) ? code : 'error',
+          });
+          return Promise.resolve();
+        },
+        requestDidStart() {
+          const started = performance.now();
+          return Promise.resolve({
+            willSendResponse({ response, operationName, operation }) {
+              const body = response.body;
+              const operation_ = operationLabel(
+                operation ? (operation.name?.value ?? null) : operationName,
+              );
+              const outcome =
+                body.kind === 'single'
+                  ? outcomeOf(body.singleResult.data, body.singleResult.errors)
+                  : 'ok';
+              requests.inc({ operation: operation_, outcome });
+              requestSeconds.observe(
+                { operation: operation_ },
+                (performance.now() - started) / 1000,
+              );
+              return Promise.resolve();
+            },
+          });
+        },
+      };
+    },
+    fetched(subgraph, ok, seconds) {
+      fetches.inc({ subgraph, outcome: ok ? 'ok' : 'error' });
+      fetchSeconds.observe({ subgraph }, seconds);
+    },
+    route(req, res) {
+      const url = req.url ?? '/';
+      const queryIndex = url.indexOf('?');
+      if ((queryIndex === -1 ? url : url.slice(0, queryIndex)) !== '/metrics') return false;
+      // Off unless configured: the path is then as unknown as any other (404 from the caller).
+      if (expected === null) return false;
+      const presented = digest(req.headers.authorization ?? '');
+      if (!timingSafeEqual(presented, expected)) {
+        res.writeHead(401, { 'www-authenticate': 'Bearer', 'content-type': 'text/plain' });
+        res.end('metrics need the configured bearer token\n');
+        return true;
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { allow: 'GET' });
+        res.end();
+        return true;
+      }
+      registry.metrics().then(
+        (text) => {
+          res.writeHead(200, {
+            'content-type': registry.contentType,
+            'cache-control': 'no-store',
+            'content-length': Buffer.byteLength(text),
+          });
+          res.end(text);
+        },
+        () => {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end('metrics unavailable\n');
+        },
+      );
+      return true;
+    },
+  };
+}
