@@ -33,7 +33,8 @@ beforeAll(async () => {
     upstreamTimeoutMs: UPSTREAM_TIMEOUT_MS,
     upstreamSettings: {
       // trio and idol take the per-kind faults: their circuits must not open in between.
-      trio: { breakerFailures: 1000, retryBaseMs: 20 },
+      // A small answer cap, so that an oversized answer is found long before any timeout.
+      trio: { breakerFailures: 1000, retryBaseMs: 20, maxResponseBytes: 1024 * 1024 },
       idol: { breakerFailures: 1000, retryBaseMs: 20 },
       // co shows a circuit opening and closing again, quickly.
       co: { breakerFailures: 3, breakerCoolDownMs: 400, retries: 0 },
@@ -147,7 +148,7 @@ const CASES: Case[] = [
   },
   {
     name: 'an oversized body',
-    rules: [{ tipo: 'enorme', mb: 40 }],
+    rules: [{ tipo: 'enorme', mb: 4 }],
     code: 'UPSTREAM_BAD_RESPONSE',
     attempts: 1,
   },

@@ -41,7 +41,10 @@ export interface StackOptions {
     Record<
       SystemName,
       Partial<
-        Pick<UpstreamConfig, 'retries' | 'retryBaseMs' | 'breakerFailures' | 'breakerCoolDownMs'>
+        Pick<
+          UpstreamConfig,
+          'retries' | 'retryBaseMs' | 'breakerFailures' | 'breakerCoolDownMs' | 'maxResponseBytes'
+        >
       >
     >
   >;

@@ -18,6 +18,7 @@ describe('readEmployersConfig', () => {
         retryBaseMs: 100,
         breakerFailures: 5,
         breakerCoolDownMs: 5000,
+        maxResponseBytes: 33554432,
       },
       coConcurrency: 8,
       minCellPeople: 5,

@@ -8,6 +8,7 @@ import { DEFAULT_REQUEST_DEADLINE_MS } from './request-deadline.js';
 export const DEFAULT_UPSTREAM_RETRIES = 2;
 /** Base of the jittered exponential backoff between attempts, unless configured. */
 export const DEFAULT_RETRY_BASE_MS = 100;
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 export interface UpstreamConfig {
   /** Base URL of the upstream system, no trailing slash. */
@@ -26,6 +27,8 @@ export interface UpstreamConfig {
   breakerFailures?: number;
   /** How long an open circuit fails fast before letting a probe through. Default 5000 ms. */
   breakerCoolDownMs?: number;
+  /** Largest answer accepted from it; a larger one is UPSTREAM_BAD_RESPONSE. Default 32 MiB. */
+  maxResponseBytes?: number;
 }
 
 export interface SubgraphProcessConfig {
@@ -76,6 +79,10 @@ export function readUpstreamConfig(
     breakerCoolDownMs: setting('BREAKER_COOLDOWN_MS', DEFAULT_BREAKER_COOLDOWN_MS, {
       min: 1,
       max: 3_600_000,
+    }),
+    maxResponseBytes: setting('MAX_RESPONSE_BYTES', DEFAULT_MAX_RESPONSE_BYTES, {
+      min: 1024,
+      max: 1024 * 1024 * 1024,
     }),
   };
 }

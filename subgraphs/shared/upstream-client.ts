@@ -123,6 +123,7 @@ export function createUpstreamClient(
     retryBaseMs: config.retryBaseMs,
     breakerFailures: config.breakerFailures,
     breakerCoolDownMs: config.breakerCoolDownMs,
+    maxResponseBytes: config.maxResponseBytes,
   });
 }
 

@@ -17,6 +17,7 @@ describe('readTrainingConfig', () => {
         retryBaseMs: 100,
         breakerFailures: 5,
         breakerCoolDownMs: 5000,
+        maxResponseBytes: 33554432,
         areasMaxAgeMs: 300_000,
       },
       courseConcurrency: 8,
