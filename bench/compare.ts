@@ -1,0 +1,1207 @@
+// `npm run bench`: this gateway side by side with the gateways users would pick instead, in one
+// run, on the same machine, against the same subgraphs and upstreams, at the same concurrency:
+//
+//   (a) ours     gateway/main.js as `npm start` runs it (tokens verified, policy, limits, signed
+//                assertions, deadlines), the per-caller rate limit set out of the way
+//   (b) apollo   stock @apollo/gateway + plain @apollo/server (bench/compare/apollo-stock.ts)
+//   (c) hive     Hive Gateway's CLI with default settings (bench/compare/hive.config.ts)
+//   (c') hive-nodedupe   the same with its in-flight subgraph request deduplication off (opt-in:
+//                --variants ...,hive-nodedupe)
+//   (d) direct   the subgraph itself, for workloads whose every operation is one subgraph fetch
+//
+// Everything runs as a child process of this one: four upstreams and four subgraphs (as `npm
+// start` runs them, each subgraph with bench/compare/count-requests.ts preloaded to count the
+// requests it serves), the gateways, and the load generator (bench/compare/load-client.ts,
+// autocannon). Each gateway's CPU time and peak RSS are read from /proc, so that all are measured
+// alike. Connection k of the load sends as user k (tokens of its own; --users, default one per
+// connection). For each upstream latency (0 and 20 ms by default), each workload
+// (bench/compare/workloads.ts) and each variant, in turn (the order rotates between workloads):
+//   check    every distinct request once, its data compared with our gateway's reference answer
+//   warm-up  autocannon for --warmup seconds, not measured
+//   measure  autocannon for --seconds (at most --max-requests), counting upstream requests
+//            (/_admin/stats), subgraph requests, gateway CPU and peak RSS
+//   check    again; and, the first time for a workload and variant, each distinct request sent
+//            alone to count exactly the subgraph and upstream requests one operation costs
+// Loopback only, a temporary dataset, keys and audit log, and a watchdog that stops everything
+// if the run overstays. Markdown tables on stdout, progress on stderr, all figures as JSON with
+// --json <file>.
+// Usage: npm run bench -- [--seconds 5] [--warmup 2] [--concurrency 16] [--users 16]
+//        [--latencies 0,20] [--scale 0.1] [--seed 2010] [--max-requests 200000]
+//        [--workloads operator-worker,...] [--variants ours,apollo,hive,direct]
+//        [--json results.json] [--logs <dir>: each process's output]
+//        [--cpu-prof <dir>: a V8 CPU profile of each gateway that stops cleanly]
+import { spawn, fork, type ChildProcess } from 'node:child_process';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Supergraph, operationFromDocument } from '@apollo/federation-internals';
+import { QueryPlanner } from '@apollo/query-planner';
+import { parse, validate } from 'graphql';
+import { decodeJwt } from 'jose';
+import { principalFromClaims } from '../gateway/auth.js';
+import { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER } from '../gateway/config.js';
+import { ASSERTION_HEADER, signAssertion } from '../lib/auth/assertion.js';
+import { mintDevToken } from '../lib/auth/dev-tokens.js';
+import { ensureKeys, keyFiles, loadPrivateKey } from '../lib/auth/keys.js';
+import { withoutSecurityPurpose } from '../lib/auth/policy.js';
+import type { Principal, Purpose } from '../lib/auth/principal.js';
+import { projectPath } from '../lib/project-files.js';
+import { ensureDataset } from '../upstreams/index.js';
+import type { BenchCaller } from './compare/assertions.js';
+import type { CountQuery, CountReply } from './compare/count-requests.js';
+import type {
+  BenchRequest,
+  CheckResult,
+  ClientMessage,
+  ClientReply,
+  LoadResult,
+} from './compare/load-client.js';
+import { cpuMs, peakRssMiB, resetPeakRss, rssMiB } from './compare/proc.js';
+import {
+  buildProbes,
+  buildWorkloads,
+  type CallerName,
+  type Fixtures,
+  type Operation,
+  type Workload,
+} from './compare/workloads.js';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '2' },
+    concurrency: { type: 'string', default: '16' },
+    latencies: { type: 'string', default: '0,20' },
+    scale: { type: 'string', default: '0.1' },
+    seed: { type: 'string', default: '2010' },
+    'max-requests': { type: 'string', default: '200000' },
+    workloads: { type: 'string' },
+    variants: { type: 'string', default: 'ours,apollo,hive,direct' },
+    users: { type: 'string' },
+    json: { type: 'string' },
+    logs: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+  },
+});
+
+function number(name: string, raw: string, min: number, max: number): number {
+  const n = Number(raw);
+  if (!(n >= min && n <= max)) throw new Error(`--${name} must be in [${min}, ${max}], got ${raw}`);
+  return n;
+}
+const seconds = number('seconds', values.seconds, 1, 40);
+const warmupSeconds = number('warmup', values.warmup, 0, 15);
+const concurrency = Math.round(number('concurrency', values.concurrency, 1, 256));
+const userCount = Math.round(number('users', values.users ?? values.concurrency, 1, 256));
+const maxRequests = Math.round(number('max-requests', values['max-requests'], concurrency, 1e7));
+number('scale', values.scale, 0.001, 10);
+const latencies = values.latencies
+  .split(',')
+  .map((l) => Math.round(number('latencies', l, 0, 1000)));
+const VARIANTS = ['ours', 'apollo', 'hive', 'hive-nodedupe', 'direct'] as const;
+type Variant = (typeof VARIANTS)[number];
+const variants = values.variants.split(',').map((v) => {
+  if (!(VARIANTS as readonly string[]).includes(v)) throw new Error(`unknown variant ${v}`);
+  return v as Variant;
+});
+// (d) signs one assertion just before each check, warm-up and measured run; it must outlive them.
+if (warmupSeconds + seconds > 50) throw new Error('--warmup + --seconds must be at most 50');
+
+const LABEL: Record<Variant, string> = {
+  ours: '(a) ours',
+  apollo: '(b) stock Apollo',
+  hive: '(c) Hive',
+  'hive-nodedupe': "(c') Hive, in-flight dedupe off",
+  direct: '(d) subgraph direct',
+};
+type UserHeaders = Record<CallerName, Record<string, string>>;
+const mapCallers = <T>(
+  callers: Record<CallerName, BenchCaller>,
+  fn: (c: BenchCaller) => T,
+): Record<CallerName, T> =>
+  Object.fromEntries(Object.entries(callers).map(([k, c]) => [k, fn(c)])) as Record<CallerName, T>;
+const SYSTEMS = ['registry', 'idol', 'co', 'trio'] as const;
+const SUBGRAPHS = ['desks', 'workers', 'employers', 'training'] as const;
+type SubgraphName = (typeof SUBGRAPHS)[number];
+/** The upstreams' development credentials (upstreams/config.ts defaults). */
+const CREDENTIALS = { idol: 'idol-dev-key', co: 'co-dev-key' } as const;
+const PARTNER_ORGANISATION = 'CNA';
+
+if (values.logs) mkdirSync(values.logs, { recursive: true });
+const benchDir = dirname(fileURLToPath(import.meta.url));
+/** With --cpu-prof <dir>: V8 CPU profiles of the gateways, written when they stop. */
+const profile = (variant: string): string[] =>
+  values['cpu-prof']
+    ? [
+        '--cpu-prof',
+        '--cpu-prof-dir',
+        values['cpu-prof'],
+        '--cpu-prof-name',
+        `${variant}.cpuprofile`,
+      ]
+    : [];
+const distDir = dirname(benchDir);
+const tempDir = mkdtempSync(join(tmpdir(), 'prato-compare-bench-'));
+const children: ChildProcess[] = [];
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function stopAll(): Promise<void> {
+  await Promise.all(
+    children
+      .filter((child) => child.exitCode === null && child.signalCode === null)
+      .map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+            child.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            child.kill('SIGTERM');
+          }),
+      ),
+  );
+  rmSync(tempDir, { recursive: true, force: true });
+}
+
+/** Every run, the checks and start-up with a margin: past this, something hangs. */
+function watchdogSeconds(runs: number): number {
+  return runs * (warmupSeconds + seconds + 20) + 300;
+}
+let watchdog: NodeJS.Timeout | undefined;
+
+interface Started {
+  child: ChildProcess;
+  /** The last lines it wrote, for the message if it fails. */
+  tail: () => string;
+}
+
+/** Starts a node script as a child with an IPC channel (it stops if this process dies). */
+function startChild(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  onLine?: (line: string) => void,
+): Started {
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: { ...process.env, ...env },
+  });
+  children.push(child);
+  let tail = '';
+  const file = values.logs ? join(values.logs, `${name.replace(/[^\w.-]+/g, '-')}.log`) : null;
+  const keep = (chunk: string) => {
+    tail = (tail + chunk).slice(-4000);
+    if (file) appendFileSync(file, chunk);
+    if (onLine) for (const line of chunk.split('\n')) onLine(line);
+  };
+  child.stdout?.setEncoding('utf8').on('data', keep);
+  child.stderr?.setEncoding('utf8').on('data', keep);
+  child.once('exit', (code, signal) => {
+    if (!stopping) log(`${name} exited (${code ?? signal}); its last output:\n${tail}`);
+  });
+  return { child, tail: () => tail };
+}
+let stopping = false;
+
+/** Starts a service and resolves with the URL it prints once listening. */
+function startService(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<Started & { url: string }> {
+  return new Promise((resolve, reject) => {
+    let started: Started | undefined = undefined;
+    const onLine = (line: string) => {
+      const url = /(http:\/\/[\w.:[\]]+(\/graphql)?)/.exec(line)?.[1];
+      if (url && started) resolve({ ...started, url: url.replace('localhost', '127.0.0.1') });
+    };
+    started = startChild(name, args, env, onLine);
+    started.child.once('exit', (code) => reject(new Error(`${name} exited with code ${code}`)));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface GraphQLAnswer {
+  status: number;
+  data?: Record<string, unknown> | null;
+  errors?: { message: string }[];
+}
+
+async function gql(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<GraphQLAnswer> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  return { status: res.status, ...((await res.json()) as Omit<GraphQLAnswer, 'status'>) };
+}
+
+async function waitUntilServing(name: string, url: string): Promise<void> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const answer = await gql(url, '{ __typename }');
+      if (answer.status === 200 && answer.data) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > until) throw new Error(`${name} did not answer { __typename } within 60 s`);
+    await sleep(250);
+  }
+}
+
+async function upstreamGet<T>(base: string, path: string, key: string): Promise<T> {
+  const res = await fetch(`${base}${path}`, { headers: { 'x-api-key': key } });
+  if (!res.ok) throw new Error(`${path}: ${res.status}`);
+  return (await res.json()) as T;
+}
+
+/** Asks each subgraph's preloaded counter for its requests (and zeroes it when `reset`). */
+function subgraphRequests(subgraphs: readonly ChildProcess[], reset: boolean): Promise<number> {
+  return Promise.all(
+    subgraphs.map(
+      (child) =>
+        new Promise<number>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('subgraph count: no answer')), 5000);
+          const onMessage = (message: CountReply) => {
+            if (message?.type !== 'bench-count') return;
+            clearTimeout(timer);
+            child.off('message', onMessage);
+            resolve(message.requests);
+          };
+          child.on('message', onMessage);
+          child.send({ type: 'bench-count', reset } satisfies CountQuery);
+        }),
+    ),
+  ).then((counts) => counts.reduce((a, b) => a + b, 0));
+}
+
+async function upstreamRequests(urls: readonly string[], reset: boolean): Promise<number> {
+  let total = 0;
+  for (const url of urls) {
+    const body = (await (await fetch(`${url}/_admin/stats`)).json()) as { totale: number };
+    total += body.totale;
+    if (reset) await fetch(`${url}/_admin/stats`, { method: 'DELETE' });
+  }
+  return total;
+}
+
+/** One request, one reply at a time over the load generator's IPC channel. */
+function createClientChannel(child: ChildProcess) {
+  let pending: { resolve: (reply: ClientReply) => void; reject: (err: Error) => void } | null =
+    null;
+  child.on('message', (reply: ClientReply) => {
+    const p = pending;
+    pending = null;
+    if (reply.type === 'error') p?.reject(new Error(`load generator: ${reply.message}`));
+    else p?.resolve(reply);
+  });
+  child.once('exit', (code) =>
+    pending?.reject(new Error(`load generator exited with code ${code}`)),
+  );
+  return (message: ClientMessage): Promise<ClientReply> =>
+    new Promise((resolve, reject) => {
+      pending = { resolve, reject };
+      child.send(message);
+    });
+}
+
+/** How the planner splits an operation: its subgraph fetches and the subgraphs they go to. */
+interface PlanShape {
+  fetches: number;
+  subgraphs: string[];
+}
+
+function planShapes(supergraphSdl: string, operations: Operation[]): Map<string, PlanShape> {
+  const supergraph = Supergraph.build(supergraphSdl);
+  const apiSchema = supergraph.apiSchema();
+  const schema = apiSchema.toGraphQLJSSchema();
+  const planner = new QueryPlanner(supergraph);
+  const shapes = new Map<string, PlanShape>();
+  for (const op of operations) {
+    const document = parse(op.query);
+    const errors = validate(schema, document);
+    if (errors.length > 0)
+      throw new Error(`${op.name}: ${errors.map((e) => e.message).join('; ')}`);
+    const plan = planner.buildQueryPlan(operationFromDocument(apiSchema, document));
+    let fetches = 0;
+    const services = new Set<string>();
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) return node.forEach(walk);
+      if (node === null || typeof node !== 'object') return;
+      const n = node as { kind?: string; serviceName?: string };
+      if (n.kind === 'Fetch' && n.serviceName) {
+        fetches += 1;
+        services.add(n.serviceName);
+      }
+      for (const value of Object.values(node)) if (typeof value === 'object') walk(value);
+    };
+    walk(plan.node);
+    shapes.set(op.name, { fetches, subgraphs: [...services].sort() });
+  }
+  return shapes;
+}
+
+/** Finds, in the run's dataset, what the workloads' variables are drawn from. */
+async function findFixtures(
+  gatewayUrl: string,
+  upstreams: Record<(typeof SYSTEMS)[number], string>,
+  operatorHeaders: Record<string, string>,
+): Promise<Fixtures> {
+  const must = (answer: GraphQLAnswer, what: string): Record<string, unknown> => {
+    if (answer.status !== 200 || !answer.data || answer.errors?.length) {
+      throw new Error(`${what}: ${answer.status} ${JSON.stringify(answer.errors ?? null)}`);
+    }
+    return answer.data;
+  };
+  const people = await upstreamGet<{ lavoratori: { id: string }[] }>(
+    upstreams.idol,
+    '/v1/lavoratori/ricerca?pagina=1&dimensione=200',
+    CREDENTIALS.idol,
+  );
+  const rich: string[] = [];
+  const plain: string[] = [];
+  for (const { id } of people.lavoratori) {
+    if (rich.length >= 32) break;
+    const data = must(
+      await gql(
+        gatewayUrl,
+        'query ($id: ID!) { worker(id: $id) { employmentHistory { id } trainingEnrollments { id } } }',
+        { id },
+        operatorHeaders,
+      ),
+      'fixture worker',
+    );
+    const worker = data.worker as { employmentHistory: unknown[]; trainingEnrollments: unknown[] };
+    if (worker.employmentHistory.length >= 2 && worker.trainingEnrollments.length >= 1)
+      rich.push(id);
+    else if (worker.employmentHistory.length >= 1) plain.push(id);
+  }
+  const employers = async (query: string) =>
+    (
+      await upstreamGet<{ aziende: { id: string; ateco: string }[] }>(
+        upstreams.co,
+        `/v1/aziende/ricerca?${query}pagina=1&dimensione=200`,
+        CREDENTIALS.co,
+      )
+    ).aziende;
+  const withCommunications = async (
+    candidates: { id: string }[],
+    atLeast: number,
+    n: number,
+  ): Promise<string[]> => {
+    const found: string[] = [];
+    for (const { id } of candidates) {
+      if (found.length >= n) break;
+      const page = await upstreamGet<{ totale: number }>(
+        upstreams.co,
+        `/v1/comunicazioni?azienda=${id}&limite=1`,
+        CREDENTIALS.co,
+      );
+      if (page.totale >= atLeast) found.push(id);
+    }
+    return found;
+  };
+  const firstEmployers = await employers('');
+  const divisions = new Map<string, number>();
+  for (const e of firstEmployers) {
+    const division = e.ateco.slice(0, 2);
+    divisions.set(division, (divisions.get(division) ?? 0) + 1);
+  }
+  const publicData = must(
+    await gql(
+      gatewayUrl,
+      '{ desks(kind: LABOUR_REGISTRY_DESK) { id } courseAreas { code } comuni { istatCode } }',
+    ),
+    'fixture public lists',
+  );
+  const comuni = (publicData.comuni as { istatCode: string }[]).map((c) => c.istatCode);
+  const vacancyComuni: string[] = [];
+  for (const comune of comuni) {
+    const data = must(
+      await gql(gatewayUrl, 'query ($c: ID!) { vacancies(comune: $c, first: 1) { totalCount } }', {
+        c: comune,
+      }),
+      'fixture vacancies',
+    );
+    if ((data.vacancies as { totalCount: number }).totalCount >= 5) vacancyComuni.push(comune);
+  }
+  const fixtures: Fixtures = {
+    workerIds: [...rich, ...plain].slice(0, 32),
+    employerIds: await withCommunications(firstEmployers, 20, 32),
+    partnerEmployerIds: await withCommunications(
+      await employers(`delegato=${PARTNER_ORGANISATION}&`),
+      5,
+      8,
+    ),
+    deskIds: (publicData.desks as { id: string }[]).map((d) => d.id),
+    sectors: [...divisions.entries()]
+      .filter(([, n]) => n >= 3)
+      .sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))
+      .map(([division]) => division),
+    areaCodes: (publicData.courseAreas as { code: string }[]).map((a) => a.code),
+    comuni,
+    vacancyComuni,
+    organisation: PARTNER_ORGANISATION,
+  };
+  for (const [key, list] of Object.entries(fixtures)) {
+    if (Array.isArray(list) && list.length === 0) {
+      throw new Error(`the dataset offers no ${key} for the workloads (try a larger --scale)`);
+    }
+  }
+  return fixtures;
+}
+
+interface RunRecord {
+  latencyMs: number;
+  workload: string;
+  variant: Variant;
+  load: LoadResult;
+  /** CPU time of the gateway process per answered request (ms); null for (d). */
+  gatewayCpuMsPerRequest: number | null;
+  /** CPU time of the four subgraph processes per answered request (ms). */
+  subgraphCpuMsPerRequest: number;
+  /** CPU time of the four upstream processes per answered request (ms). */
+  upstreamCpuMsPerRequest: number;
+  /** Subgraph requests per operation, each sent alone (exact). */
+  subgraphRequestsPerOperation: number;
+  /** Upstream requests per operation, each sent alone (exact; caches warm). */
+  upstreamRequestsPerOperation: number;
+  /**
+   * Under load: subgraph requests counted during the measured run over the answers received.
+   * Slightly above the exact figure (requests cut off at the end still reach the subgraphs), and
+   * below it where a gateway coalesces identical in-flight fetches.
+   */
+  subgraphRequestsPerResponseUnderLoad: number;
+  upstreamRequestsPerResponseUnderLoad: number;
+  /** The gateway's RSS high-water mark during the measured run (MiB); null for (d). */
+  gatewayPeakRssMiB: number | null;
+  checkBefore: CheckResult;
+  checkAfter: CheckResult;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const dataDir = join(tempDir, 'data');
+  await ensureDataset({ dir: dataDir, seed: Number(values.seed), scale: Number(values.scale) });
+  const keysDir = join(tempDir, 'keys');
+  await ensureKeys(keysDir);
+  log(
+    `dataset (scale ${values.scale}) and keys ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+
+  // Upstreams and subgraphs, as `npm start` runs them (the subgraphs with the request counter).
+  const upstreamEnv = {
+    UPSTREAM_DATA_DIR: dataDir,
+    DATASET_SEED: values.seed,
+    DATASET_SCALE: values.scale,
+  };
+  const upstreamProcesses = await Promise.all(
+    SYSTEMS.map((system) =>
+      startService(
+        `upstream ${system}`,
+        [join(distDir, 'upstreams/main.js'), '--system', system, '--port', '0'],
+        upstreamEnv,
+      ),
+    ),
+  );
+  const upstreamUrls = upstreamProcesses.map((p) => p.url);
+  const upstreamBySystem = Object.fromEntries(
+    SYSTEMS.map((system, i) => [system, upstreamUrls[i] ?? '']),
+  ) as Record<(typeof SYSTEMS)[number], string>;
+  const auditDir = join(tempDir, 'audit');
+  mkdirSync(auditDir, { recursive: true });
+  const subgraphEnv: Record<string, string> = {
+    KEYS_DIR: keysDir,
+    AUDIT_LOG_PATH: join(auditDir, 'workers-audit.jsonl'),
+    ...Object.fromEntries(SUBGRAPHS.map((name) => [`${name.toUpperCase()}_PORT`, '0'])),
+    ...Object.fromEntries(
+      SYSTEMS.map((system) => [`${system.toUpperCase()}_URL`, upstreamBySystem[system]]),
+    ),
+  };
+  const counter = pathToFileURL(join(benchDir, 'compare', 'count-requests.js')).href;
+  const subgraphProcesses = await Promise.all(
+    SUBGRAPHS.map((name) =>
+      startService(
+        `subgraph ${name}`,
+        ['--import', counter, join(distDir, 'subgraphs/main.js'), '--name', name],
+        subgraphEnv,
+      ),
+    ),
+  );
+  const subgraphUrls = Object.fromEntries(
+    SUBGRAPHS.map((name, i) => [name, subgraphProcesses[i]?.url ?? '']),
+  ) as Record<SubgraphName, string>;
+  const subgraphChildren = subgraphProcesses.map((p) => p.child);
+
+  // Users: one per connection by default, each with its own tokens as `npm run token` mints
+  // them, and what our gateway derives from each token. Connection k sends as user k, so no two
+  // requests in flight carry the same credentials unless they are public: a gateway that
+  // coalesces identical in-flight fetches of one caller (Hive does, keyed by the headers it
+  // sends, the assertion included) can do so across anonymous requests only, as in real use.
+  const tokenKey = await loadPrivateKey(keyFiles(keysDir, 'token-signing').privateFile);
+  const audience = { issuer: DEV_TOKEN_ISSUER, audience: DEV_TOKEN_AUDIENCE };
+  const caller = (token: string | null, purpose: Purpose | null): BenchCaller => ({
+    authorization: token ? `Bearer ${token}` : null,
+    purpose,
+    principal: token
+      ? principalFromClaims(decodeJwt(token))
+      : ({
+          role: 'public',
+          subject: null,
+          scopes: [],
+          desk: null,
+          organization: null,
+          fiscalCode: null,
+        } satisfies Principal),
+  });
+  const users: Record<CallerName, BenchCaller>[] = [];
+  for (let u = 0; u < userCount; u += 1) {
+    const mint = (claims: Parameters<typeof mintDevToken>[1]) =>
+      mintDevToken(tokenKey, { ...claims, expiresIn: '3h' }, audience);
+    const operatorToken = await mint({
+      role: 'operator',
+      subject: `op-bench-${u}`,
+      desk: 'PO-NORD',
+    });
+    const analystToken = await mint({ role: 'analyst', subject: `an-bench-${u}` });
+    const partnerToken = await mint({
+      role: 'partner',
+      subject: `pa-bench-${u}`,
+      organization: PARTNER_ORGANISATION,
+    });
+    users.push({
+      public: caller(null, null),
+      operatorGuidance: caller(operatorToken, 'GUIDANCE'),
+      operatorCommunications: caller(operatorToken, 'COMMUNICATIONS'),
+      analyst: caller(analystToken, null),
+      partner: caller(partnerToken, null),
+    });
+  }
+  const firstUser = users[0] as Record<CallerName, BenchCaller>;
+  const callersFile = join(tempDir, 'callers.json');
+  writeFileSync(
+    callersFile,
+    JSON.stringify(
+      users.flatMap((u, i) => Object.values(u).filter((c) => i === 0 || c.authorization)),
+    ),
+    { mode: 0o600 },
+  );
+  const headersOf = (c: BenchCaller): Record<string, string> => ({
+    ...(c.authorization ? { authorization: c.authorization } : {}),
+    ...(c.purpose ? { 'x-purpose': c.purpose } : {}),
+  });
+  const assertionKeyFile = keyFiles(keysDir, 'assertion').privateFile;
+  const assertionKey = (await loadPrivateKey(assertionKeyFile)).key;
+
+  // The gateways.
+  const supergraphPath = projectPath('schema/supergraph.graphql');
+  const supergraphUrlsEnv = JSON.stringify(subgraphUrls);
+  const gateways: Partial<Record<Variant, Started & { url: string }>> = {};
+  if (variants.includes('ours')) {
+    gateways.ours = await startService(
+      'gateway (a) ours',
+      [...profile('ours'), join(distDir, 'gateway/main.js')],
+      {
+        HOST: '127.0.0.1',
+        GATEWAY_PORT: '0',
+        KEYS_DIR: keysDir,
+        SUPERGRAPH_PATH: supergraphPath,
+        DESKS_SUBGRAPH_URL: subgraphUrls.desks,
+        WORKERS_SUBGRAPH_URL: subgraphUrls.workers,
+        EMPLOYERS_SUBGRAPH_URL: subgraphUrls.employers,
+        TRAINING_SUBGRAPH_URL: subgraphUrls.training,
+        // One client address and a few tokens send everything: the per-caller rate limit (10/s,
+        // burst 100) would answer 429 within a second. Out of the way, as in bench:hostile.
+        RATE_LIMIT_PER_SECOND: '1000000',
+        RATE_LIMIT_BURST: '1000000',
+      },
+    );
+  } else {
+    throw new Error('--variants must include ours: its answers are the reference');
+  }
+  const stockEnv = {
+    BENCH_SUPERGRAPH: supergraphPath,
+    BENCH_SUBGRAPH_URLS: supergraphUrlsEnv,
+    BENCH_CALLERS: callersFile,
+    BENCH_ASSERTION_KEY: assertionKeyFile,
+  };
+  if (variants.includes('apollo')) {
+    gateways.apollo = await startService(
+      'gateway (b) stock Apollo',
+      [...profile('apollo'), join(benchDir, 'compare', 'apollo-stock.js')],
+      { ...stockEnv, BENCH_PORT: '0' },
+    );
+  }
+  for (const variant of ['hive', 'hive-nodedupe'] as const) {
+    if (!variants.includes(variant)) continue;
+    const port = await freePort();
+    const require = createRequire(import.meta.url);
+    const hiveBin = join(
+      dirname(require.resolve('@graphql-hive/gateway/package.json')),
+      'dist',
+      'bin.js',
+    );
+    const hive = startChild(
+      `gateway ${LABEL[variant]}`,
+      [
+        ...profile(variant),
+        hiveBin,
+        'supergraph',
+        supergraphPath,
+        '--config-path',
+        join(benchDir, 'compare', 'hive.config.js'),
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(port),
+      ],
+      { ...stockEnv, ...(variant === 'hive-nodedupe' ? { BENCH_HIVE_DEDUPE: 'off' } : {}) },
+    );
+    gateways[variant] = { ...hive, url: `http://127.0.0.1:${port}/graphql` };
+  }
+  for (const [variant, gateway] of Object.entries(gateways)) {
+    await waitUntilServing(LABEL[variant as Variant], gateway.url);
+  }
+  const idleRss = Object.fromEntries(
+    Object.entries(gateways).map(([variant, g]) => [variant, rssMiB(g.child.pid ?? 0)]),
+  );
+
+  const fixtures = await findFixtures(
+    gateways.ours.url,
+    upstreamBySystem,
+    headersOf(firstUser.operatorGuidance),
+  );
+  const workloads = buildWorkloads(fixtures).filter(
+    (w) => !values.workloads || values.workloads.split(',').includes(w.name),
+  );
+  const operations = [
+    ...new Map(
+      workloads.flatMap((w) => w.requests.map((r) => [r.operation.name, r.operation])),
+    ).values(),
+  ];
+  const shapes = planShapes(
+    withoutSecurityPurpose(readFileSync(supergraphPath, 'utf8')),
+    operations,
+  );
+  /** The one subgraph a workload's every operation is planned to, if there is one. */
+  const directSubgraph = (w: Workload): SubgraphName | null => {
+    const names = new Set(
+      w.requests.flatMap((r) => {
+        const shape = shapes.get(r.operation.name);
+        return shape && shape.fetches === 1 ? shape.subgraphs : ['(several)'];
+      }),
+    );
+    const [only] = [...names];
+    return names.size === 1 && (SUBGRAPHS as readonly string[]).includes(only ?? '')
+      ? (only as SubgraphName)
+      : null;
+  };
+
+  /**
+   * Each user's headers for each caller, as a variant wants them: the client's token and purpose
+   * for the gateways; for (d), the gateway assertion that our gateway would have made, signed
+   * afresh for each phase (assertions live 60 s, lib/auth/assertion.ts).
+   */
+  const userHeadersFor = async (variant: Variant): Promise<UserHeaders[]> => {
+    if (variant !== 'direct') {
+      return users.map((u) => mapCallers(u, (c) => headersOf(c)));
+    }
+    const signed: UserHeaders[] = [];
+    for (const [i, u] of users.entries()) {
+      const headers: Partial<UserHeaders> = {};
+      for (const [name, c] of Object.entries(u) as [CallerName, BenchCaller][]) {
+        headers[name] = {
+          [ASSERTION_HEADER]: await signAssertion(assertionKey, {
+            principal: c.principal,
+            requestId: `bench-direct-${Date.now()}-${i}`,
+            purpose: c.purpose,
+            operationName: null,
+            operationHash: null,
+          }),
+        };
+      }
+      signed.push(headers as UserHeaders);
+    }
+    return signed;
+  };
+
+  /** The HTTP requests of a workload for one variant (with the first user's headers). */
+  const requestsFor = (w: Workload, variant: Variant, headers: UserHeaders[]): BenchRequest[] =>
+    w.requests.map((r) => {
+      const op = r.operation;
+      const byId = variant === 'ours' && op.registered;
+      const body = byId
+        ? {
+            operationName: op.name,
+            variables: r.variables,
+            extensions: { persistedQuery: { version: 1, sha256Hash: op.registered?.id } },
+          }
+        : { query: op.query, operationName: op.name, variables: r.variables };
+      return {
+        id: r.id,
+        caller: op.caller,
+        headers: headers[0]?.[op.caller] ?? {},
+        body: JSON.stringify(body),
+        unordered: op.unordered,
+      };
+    });
+
+  const client = fork(join(benchDir, 'compare', 'load-client.js'), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  children.push(client);
+  const ask = createClientChannel(client);
+  const expect = async <T extends ClientReply['type']>(
+    message: ClientMessage,
+    type: T,
+  ): Promise<Extract<ClientReply, { type: T }>> => {
+    const reply = await ask(message);
+    if (reply.type !== type) throw new Error(`expected ${type}, got ${reply.type}`);
+    return reply as Extract<ClientReply, { type: T }>;
+  };
+
+  // Co's simulated rate quota (1,000/s) would answer 429 at the load's peak and make the
+  // subgraph wait out Retry-After: out of the way, for every variant alike.
+  await fetch(`${upstreamBySystem.co}/_admin/settings`, {
+    method: 'PUT',
+    body: JSON.stringify({ quotaAlSecondo: 1_000_000 }),
+  });
+  const setLatency = (ms: number) =>
+    Promise.all(
+      upstreamUrls.map((url) =>
+        fetch(`${url}/_admin/settings`, { method: 'PUT', body: JSON.stringify({ latenzaMs: ms }) }),
+      ),
+    );
+  await setLatency(0);
+
+  // Our gateway's answers: what every other variant must answer.
+  const probes: Workload = {
+    name: 'probes',
+    description: 'checked once per gateway, not measured',
+    requests: buildProbes(fixtures),
+  };
+  const references = await expect(
+    {
+      type: 'reference',
+      url: gateways.ours.url,
+      requests: (
+        await Promise.all(
+          [...workloads, probes].map(async (w) =>
+            requestsFor(w, 'ours', await userHeadersFor('ours')),
+          ),
+        )
+      ).flat(),
+    },
+    'reference',
+  );
+  if (references.result.failures.length > 0) {
+    throw new Error(
+      `our gateway's reference answers failed:\n${references.result.failures.join('\n')}`,
+    );
+  }
+  const probeResults: Partial<Record<Variant, CheckResult>> = {};
+  for (const variant of Object.keys(gateways) as Variant[]) {
+    const url = gateways[variant as Exclude<Variant, 'direct'>]?.url ?? '';
+    probeResults[variant] = (
+      await expect(
+        {
+          type: 'check',
+          url,
+          requests: requestsFor(probes, variant, await userHeadersFor(variant)),
+        },
+        'check',
+      )
+    ).result;
+  }
+
+  /**
+   * Subgraph and upstream requests of each distinct request of a workload, sent one at a time
+   * (so that nothing is shared between requests and none is cut off), averaged over the
+   * workload's list: what one operation costs, exactly.
+   */
+  const countedAlone = new Map<string, { subgraph: number; upstream: number }>();
+  const countAlone = async (w: Workload, variant: Variant, url: string) => {
+    const key = `${w.name} ${variant}`;
+    const known = countedAlone.get(key);
+    if (known) return known;
+    const perRequest = new Map<string, { subgraph: number; upstream: number }>();
+    for (const r of requestsFor(w, variant, await userHeadersFor(variant))) {
+      if (perRequest.has(r.id)) continue;
+      await upstreamRequests(upstreamUrls, true);
+      await subgraphRequests(subgraphChildren, true);
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...r.headers },
+        body: r.body,
+        signal: AbortSignal.timeout(30_000),
+      });
+      await res.text();
+      perRequest.set(r.id, {
+        subgraph: await subgraphRequests(subgraphChildren, true),
+        upstream: await upstreamRequests(upstreamUrls, true),
+      });
+    }
+    const all = w.requests.map((r) => perRequest.get(r.id) ?? { subgraph: NaN, upstream: NaN });
+    const mean = (pick: (c: { subgraph: number; upstream: number }) => number) =>
+      all.reduce((sum, c) => sum + pick(c), 0) / Math.max(1, all.length);
+    const counted = { subgraph: mean((c) => c.subgraph), upstream: mean((c) => c.upstream) };
+    countedAlone.set(key, counted);
+    return counted;
+  };
+
+  const plan: { latency: number; workload: Workload; variant: Variant }[] = [];
+  for (const latency of latencies) {
+    for (const [i, w] of workloads.entries()) {
+      const own = variants.filter(
+        (v) => gateways[v as Exclude<Variant, 'direct'>] || (v === 'direct' && directSubgraph(w)),
+      );
+      // Rotate the order from one workload to the next, so no variant always goes first.
+      for (let k = 0; k < own.length; k += 1) {
+        const variant = own[(i + k) % own.length];
+        if (variant) plan.push({ latency, workload: w, variant });
+      }
+    }
+  }
+  watchdog = setTimeout(
+    () => {
+      log('compare benchmark: overran its time budget, stopping');
+      stopping = true;
+      void stopAll().finally(() => process.exit(1));
+    },
+    watchdogSeconds(plan.length) * 1000,
+  );
+  log(
+    `stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s; ${plan.length} measured runs of ${warmupSeconds} + ${seconds} s`,
+  );
+  const loadBefore = loadavg();
+
+  const records: RunRecord[] = [];
+  let currentLatency = -1;
+  for (const [n, step] of plan.entries()) {
+    const { latency, workload, variant } = step;
+    if (latency !== currentLatency) {
+      await setLatency(latency);
+      currentLatency = latency;
+    }
+    const gateway = variant === 'direct' ? undefined : gateways[variant];
+    const subgraph = variant === 'direct' ? directSubgraph(workload) : null;
+    const url = gateway?.url ?? (subgraph ? subgraphUrls[subgraph] : '');
+    const pid = gateway?.child.pid;
+    let headers = await userHeadersFor(variant);
+    const checkBefore = (
+      await expect(
+        { type: 'check', url, requests: requestsFor(workload, variant, headers) },
+        'check',
+      )
+    ).result;
+    if (warmupSeconds > 0) {
+      await expect(
+        {
+          type: 'load',
+          spec: {
+            url,
+            requests: requestsFor(workload, variant, headers),
+            userHeaders: headers,
+            connections: concurrency,
+            seconds: warmupSeconds,
+            maxRequests,
+          },
+        },
+        'load',
+      );
+    }
+    headers = await userHeadersFor(variant);
+    const requests = requestsFor(workload, variant, headers);
+    await sleep(300);
+    await upstreamRequests(upstreamUrls, true);
+    await subgraphRequests(subgraphChildren, true);
+    const cpuOf = (ps: { child: ChildProcess }[]) =>
+      ps.reduce((sum, p) => sum + cpuMs(p.child.pid ?? 0), 0);
+    const subgraphCpu0 = cpuOf(subgraphProcesses);
+    const upstreamCpu0 = cpuOf(upstreamProcesses);
+    const gatewayCpu0 = pid ? cpuMs(pid) : 0;
+    if (pid) resetPeakRss(pid);
+    const load = (
+      await expect(
+        {
+          type: 'load',
+          spec: {
+            url,
+            requests,
+            userHeaders: headers,
+            connections: concurrency,
+            seconds,
+            maxRequests,
+          },
+        },
+        'load',
+      )
+    ).result;
+    const gatewayCpu = pid ? cpuMs(pid) - gatewayCpu0 : 0;
+    const peak = pid ? peakRssMiB(pid) : null;
+    // Requests cut off when autocannon stops still finish: let them, and count their fetches.
+    await sleep(300);
+    const subgraphCpu = cpuOf(subgraphProcesses) - subgraphCpu0;
+    const upstreamCpu = cpuOf(upstreamProcesses) - upstreamCpu0;
+    const subgraphCount = await subgraphRequests(subgraphChildren, true);
+    const upstreamCount = await upstreamRequests(upstreamUrls, true);
+    const checkAfter = (
+      await expect(
+        {
+          type: 'check',
+          url,
+          requests: requestsFor(workload, variant, await userHeadersFor(variant)),
+        },
+        'check',
+      )
+    ).result;
+    const alone = await countAlone(workload, variant, url);
+    const per = (x: number) => x / Math.max(1, load.responses);
+    const record: RunRecord = {
+      latencyMs: latency,
+      workload: workload.name,
+      variant,
+      load,
+      gatewayCpuMsPerRequest: pid ? per(gatewayCpu) : null,
+      subgraphCpuMsPerRequest: per(subgraphCpu),
+      upstreamCpuMsPerRequest: per(upstreamCpu),
+      subgraphRequestsPerOperation: alone.subgraph,
+      upstreamRequestsPerOperation: alone.upstream,
+      subgraphRequestsPerResponseUnderLoad: per(subgraphCount),
+      upstreamRequestsPerResponseUnderLoad: per(upstreamCount),
+      gatewayPeakRssMiB: peak,
+      checkBefore,
+      checkAfter,
+    };
+    records.push(record);
+    const bad = checkBefore.failures.length + checkAfter.failures.length;
+    log(
+      `[${n + 1}/${plan.length}] ${latency} ms ${workload.name} ${LABEL[variant]}: ` +
+        `${load.rps.toFixed(0)} req/s, p50 ${load.latencyMs.p50.toFixed(1)} ms, p99 ${load.latencyMs.p99.toFixed(1)} ms` +
+        (record.gatewayCpuMsPerRequest !== null
+          ? `, ${record.gatewayCpuMsPerRequest.toFixed(2)} CPU ms/req`
+          : '') +
+        (bad
+          ? `, ${bad} check failures: ${[...checkBefore.failures, ...checkAfter.failures].slice(0, 3).join(' | ')}`
+          : '') +
+        (load.non2xx + load.withErrors + load.transportErrors
+          ? `, ${load.non2xx} non-2xx, ${load.withErrors} with errors, ${load.transportErrors} transport errors`
+          : ''),
+    );
+  }
+  const loadAfter = loadavg();
+  client.send({ type: 'exit' } satisfies ClientMessage);
+
+  const machine = {
+    node: process.version,
+    cores: availableParallelism(),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    loadBefore,
+    loadAfter,
+  };
+  const settings = {
+    seconds,
+    warmupSeconds,
+    concurrency,
+    latencies,
+    scale: Number(values.scale),
+    maxRequests,
+  };
+  report({ machine, settings, workloads, shapes, idleRss, probes, probeResults, records });
+  if (values.json) {
+    writeFileSync(
+      values.json,
+      JSON.stringify(
+        {
+          machine,
+          settings,
+          idleRssMiB: idleRss,
+          probes: probeResults,
+          plans: Object.fromEntries(shapes),
+          workloads: workloads.map((w) => ({
+            name: w.name,
+            description: w.description,
+            requests: w.requests.map((r) => ({
+              id: r.id,
+              operation: r.operation.name,
+              variables: r.variables,
+            })),
+          })),
+          records,
+        },
+        null,
+        2,
+      ),
+    );
+  }
+  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+const f = (n: number | null, digits = 1) =>
+  n === null || !Number.isFinite(n) ? '-' : n.toFixed(n !== 0 && Math.abs(n) < 10 ? digits : 0);
+const ratio = (a: number | null | undefined, b: number | null | undefined) =>
+  a == null || b == null || b === 0 ? '-' : (a / b).toFixed(2);
+
+interface Machine {
+  node: string;
+  cores: number;
+  cpu: string;
+  memoryGiB: number;
+  loadBefore: number[];
+  loadAfter: number[];
+}
+interface Settings {
+  seconds: number;
+  warmupSeconds: number;
+  concurrency: number;
+  latencies: number[];
+  scale: number;
+  maxRequests: number;
+}
+
+function report(input: {
+  machine: Machine;
+  settings: Settings;
+  workloads: Workload[];
+  shapes: Map<string, PlanShape>;
+  idleRss: Record<string, number>;
+  probes: Workload;
+  probeResults: Partial<Record<Variant, CheckResult>>;
+  records: RunRecord[];
+}): void {
+  const { machine, settings, workloads, shapes, records } = input;
+  const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+  console.log(
+    `node ${machine.node}, ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB; ` +
+      `load average ${la(machine.loadBefore)} before, ${la(machine.loadAfter)} after; ` +
+      `${settings.concurrency} connections, warm-up ${settings.warmupSeconds} s + ${settings.seconds} s measured per run, ` +
+      `dataset scale ${settings.scale}`,
+  );
+  console.log("\nOperations and their query plans (Apollo's planner, as in (a) and (b)):\n");
+  console.log(
+    '| workload | operation | caller | distinct requests | subgraph fetches | subgraphs |',
+  );
+  console.log('| --- | --- | --- | --: | --: | --- |');
+  for (const w of workloads) {
+    if (w.name === 'mixed') continue;
+    const byOperation = new Map<string, { op: Operation; ids: Set<string> }>();
+    for (const r of w.requests) {
+      const entry = byOperation.get(r.operation.name) ?? { op: r.operation, ids: new Set() };
+      entry.ids.add(r.id);
+      byOperation.set(r.operation.name, entry);
+    }
+    for (const { op, ids } of byOperation.values()) {
+      const s = shapes.get(op.name);
+      console.log(
+        `| ${w.name} | ${op.name} | ${op.caller}${op.registered ? ' (registered)' : ''} | ${ids.size} | ${s?.fetches ?? '?'} | ${s?.subgraphs.join(', ') ?? '?'} |`,
+      );
+    }
+  }
+  console.log(
+    `\nIdle RSS after start: ${Object.entries(input.idleRss)
+      .map(([v, m]) => `${LABEL[v as Variant]} ${m.toFixed(0)} MiB`)
+      .join(', ')}`,
+  );
+  console.log(
+    `\nChecked once per gateway, not measured (${input.probes.requests[0]?.operation.name ?? ''}):\n`,
+  );
+  for (const [variant, result] of Object.entries(input.probeResults)) {
+    console.log(
+      `- ${LABEL[variant as Variant]}: ${result.failures.length === 0 ? `${result.checked} of ${result.checked} answers as ours` : result.failures.join('; ')}`,
+    );
+  }
+  for (const latency of settings.latencies) {
+    console.log(`\n### Upstream latency ${latency} ms\n`);
+    console.log(
+      '| workload | gateway | req/s | p50 ms | p99 ms | gateway CPU ms/req | gateway peak RSS MiB | subgraph req/op alone (under load) | upstream req/op alone (under load) | subgraph CPU ms/req | errors | checks |',
+    );
+    console.log('| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --- |');
+    for (const w of workloads) {
+      for (const v of VARIANTS) {
+        const r = records.find(
+          (x) => x.latencyMs === latency && x.workload === w.name && x.variant === v,
+        );
+        if (!r) continue;
+        const errors = r.load.non2xx + r.load.withErrors + r.load.transportErrors;
+        const failed = r.checkBefore.failures.length + r.checkAfter.failures.length;
+        const total = r.checkBefore.checked + r.checkAfter.checked;
+        console.log(
+          `| ${w.name} | ${LABEL[v]} | ${f(r.load.rps, 0)} | ${f(r.load.latencyMs.p50)} | ${f(r.load.latencyMs.p99)} | ` +
+            `${f(r.gatewayCpuMsPerRequest, 2)} | ${f(r.gatewayPeakRssMiB)} | ` +
+            `${f(r.subgraphRequestsPerOperation, 2)} (${f(r.subgraphRequestsPerResponseUnderLoad, 2)}) | ` +
+            `${f(r.upstreamRequestsPerOperation, 2)} (${f(r.upstreamRequestsPerResponseUnderLoad, 2)}) | ` +
+            `${f(r.subgraphCpuMsPerRequest, 2)} | ${errors} | ${failed ? `${failed} of ${total} differ` : `${total} ok`} |`,
+        );
+      }
+    }
+    console.log(
+      '\nRatios: requests/s (a)/(b) and (a)/(c), above 1 when ours serves more; p99 and gateway CPU per request, below 1 when ours is faster or spends less; p50 and p99 (a)/(d), our gateway over the subgraph called directly.\n',
+    );
+    const noDedupe = records.some((r) => r.variant === 'hive-nodedupe');
+    console.log(
+      '| workload | req/s (a)/(b) | req/s (a)/(c) | p99 (a)/(b) | p99 (a)/(c) | CPU/req (a)/(b) | CPU/req (a)/(c) | p50 (a)/(d) | p99 (a)/(d) |' +
+        (noDedupe ? " req/s (a)/(c') | p99 (a)/(c') |" : ''),
+    );
+    console.log(
+      '| --- | --: | --: | --: | --: | --: | --: | --: | --: |' + (noDedupe ? ' --: | --: |' : ''),
+    );
+    for (const w of workloads) {
+      const get = (v: Variant) =>
+        records.find((x) => x.latencyMs === latency && x.workload === w.name && x.variant === v);
+      const a = get('ours');
+      const b = get('apollo');
+      const c = get('hive');
+      const c2 = get('hive-nodedupe');
+      const d = get('direct');
+      console.log(
+        `| ${w.name} | ${ratio(a?.load.rps, b?.load.rps)} | ${ratio(a?.load.rps, c?.load.rps)} | ` +
+          `${ratio(a?.load.latencyMs.p99, b?.load.latencyMs.p99)} | ${ratio(a?.load.latencyMs.p99, c?.load.latencyMs.p99)} | ` +
+          `${ratio(a?.gatewayCpuMsPerRequest, b?.gatewayCpuMsPerRequest)} | ${ratio(a?.gatewayCpuMsPerRequest, c?.gatewayCpuMsPerRequest)} | ` +
+          `${ratio(a?.load.latencyMs.p50, d?.load.latencyMs.p50)} | ${ratio(a?.load.latencyMs.p99, d?.load.latencyMs.p99)} |` +
+          (noDedupe
+            ? ` ${ratio(a?.load.rps, c2?.load.rps)} | ${ratio(a?.load.latencyMs.p99, c2?.load.latencyMs.p99)} |`
+            : ''),
+      );
+    }
+  }
+}
+
+try {
+  await main();
+} finally {
+  stopping = true;
+  clearTimeout(watchdog);
+  await stopAll();
+}
