@@ -105,3 +105,65 @@ describe('authentication', () => {
     });
   });
 });
+
+describe('verified-token cache', () => {
+  const make = (clock: { ms: number }, cacheEntries?: number) =>
+    createAuthenticator({
+      jwksFile: join(dir, 'trusted', 'token-signing.public.jwk.json'),
+      ...issuer,
+      now: () => clock.ms,
+      ...(cacheEntries === undefined ? {} : { cacheEntries }),
+    });
+
+  it('verifies a repeated token once, and each different token on its own', async () => {
+    const clock = { ms: Date.now() };
+    const auth = make(clock);
+    const operator = await bearer({ role: 'operator', subject: 'op-1', desk: 'PO-NORD' });
+    const analyst = await bearer({ role: 'analyst', subject: 'an-1' });
+    const first = await auth(operator);
+    expect(await auth(operator)).toEqual(first);
+    expect(await auth(operator)).toMatchObject({ role: 'operator', desk: 'PO-NORD' });
+    expect(auth.stats()).toMatchObject({ verifications: 1, entries: 1, hits: 2 });
+    expect(await auth(analyst)).toMatchObject({ role: 'analyst', subject: 'an-1' });
+    expect(auth.stats()).toMatchObject({ verifications: 2, entries: 2 });
+  });
+
+  it('refuses a cached token once it has expired, as an uncached one', async () => {
+    const clock = { ms: Date.now() };
+    const auth = make(clock);
+    const exp = Math.floor(clock.ms / 1000) + 60;
+    const token = await bearer({ role: 'analyst', subject: 'a', expiresIn: exp });
+    await auth(token);
+    clock.ms = exp * 1000 - 1;
+    expect(await auth(token)).toMatchObject({ role: 'analyst' });
+    expect(auth.stats().verifications).toBe(1);
+    clock.ms = exp * 1000;
+    await expect(auth(token)).rejects.toMatchObject({
+      message: 'The token has expired',
+      extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+    });
+    await expect(auth(token)).rejects.toThrow('The token has expired');
+    expect(auth.stats()).toMatchObject({ verifications: 3, entries: 0 });
+  });
+
+  it('keeps no refused token', async () => {
+    const auth = make({ ms: Date.now() });
+    const foreign = await bearer({ role: 'analyst', subject: 'a' }, stranger);
+    await expect(auth(foreign)).rejects.toThrow('The token is not signed by a trusted key');
+    await expect(auth(foreign)).rejects.toThrow('The token is not signed by a trusted key');
+    expect(auth.stats()).toMatchObject({ verifications: 2, entries: 0 });
+  });
+
+  it('is bounded: the least recently used token is dropped and verified again', async () => {
+    const auth = make({ ms: Date.now() }, 2);
+    const tokens = await Promise.all(
+      ['a', 'b', 'c'].map((subject) => bearer({ role: 'analyst', subject })),
+    );
+    for (const token of tokens) await auth(token);
+    expect(auth.stats()).toMatchObject({ entries: 2, verifications: 3 });
+    expect(await auth(tokens[2] as string)).toMatchObject({ subject: 'c' });
+    expect(auth.stats().verifications).toBe(3);
+    expect(await auth(tokens[0] as string)).toMatchObject({ subject: 'a' });
+    expect(auth.stats()).toMatchObject({ entries: 2, verifications: 4 });
+  });
+});
