@@ -7,9 +7,10 @@
 // - Planning is the dear part (tens of ms for a large operation), so an operation whose
 //   floor, read from the document alone, is already over budget is refused without a plan.
 // - What is kept between requests is the resulting number, not the plan (a plan of a large
-//   operation holds megabytes of documents): keyed by a hash of the normalised document, the
-//   operation name and the values of the variables given to `first` (the only variables the
-//   estimate reads), in an LRU bounded by entries and by bytes.
+//   operation holds megabytes of documents): keyed by a hash of the document (Apollo's
+//   `queryHash`, the sha256 of the client's text, when the plugin has it; the normalised
+//   document printed otherwise), the operation name and the values of the variables given to
+//   `first` (the only variables the estimate reads), in an LRU bounded by entries and by bytes.
 import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { operationFromDocument, Supergraph } from '@apollo/federation-internals';
@@ -83,6 +84,7 @@ export interface CostEstimator {
     document: DocumentNode,
     operationName: string | undefined,
     variables: Record<string, unknown>,
+    documentHash?: string,
   ): number | null;
   /**
    * The estimate, or the document's floor when that alone is over `budget` (then nothing is
@@ -93,12 +95,18 @@ export interface CostEstimator {
     operationName: string | undefined,
     variables: Record<string, unknown>,
     budget: number,
+    documentHash?: string,
   ): CostEstimate | null;
   stats(): CostEstimatorStats;
 }
 
+/** Page-size variables per document object (Apollo's document store hands out the same one). */
+const pageSizeNames = new WeakMap<DocumentNode, string[]>();
+
 /** Names of the variables given to a `first` argument anywhere in the document. */
 function pageSizeVariables(document: DocumentNode): string[] {
+  const known = pageSizeNames.get(document);
+  if (known) return known;
   const names = new Set<string>();
   visit(document, {
     Argument(node) {
@@ -107,21 +115,25 @@ function pageSizeVariables(document: DocumentNode): string[] {
       }
     },
   });
-  return [...names].sort();
+  const sorted = [...names].sort();
+  pageSizeNames.set(document, sorted);
+  return sorted;
 }
 
 /**
- * The cache key of an estimate: the document as graphql-js prints it (whitespace, commas and
- * comments normalised away), the operation, and the page sizes taken from variables.
+ * The cache key of an estimate: the document's hash (`documentHash`, Apollo's `queryHash` of
+ * the client's text, when given; else the document as graphql-js prints it, whitespace, commas
+ * and comments normalised away), the operation, and the page sizes taken from variables.
  */
 function estimateKey(
   document: DocumentNode,
   operationName: string | undefined,
   variables: Record<string, unknown>,
+  documentHash: string | undefined,
 ): string {
   const pageSizes = pageSizeVariables(document).map((name) => [name, variables[name] ?? null]);
   return createHash('sha256')
-    .update(print(document))
+    .update(documentHash === undefined ? `printed\0${print(document)}` : `text\0${documentHash}`)
     .update('\0')
     .update(operationName ?? '')
     .update('\0')
@@ -164,8 +176,9 @@ export function createCostEstimator(
     operationName: string | undefined,
     variables: Record<string, unknown>,
     budget: number,
+    documentHash?: string,
   ): CostEstimate | null {
-    const key = estimateKey(document, operationName, variables);
+    const key = estimateKey(document, operationName, variables, documentHash);
     const cached = cache.get(key);
     if (cached !== undefined) return cached === null ? null : { cost: cached, floor: false };
     const operation = getOperationAST(document, operationName);
@@ -181,8 +194,8 @@ export function createCostEstimator(
   }
 
   return {
-    estimate: (document, operationName, variables) =>
-      check(document, operationName, variables, Infinity)?.cost ?? null,
+    estimate: (document, operationName, variables, documentHash) =>
+      check(document, operationName, variables, Infinity, documentHash)?.cost ?? null,
     check,
     stats: () => ({ ...cache.stats(), plans }),
   };
@@ -197,7 +210,7 @@ export function costLimitPlugin<TContext extends BaseContext>(
     requestDidStart() {
       return Promise.resolve({
         // Synchronous throw: see list-size.ts.
-        didResolveOperation({ schema, document, operation, operationName, request }) {
+        didResolveOperation({ schema, document, operation, operationName, request, queryHash }) {
           if (!operation) return Promise.resolve();
           const variables = coercedVariables(schema, operation, request.variables);
           if (!variables) return Promise.resolve();
@@ -206,6 +219,7 @@ export function costLimitPlugin<TContext extends BaseContext>(
             operationName ?? undefined,
             variables,
             maxCost,
+            queryHash,
           );
           if (estimate !== null && estimate.cost > maxCost) {
             const estimated = estimate.cost;

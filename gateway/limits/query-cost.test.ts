@@ -141,6 +141,21 @@ describe('the estimates kept between requests', () => {
     expect(once.stats()).toMatchObject({ plans: 2, entries: 2 }); // with and without 'W'
   });
 
+  it("key an estimate by Apollo's queryHash when given, not by the printed document", () => {
+    const hashed = createCostEstimator(sdl);
+    const query = 'query W($id: ID!) { worker(id: $id) { id profile { status } } }';
+    const document = parse(query);
+    expect(hashed.estimate(document, 'W', { id: 'L0000001' }, 'hash-1')).toBe(2);
+    // Same text, so same hash: found again, from another parse too, without planning.
+    expect(hashed.estimate(parse(query), 'W', { id: 'L0000002' }, 'hash-1')).toBe(2);
+    expect(hashed.stats()).toMatchObject({ plans: 1, entries: 1, hits: 1 });
+    // The same document under another hash (another text) is another key: the hash is the key.
+    expect(hashed.estimate(document, 'W', { id: 'L0000001' }, 'hash-2')).toBe(2);
+    // Nor does a hashed key meet a printed one.
+    expect(hashed.estimate(document, 'W', { id: 'L0000001' })).toBe(2);
+    expect(hashed.stats()).toMatchObject({ plans: 3, entries: 3 });
+  });
+
   it('tell page sizes given in variables apart, the estimate depending on them', () => {
     const paged = createCostEstimator(sdl);
     expect(paged.estimate(parse(communicationsPage), undefined, { n: 10 })).toBe(4);

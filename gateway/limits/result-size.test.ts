@@ -250,6 +250,26 @@ describe('estimated objects and list items', () => {
     expect(anyVariables('{ books(first: 3) { edges { node { id } } } }', 500)).toBe(1 + 3 * 2);
   });
 
+  it("keys an estimate by Apollo's queryHash when given, not by the printed document", () => {
+    const own = createResultSizeEstimator(LIBRARY);
+    const query = 'query Q($n: Int) { shelves { books(first: $n) { edges { node { id } } } } }';
+    const estimateOf = (text: string, n: number, hash?: string) => {
+      const document = parse(text);
+      const operation = getOperationAST(document)!;
+      const coerced = coercedVariables(library, operation, { n })!;
+      return own.estimate(library, document, operation, coerced, hash);
+    };
+    const first = estimateOf(query, 5, 'hash-1');
+    expect(estimateOf(query, 5, 'hash-1')).toBe(first);
+    expect(own.stats()).toMatchObject({ entries: 1, hits: 1 });
+    // A variable the estimate reads is still in the key.
+    expect(estimateOf(query, 50, 'hash-1')).toBeGreaterThan(first);
+    // Another hash, or none, is another key, for the same document.
+    estimateOf(query, 5, 'hash-2');
+    estimateOf(query, 5);
+    expect(own.stats()).toMatchObject({ entries: 4, hits: 1 });
+  });
+
   it('keeps one estimate per normalised document and values of the variables it reads', () => {
     const { estimator: own, size: sized } = sizer(LIBRARY, library);
     const query = 'query ($n: Int, $after: String) { books(first: $n, after: $after) { total } }';

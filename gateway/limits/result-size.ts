@@ -412,6 +412,8 @@ export interface ResultSizeEstimator {
     document: DocumentNode,
     operation: OperationDefinitionNode,
     variables: Readonly<Record<string, unknown>>,
+    /** The sha256 of the client's text (Apollo's `queryHash`); the document is printed without. */
+    documentHash?: string,
   ): number;
   /**
    * The estimate for any variables the gateway accepts: slicing arguments given by variables
@@ -447,8 +449,13 @@ export function createResultSizeEstimator(
     maxBytes: assertLimit('cacheBytes', options.cacheBytes ?? DEFAULT_RESULT_SIZE_CACHE_BYTES),
   });
 
+  /** Read variables per document object (Apollo's document store hands out the same one). */
+  const readNames = new WeakMap<DocumentNode, string[]>();
+
   /** Names of the variables the estimate reads: slicing arguments' and conditions'. */
   function readVariables(document: DocumentNode): string[] {
+    const known = readNames.get(document);
+    if (known) return known;
     const names = new Set<string>();
     visit(document, {
       Field(node) {
@@ -464,17 +471,20 @@ export function createResultSizeEstimator(
         if (condition?.kind === Kind.VARIABLE) names.add(condition.name.value);
       },
     });
-    return [...names].sort();
+    const sorted = [...names].sort();
+    readNames.set(document, sorted);
+    return sorted;
   }
 
   function cacheKey(
     document: DocumentNode,
     operation: OperationDefinitionNode,
     variables: Readonly<Record<string, unknown>>,
+    documentHash: string | undefined,
   ): string {
     const read = readVariables(document).map((name) => [name, variables[name] ?? null]);
     return createHash('sha256')
-      .update(print(document))
+      .update(documentHash === undefined ? `printed\0${print(document)}` : `text\0${documentHash}`)
       .update('\0')
       .update(operation.name?.value ?? '')
       .update('\0')
@@ -484,8 +494,8 @@ export function createResultSizeEstimator(
 
   return {
     listSizes,
-    estimate(schema, document, operation, variables) {
-      const key = cacheKey(document, operation, variables);
+    estimate(schema, document, operation, variables, documentHash) {
+      const key = cacheKey(document, operation, variables, documentHash);
       const cached = cache.get(key);
       if (cached !== undefined) return cached;
       const size = estimateResultSize(schema, document, operation, model, { values: variables });
@@ -530,11 +540,11 @@ export function resultSizePlugin<TContext extends BaseContext>(
     requestDidStart() {
       return Promise.resolve({
         // Synchronous throw: see list-size.ts.
-        didResolveOperation({ schema, document, operation, request }) {
+        didResolveOperation({ schema, document, operation, request, queryHash }) {
           if (!operation) return Promise.resolve();
           const variables = coercedVariables(schema, operation, request.variables);
           if (!variables) return Promise.resolve();
-          const estimated = estimator.estimate(schema, document, operation, variables);
+          const estimated = estimator.estimate(schema, document, operation, variables, queryHash);
           if (estimated > max) throw resultSizeError(estimated, max);
           return Promise.resolve();
         },
