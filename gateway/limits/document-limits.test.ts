@@ -24,6 +24,15 @@ const recordValidated: ValidationRule = (context) => {
 };
 
 let server: ApolloServer;
+const limits = documentLimitsPlugin({
+  parseOptions: { maxTokens: 500 },
+  maxTokenLength: 100,
+  rules: [
+    maxDepthRule({ maxDepth: 3 }),
+    maxRootFieldsRule({ maxRootFields: 2 }),
+    maxFieldsRule({ maxFields: 20 }),
+  ],
+});
 
 beforeAll(async () => {
   server = new ApolloServer({
@@ -31,17 +40,7 @@ beforeAll(async () => {
     resolvers: { Query: { node: () => ({ id: '1' }), nodes: () => [] } },
     validationRules: [recordValidated],
     parseOptions: { maxTokens: 500 },
-    plugins: [
-      documentLimitsPlugin({
-        parseOptions: { maxTokens: 500 },
-        maxTokenLength: 100,
-        rules: [
-          maxDepthRule({ maxDepth: 3 }),
-          maxRootFieldsRule({ maxRootFields: 2 }),
-          maxFieldsRule({ maxFields: 20 }),
-        ],
-      }),
-    ],
+    plugins: [limits],
   });
   await server.start();
 });
@@ -207,5 +206,58 @@ describe('clipMessage', () => {
     expect(clipMessage('y'.repeat(10_000))).toHaveLength(MAX_MESSAGE_CHARS + 1);
     const emoji = `"${'x'.repeat(MAX_QUOTED_CHARS - 1)}😀😀"`;
     expect(clipMessage(`value ${emoji}`)).toBe(`value "${'x'.repeat(MAX_QUOTED_CHARS - 1)}…"`);
+  });
+});
+
+describe('verdicts kept per text', () => {
+  it('parse a document once, however many times it is sent', async () => {
+    const query = 'query Kept { node(id: "kept-1") { id next { id } } }';
+    const before = limits.stats().parses;
+    const first = await run(query);
+    expect(first.data).toEqual({ node: { id: '1', next: null } });
+    expect(limits.stats().parses).toBe(before + 1);
+    expect(await run(query)).toEqual(first);
+    expect(await run(query)).toEqual(first);
+    expect(limits.stats().parses).toBe(before + 1);
+    // Another text, even one character apart, is parsed on its own.
+    await run(query.replace('kept-1', 'kept-2'));
+    expect(limits.stats().parses).toBe(before + 2);
+  });
+
+  it('refuse a known refused document from the cache with the same error', async () => {
+    // Texts no other test sends (a comment tells them apart), so that the first is parsed.
+    const over = `# cached\nquery Over { ${'node { id } '.repeat(3)} }`;
+    const tooLong = `# cached\n{ node(id: "${'x'.repeat(200)}") { id } }`;
+    const broken = '# cached\n{ node { id }';
+    for (const query of [over, tooLong, broken]) {
+      const before = limits.stats().parses;
+      const first = await run(query);
+      expect(first.status).toBe(400);
+      expect(first.errors).toHaveLength(1);
+      expect(await run(query)).toEqual(first);
+      expect(limits.stats().parses).toBe(before + 1);
+    }
+    expect(validated.filter((document) => document !== PLACEHOLDER)).toEqual([]);
+  });
+
+  it('are bounded, and keep no verdict of a text over the length kept', async () => {
+    const small = documentLimitsPlugin({
+      rules: [maxDepthRule({ maxDepth: 3 })],
+      cacheEntries: 2,
+      cacheMaxTextLength: 40,
+    });
+    const own = new ApolloServer({ typeDefs, plugins: [small] });
+    await own.start();
+    try {
+      const send = (query: string) => own.executeOperation({ query });
+      for (const id of ['a', 'b', 'c', 'a']) await send(`{ node(id: "${id}") { id } }`);
+      expect(small.stats()).toMatchObject({ entries: 2, parses: 4 });
+      const long = `{ node(id: "${'y'.repeat(40)}") { id } }`;
+      await send(long);
+      await send(long);
+      expect(small.stats()).toMatchObject({ entries: 2, parses: 6 });
+    } finally {
+      await own.stop();
+    }
   });
 });

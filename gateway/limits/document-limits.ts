@@ -21,6 +21,12 @@
 // validates of it, and all its document store keeps. A text within the limits is parsed
 // twice, here and by Apollo (unless its document store has it): a few microseconds for a
 // usual operation, well under a millisecond at the 2,000-token cap.
+//
+// The verdict (within the limits, or the refusal) is kept per sha256 of the text, for texts
+// up to `cacheMaxTextLength` characters, in an LRU bounded by entries and bytes, so a known
+// document is hashed, not parsed and walked, again. The verdict depends on the text and the
+// schema alone (never on the caller); the cache is emptied when the schema object changes.
+import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import {
   GraphQLError,
@@ -33,7 +39,15 @@ import {
   type Token,
   type ValidationRule,
 } from 'graphql';
+import { BoundedCache, type BoundedCacheStats } from './bounded-cache.js';
 import { assertLimit } from './limit-error.js';
+
+export const DEFAULT_DOCUMENT_VERDICT_CACHE_ENTRIES = 10_000;
+export const DEFAULT_DOCUMENT_VERDICT_CACHE_BYTES = 8 * 2 ** 20;
+/** Longest text whose verdict is kept, in characters. */
+export const DEFAULT_DOCUMENT_VERDICT_MAX_TEXT_LENGTH = 16_384;
+/** What a verdict weighs besides its key and, for a refusal, the text its error quotes. */
+const VERDICT_BYTES = 256;
 
 /**
  * The longest string, name or number accepted in a document, in source characters (quotes
@@ -121,6 +135,28 @@ export interface DocumentLimitsOptions {
   rules: readonly ValidationRule[];
   /** The parser options Apollo Server is given (the token cap). */
   parseOptions?: ParseOptions;
+  /** Verdicts kept (least recently used dropped). Default 10,000. */
+  cacheEntries?: number;
+  /** Estimated bytes the kept verdicts may take. Default 8 MiB. */
+  cacheBytes?: number;
+  /** Longest text whose verdict is kept, in characters. Default 16,384. */
+  cacheMaxTextLength?: number;
+}
+
+export interface DocumentLimitsStats extends BoundedCacheStats {
+  /** Texts parsed and walked since the plugin was made. */
+  parses: number;
+}
+
+/** A fresh copy of a kept refusal, so that no request's error object is another's. */
+function copyError(error: GraphQLError): GraphQLError {
+  return new GraphQLError(error.message, {
+    ...(error.nodes ? { nodes: error.nodes } : {}),
+    ...(error.source && error.positions
+      ? { source: error.source, positions: error.positions }
+      : {}),
+    extensions: { ...error.extensions },
+  });
 }
 
 /** What the client's text is replaced with once refused: valid, free, and cached by Apollo. */
@@ -128,14 +164,49 @@ const REFUSED_PLACEHOLDER = '{ __typename }';
 
 export function documentLimitsPlugin<TContext extends BaseContext>(
   options: DocumentLimitsOptions,
-): ApolloServerPlugin<TContext> {
+): ApolloServerPlugin<TContext> & { stats(): DocumentLimitsStats } {
   const maxTokenLength = assertLimit(
     'maxTokenLength',
     options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH,
   );
   const rules = [...options.rules];
+  const maxCachedText = assertLimit(
+    'cacheMaxTextLength',
+    options.cacheMaxTextLength ?? DEFAULT_DOCUMENT_VERDICT_MAX_TEXT_LENGTH,
+  );
+  const newCache = () =>
+    new BoundedCache<GraphQLError | null>({
+      maxEntries: assertLimit(
+        'cacheEntries',
+        options.cacheEntries ?? DEFAULT_DOCUMENT_VERDICT_CACHE_ENTRIES,
+      ),
+      maxBytes: assertLimit(
+        'cacheBytes',
+        options.cacheBytes ?? DEFAULT_DOCUMENT_VERDICT_CACHE_BYTES,
+      ),
+    });
+  let cache = newCache();
+  let cachedFor: GraphQLSchema | null = null;
+  let parses = 0;
+
+  /** The refusal of the text, from the cache when its verdict is known. */
+  function cachedRefusal(text: string, schema: GraphQLSchema): GraphQLError | null {
+    if (text.length > maxCachedText) return refusal(text, schema);
+    if (schema !== cachedFor) {
+      cache = newCache();
+      cachedFor = schema;
+    }
+    const key = createHash('sha256').update(text).digest('hex');
+    const known = cache.get(key);
+    if (known !== undefined) return known === null ? null : copyError(known);
+    const verdict = refusal(text, schema);
+    // A refusal quotes the text (its source): weighed with it.
+    cache.set(key, verdict, VERDICT_BYTES + (verdict ? 2 * text.length : 0));
+    return verdict === null ? null : copyError(verdict);
+  }
 
   function refusal(text: string, schema: GraphQLSchema): GraphQLError | null {
+    parses += 1;
     let document: DocumentNode;
     try {
       document = parse(text, options.parseOptions);
@@ -151,10 +222,11 @@ export function documentLimitsPlugin<TContext extends BaseContext>(
   }
 
   return {
+    stats: () => ({ ...cache.stats(), parses }),
     requestDidStart({ request, schema }) {
       // Only a persisted query's id: its text passed these checks when it was registered.
       if (typeof request.query !== 'string') return Promise.resolve();
-      const refused = refusal(request.query, schema);
+      const refused = cachedRefusal(request.query, schema);
       if (!refused) return Promise.resolve();
       request.query = REFUSED_PLACEHOLDER;
       request.operationName = undefined;
