@@ -15,12 +15,11 @@
 //   internal structure, as introspection does: it is shown to signed-in callers only, and a
 //   partner's text never gets this far (only registered operations run for partners).
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
-import { operationFromDocument, Supergraph } from '@apollo/federation-internals';
-import { prettyFormatQueryPlan, QueryPlanner, type QueryPlan } from '@apollo/query-planner';
-import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { prettyFormatQueryPlan, type QueryPlan } from '@apollo/query-planner';
+import { GraphQLError, type DocumentNode } from 'graphql';
 import type { GatewayContext } from './context.js';
 import { coercedVariables } from './limits/operation-walk.js';
-import { compilePlan, COST_MODEL, estimatePlanCost } from './limits/query-cost.js';
+import type { CostEstimator } from './limits/cost.js';
 
 /** The client's header asking for a cost report (`1`) or the query plan (`plan`). */
 export const COST_REPORT_HEADER = 'x-cost-report';
@@ -149,40 +148,23 @@ export function planSubgraphs(plan: QueryPlan): string[] {
 }
 
 /**
- * Plans operations the way the gateway does: the same @apollo/query-planner over the same
- * supergraph with the same (default) configuration as ApolloGateway, which keeps its own
- * planner private. Built on first use: no memory is spent unless somebody asks for a plan.
+ * Plans operations with the cost estimator's planner: the same @apollo/query-planner over the
+ * same supergraph with the same (default) configuration as ApolloGateway, which keeps its own
+ * planner private. One planner serves the cost budget and the plan mode.
  */
 export function createPlanExplainer(
-  supergraphSdl: string,
+  estimator: Pick<CostEstimator, 'explain'>,
 ): (
   document: DocumentNode,
   operationName: string | undefined,
   variables: Record<string, unknown>,
 ) => PlanExplanation {
-  let built: { supergraph: Supergraph; planner: QueryPlanner; schema: GraphQLSchema } | undefined;
   return (document, operationName, variables) => {
-    built ??= (() => {
-      const supergraph = Supergraph.build(supergraphSdl);
-      return {
-        supergraph,
-        planner: new QueryPlanner(supergraph),
-        schema: supergraph.apiSchema().toGraphQLJSSchema(),
-      };
-    })();
-    const operation = operationFromDocument(built.supergraph.apiSchema(), document, {
-      operationName,
-    });
-    const plan = built.planner.buildQueryPlan(operation);
+    const { plan, cost } = estimator.explain(document, operationName, variables);
     return {
       plan: prettyFormatQueryPlan(plan),
       subgraphs: planSubgraphs(plan),
-      estimatedUpstreamRequests: estimatePlanCost(
-        compilePlan(plan),
-        built.schema,
-        variables,
-        COST_MODEL,
-      ),
+      estimatedUpstreamRequests: cost,
     };
   };
 }
@@ -192,9 +174,9 @@ export function createPlanExplainer(
  * operations that ran. Requests without the header get no listener at all.
  */
 export function costReportPlugin(options: {
-  supergraphSdl: string;
+  estimator: Pick<CostEstimator, 'explain'>;
 }): ApolloServerPlugin<GatewayContext> {
-  const explain = createPlanExplainer(options.supergraphSdl);
+  const explain = createPlanExplainer(options.estimator);
   return {
     requestDidStart({ contextValue }) {
       const report = contextValue.costReport;

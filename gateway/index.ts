@@ -365,7 +365,7 @@ export async function createGateway(
         estimator: costEstimator,
       }),
       // Last: a plan is shown only for an operation every check above accepted.
-      costReportPlugin({ supergraphSdl: executableSupergraphSdl }),
+      costReportPlugin({ estimator: costEstimator }),
     ],
     includeStacktraceInErrorResponses: false,
     // Our main.ts files own the process lifecycle and stop every layer in order.

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { operationFromDocument, Supergraph } from '@apollo/federation-internals';
-import { QueryPlanner } from '@apollo/query-planner';
+import { QueryPlanner, type QueryPlan } from '@apollo/query-planner';
 import {
   getOperationAST,
   GraphQLError,
@@ -97,6 +97,15 @@ export interface CostEstimator {
     budget: number,
     documentHash?: string,
   ): CostEstimate | null;
+  /**
+   * The operation's query plan and its estimated upstream requests, never cached (for the
+   * cost report's plan mode); throws when the operation cannot be planned.
+   */
+  explain(
+    document: DocumentNode,
+    operationName: string | undefined,
+    variables: Record<string, unknown>,
+  ): { plan: QueryPlan; cost: number };
   stats(): CostEstimatorStats;
 }
 
@@ -156,16 +165,24 @@ export function createCostEstimator(
   });
   let plans = 0;
 
+  function explain(
+    document: DocumentNode,
+    operationName: string | undefined,
+    variables: Record<string, unknown>,
+  ): { plan: QueryPlan; cost: number } {
+    plans += 1;
+    const operation = operationFromDocument(apiSchema, document, { operationName });
+    const plan = planner.buildQueryPlan(operation);
+    return { plan, cost: estimatePlanCost(compilePlan(plan), schema, variables, model) };
+  }
+
   function planCost(
     document: DocumentNode,
     operationName: string | undefined,
     variables: Record<string, unknown>,
   ): number | null {
-    plans += 1;
     try {
-      const operation = operationFromDocument(apiSchema, document, { operationName });
-      const plan = compilePlan(planner.buildQueryPlan(operation));
-      return estimatePlanCost(plan, schema, variables, model);
+      return explain(document, operationName, variables).cost;
     } catch {
       return null;
     }
@@ -197,6 +214,7 @@ export function createCostEstimator(
     estimate: (document, operationName, variables, documentHash) =>
       check(document, operationName, variables, Infinity, documentHash)?.cost ?? null,
     check,
+    explain,
     stats: () => ({ ...cache.stats(), plans }),
   };
 }
