@@ -1,5 +1,6 @@
 // Italian fiscal codes (codice fiscale) and partite IVA: format and check characters.
-// Pure functions shared by input validation and the dataset generator.
+// Pure functions shared by input validation and the dataset generator: checking a code, and
+// the code a person's name, sex, birth date and place give (to check that they agree).
 
 const ODD_VALUES = [
   1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23,
@@ -68,4 +69,75 @@ export function isValidPartitaIva(value: string): boolean {
 /** A fiscal code as people type it: surrounding spaces dropped, upper case. */
 export function normalizeFiscalCode(value: string): string {
   return value.trim().toUpperCase();
+}
+
+const VOWELS = new Set(['A', 'E', 'I', 'O', 'U']);
+
+export interface FiscalCodeInput {
+  surname: string;
+  name: string;
+  sex: 'M' | 'F';
+  /** YYYY-MM-DD */
+  birthDate: string;
+  /** Belfiore code of the birth comune, or Z-code of the birth country. */
+  birthPlace: string;
+}
+
+/** Upper-case A-Z only: accents folded, apostrophes, spaces and other marks dropped. */
+function letters(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toUpperCase()
+    .replace(/[^A-Z]/g, '');
+}
+
+function split(text: string): { consonants: string; vowels: string } {
+  let consonants = '';
+  let vowels = '';
+  for (const ch of letters(text)) {
+    if (VOWELS.has(ch)) vowels += ch;
+    else consonants += ch;
+  }
+  return { consonants, vowels };
+}
+
+/** The three letters of a surname in the code. */
+export function surnamePart(surname: string): string {
+  const { consonants, vowels } = split(surname);
+  return (consonants + vowels + 'XXX').slice(0, 3);
+}
+
+/** The three letters of a given name in the code. */
+export function namePart(name: string): string {
+  const { consonants, vowels } = split(name);
+  if (consonants.length >= 4) return consonants[0]! + consonants[2]! + consonants[3]!;
+  return (consonants + vowels + 'XXX').slice(0, 3);
+}
+
+/** The (non-omocode) fiscal code of a person. */
+export function fiscalCode(p: FiscalCodeInput): string {
+  const [year, month, day] = p.birthDate.split('-');
+  const monthLetter = MONTH_LETTERS[Number(month) - 1];
+  if (!year || !day || monthLetter === undefined) {
+    throw new RangeError(`invalid birth date ${p.birthDate}`);
+  }
+  if (!/^[A-Z]\d{3}$/.test(p.birthPlace))
+    throw new RangeError(`invalid birth place ${p.birthPlace}`);
+  const dayNumber = Number(day) + (p.sex === 'F' ? 40 : 0);
+  const first15 =
+    surnamePart(p.surname) +
+    namePart(p.name) +
+    year.slice(2) +
+    monthLetter +
+    String(dayNumber).padStart(2, '0') +
+    p.birthPlace;
+  return first15 + fiscalCodeCheckChar(first15);
+}
+
+/** Whether a (possibly omocode) fiscal code is the one of this person. */
+export function fiscalCodeMatches(code: string, p: FiscalCodeInput): boolean {
+  return (
+    isValidFiscalCode(code) && decodeOmocodia(code).slice(0, 15) === fiscalCode(p).slice(0, 15)
+  );
 }

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DevTokenClaims } from '../lib/auth/dev-tokens.js';
-import { fiscalCode } from '../upstreams/dataset/fiscal-code.js';
+import { fiscalCode } from '../lib/fiscal-code.js';
 import { DEFAULT_TRUSTED_DOCUMENTS_PATH } from '../gateway/trusted-documents.js';
 import { projectPath } from '../lib/project-files.js';
 import { readFileSync } from 'node:fs';

@@ -2,7 +2,7 @@
 // asked: each rule refuses one field, by name, without repeating the value.
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { fiscalCode } from '../../upstreams/dataset/fiscal-code.js';
+import { fiscalCode } from '../../lib/fiscal-code.js';
 import {
   communicationBody,
   vacancyBody,

@@ -1,8 +1,11 @@
 // A person as a write names them (a job-seeker registration, the worker of a compulsory
 // communication): checked field by field before any upstream is asked, and turned into the
 // Italian record the upstreams keep. The fiscal code must agree with the rest.
-import { fiscalCodeMatches } from '../../upstreams/dataset/fiscal-code.js';
-import { isValidFiscalCode, normalizeFiscalCode } from '../../lib/fiscal-code.js';
+import {
+  fiscalCodeMatches,
+  isValidFiscalCode,
+  normalizeFiscalCode,
+} from '../../lib/fiscal-code.js';
 import { citizenships, countriesByZCode, educationLevels } from './code-lists.js';
 import { badUserInput } from './errors.js';
 import { checkText, PERSON_NAME } from './writes.js';

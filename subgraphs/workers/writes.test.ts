@@ -1,7 +1,7 @@
 // The registration rules as the workers subgraph checks them before IDOL is asked.
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { fiscalCode } from '../../upstreams/dataset/fiscal-code.js';
+import { fiscalCode } from '../../lib/fiscal-code.js';
 import { registrationBody, type RegisterJobSeekerInput } from './writes.js';
 
 const TODAY = '2026-11-26';

@@ -5,82 +5,25 @@
 
 import {
   fiscalCodeCheckChar,
-  isValidFiscalCode,
   OMOCODIA_LETTERS,
   partitaIvaCheckDigit,
 } from '../../lib/fiscal-code.js';
 
-// Checking codes is shared with input validation (lib/fiscal-code.ts); building them
-// from a person's data is the generator's own business and lives here.
+// Checking codes and the code a person's data give are shared with input validation
+// (lib/fiscal-code.ts); omocodia variants and company numbers are the generator's own.
 export {
+  fiscalCode,
+  fiscalCodeMatches,
   isValidFiscalCode,
   isValidPartitaIva,
+  namePart,
   partitaIvaCheckDigit,
+  surnamePart,
+  type FiscalCodeInput,
 } from '../../lib/fiscal-code.js';
 
-const MONTH_LETTERS = 'ABCDEHLMPRST';
 /** 0-based positions holding digits, replaced right to left by omocodia. */
 const DIGIT_POSITIONS = [14, 13, 12, 10, 9, 7, 6] as const;
-const VOWELS = new Set(['A', 'E', 'I', 'O', 'U']);
-
-export interface FiscalCodeInput {
-  surname: string;
-  name: string;
-  sex: 'M' | 'F';
-  /** YYYY-MM-DD */
-  birthDate: string;
-  /** Belfiore code of the birth comune, or Z-code of the birth country. */
-  birthPlace: string;
-}
-
-/** Upper-case A-Z only: accents folded, apostrophes, spaces and other marks dropped. */
-function letters(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toUpperCase()
-    .replace(/[^A-Z]/g, '');
-}
-
-function split(text: string): { consonants: string; vowels: string } {
-  let consonants = '';
-  let vowels = '';
-  for (const ch of letters(text)) {
-    if (VOWELS.has(ch)) vowels += ch;
-    else consonants += ch;
-  }
-  return { consonants, vowels };
-}
-
-export function surnamePart(surname: string): string {
-  const { consonants, vowels } = split(surname);
-  return (consonants + vowels + 'XXX').slice(0, 3);
-}
-
-export function namePart(name: string): string {
-  const { consonants, vowels } = split(name);
-  if (consonants.length >= 4) return consonants[0]! + consonants[2]! + consonants[3]!;
-  return (consonants + vowels + 'XXX').slice(0, 3);
-}
-
-export function fiscalCode(p: FiscalCodeInput): string {
-  const [year, month, day] = p.birthDate.split('-');
-  const monthLetter = MONTH_LETTERS[Number(month) - 1];
-  if (!year || !day || monthLetter === undefined) {
-    throw new RangeError(`invalid birth date ${p.birthDate}`);
-  }
-  if (!/^[A-Z]\d{3}$/.test(p.birthPlace))
-    throw new RangeError(`invalid birth place ${p.birthPlace}`);
-  const dayNumber = Number(day) + (p.sex === 'F' ? 40 : 0);
-  const first15 =
-    surnamePart(p.surname) +
-    namePart(p.name) +
-    year.slice(2) +
-    monthLetter +
-    String(dayNumber).padStart(2, '0') +
-    p.birthPlace;
-  return first15 + fiscalCodeCheckChar(first15);
-}
 
 /**
  * The omocodia variant of a code: the `level` rightmost digit positions replaced
@@ -108,11 +51,6 @@ export function deomocode(code: string): string {
   }
   const first15 = chars.join('');
   return first15 + fiscalCodeCheckChar(first15);
-}
-
-/** Whether a (possibly omocode) fiscal code is the one of this person. */
-export function fiscalCodeMatches(code: string, p: FiscalCodeInput): boolean {
-  return isValidFiscalCode(code) && deomocode(code) === fiscalCode(p);
 }
 
 /** A partita IVA from a 7-digit company number and a 3-digit office code. */
