@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAbsolute } from 'node:path';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { metricsPath, serveMetrics } from '../lib/metrics-http.js';
 import { projectPath } from '../lib/project-files.js';
 
 export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -192,9 +193,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
       fetchSeconds.observe({ subgraph }, seconds);
     },
     route(req, res) {
-      const url = req.url ?? '/';
-      const queryIndex = url.indexOf('?');
-      if ((queryIndex === -1 ? url : url.slice(0, queryIndex)) !== '/metrics') return false;
+      if (!metricsPath(req)) return false;
       // Off unless configured: the path is then as unknown as any other (404 from the caller).
       if (expected === null) return false;
       const presented = digest(req.headers.authorization ?? '');
@@ -208,20 +207,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
         res.end();
         return true;
       }
-      registry.metrics().then(
-        (text) => {
-          res.writeHead(200, {
-            'content-type': registry.contentType,
-            'cache-control': 'no-store',
-            'content-length': Buffer.byteLength(text),
-          });
-          res.end(text);
-        },
-        () => {
-          res.writeHead(500, { 'content-type': 'text/plain' });
-          res.end('metrics unavailable\n');
-        },
-      );
+      serveMetrics(registry, res);
       return true;
     },
   };

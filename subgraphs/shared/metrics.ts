@@ -7,6 +7,7 @@ import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CircuitState } from './circuit-breaker.js';
 import type { UpstreamEvent, UpstreamObserver } from './upstream-client.js';
+import { metricsPath, serveMetrics } from '../../lib/metrics-http.js';
 
 /** Latency buckets in seconds, from a cached answer to the 10 s request budget. */
 export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -57,30 +58,6 @@ export interface SubgraphMetrics {
   plugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext>;
   /** Answers `GET /metrics`; false for any other path (lib/graphql-http.ts `extraRoutes`). */
   route: (req: IncomingMessage, res: ServerResponse) => boolean;
-}
-
-/** Serves a registry's text exposition; errors become a bare 500. */
-export function serveMetrics(registry: Registry, res: ServerResponse): void {
-  registry.metrics().then(
-    (text) => {
-      res.writeHead(200, {
-        'content-type': registry.contentType,
-        'cache-control': 'no-store',
-        'content-length': Buffer.byteLength(text),
-      });
-      res.end(text);
-    },
-    () => {
-      res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end('metrics unavailable\n');
-    },
-  );
-}
-
-export function metricsPath(req: IncomingMessage): boolean {
-  const url = req.url ?? '/';
-  const queryIndex = url.indexOf('?');
-  return (queryIndex === -1 ? url : url.slice(0, queryIndex)) === '/metrics';
 }
 
 export function createSubgraphMetrics(
