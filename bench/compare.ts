@@ -70,6 +70,14 @@ import type {
 } from './compare/load-client.js';
 import { cpuMs, peakRssMiB, resetPeakRss, rssMiB } from './compare/proc.js';
 import {
+  SUBGRAPHS,
+  SYSTEMS,
+  startBackends,
+  stopChildren,
+  type SubgraphName,
+  type System,
+} from './backends.js';
+import {
   buildProbes,
   buildWorkloads,
   type CallerName,
@@ -132,9 +140,6 @@ const mapCallers = <T>(
   fn: (c: BenchCaller) => T,
 ): Record<CallerName, T> =>
   Object.fromEntries(Object.entries(callers).map(([k, c]) => [k, fn(c)])) as Record<CallerName, T>;
-const SYSTEMS = ['registry', 'idol', 'co', 'trio'] as const;
-const SUBGRAPHS = ['desks', 'workers', 'employers', 'training'] as const;
-type SubgraphName = (typeof SUBGRAPHS)[number];
 /** The upstreams' development credentials (upstreams/config.ts defaults). */
 const CREDENTIALS = { idol: 'idol-dev-key', co: 'co-dev-key' } as const;
 const PARTNER_ORGANISATION = 'CNA';
@@ -158,21 +163,7 @@ const children: ChildProcess[] = [];
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function stopAll(): Promise<void> {
-  await Promise.all(
-    children
-      .filter((child) => child.exitCode === null && child.signalCode === null)
-      .map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-            child.once('exit', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            child.kill('SIGTERM');
-          }),
-      ),
-  );
+  await stopChildren(children);
   rmSync(tempDir, { recursive: true, force: true });
 }
 
@@ -375,7 +366,7 @@ function planShapes(supergraphSdl: string, operations: Operation[]): Map<string,
 /** Finds, in the run's dataset, what the workloads' variables are drawn from. */
 async function findFixtures(
   gatewayUrl: string,
-  upstreams: Record<(typeof SYSTEMS)[number], string>,
+  upstreams: Record<System, string>,
   operatorHeaders: Record<string, string>,
 ): Promise<Fixtures> {
   const must = (answer: GraphQLAnswer, what: string): Record<string, unknown> => {
@@ -521,47 +512,28 @@ async function main(): Promise<void> {
   );
 
   // Upstreams and subgraphs, as `npm start` runs them (the subgraphs with the request counter).
-  const upstreamEnv = {
-    UPSTREAM_DATA_DIR: dataDir,
-    DATASET_SEED: values.seed,
-    DATASET_SCALE: values.scale,
-  };
-  const upstreamProcesses = await Promise.all(
-    SYSTEMS.map((system) =>
-      startService(
-        `upstream ${system}`,
-        [join(distDir, 'upstreams/main.js'), '--system', system, '--port', '0'],
-        upstreamEnv,
-      ),
-    ),
-  );
-  const upstreamUrls = upstreamProcesses.map((p) => p.url);
-  const upstreamBySystem = Object.fromEntries(
-    SYSTEMS.map((system, i) => [system, upstreamUrls[i] ?? '']),
-  ) as Record<(typeof SYSTEMS)[number], string>;
   const auditDir = join(tempDir, 'audit');
   mkdirSync(auditDir, { recursive: true });
-  const subgraphEnv: Record<string, string> = {
-    KEYS_DIR: keysDir,
-    AUDIT_LOG_PATH: join(auditDir, 'workers-audit.jsonl'),
-    ...Object.fromEntries(SUBGRAPHS.map((name) => [`${name.toUpperCase()}_PORT`, '0'])),
-    ...Object.fromEntries(
-      SYSTEMS.map((system) => [`${system.toUpperCase()}_URL`, upstreamBySystem[system]]),
-    ),
-  };
   const counter = pathToFileURL(join(benchDir, 'compare', 'count-requests.js')).href;
-  const subgraphProcesses = await Promise.all(
-    SUBGRAPHS.map((name) =>
-      startService(
-        `subgraph ${name}`,
-        ['--import', counter, join(distDir, 'subgraphs/main.js'), '--name', name],
-        subgraphEnv,
-      ),
-    ),
-  );
+  const backends = await startBackends({
+    start: startService,
+    distDir,
+    dataDir,
+    seed: values.seed,
+    scale: values.scale,
+    keysDir,
+    auditLogPath: join(auditDir, 'workers-audit.jsonl'),
+    subgraphNodeArgs: ['--import', counter],
+  });
+  const upstreamUrls = SYSTEMS.map((system) => backends.upstreams[system].url);
+  const upstreamBySystem = Object.fromEntries(
+    SYSTEMS.map((system) => [system, backends.upstreams[system].url]),
+  ) as Record<System, string>;
   const subgraphUrls = Object.fromEntries(
-    SUBGRAPHS.map((name, i) => [name, subgraphProcesses[i]?.url ?? '']),
+    SUBGRAPHS.map((name) => [name, backends.subgraphs[name].url]),
   ) as Record<SubgraphName, string>;
+  const upstreamProcesses = SYSTEMS.map((system) => backends.upstreams[system]);
+  const subgraphProcesses = SUBGRAPHS.map((name) => backends.subgraphs[name]);
   const subgraphChildren = subgraphProcesses.map((p) => p.child);
 
   // Users: one per connection by default, each with its own tokens as `npm run token` mints

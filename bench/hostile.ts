@@ -15,7 +15,7 @@
 // With --per-kind, one more "hostile only" phase per kind of document, to see which cost what.
 // Usage: npm run build && node --expose-gc dist/bench/hostile.js [--seconds 5] [--concurrency 20]
 //        [--scale 0.01] [--per-kind]
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -28,6 +28,7 @@ import { mintDevToken } from '../lib/auth/dev-tokens.js';
 import { ensureKeys, keyFiles, loadPrivateKey } from '../lib/auth/keys.js';
 import type { RunningHttpServer } from '../lib/graphql-http.js';
 import { ensureDataset } from '../upstreams/index.js';
+import { SUBGRAPHS, SYSTEMS, spawnService, startBackends, stopChildren } from './backends.js';
 import type {
   ClientMessage,
   ClientReply,
@@ -59,8 +60,6 @@ positive('scale', values.scale, 10);
 
 /** The event-loop delay histogram's sampling interval; reported delays are beyond it. */
 const RESOLUTION_MS = 10;
-const SYSTEMS = ['registry', 'idol', 'co', 'trio'] as const;
-const SUBGRAPHS = ['desks', 'workers', 'employers', 'training'] as const;
 /** The upstreams' and subgraphs' development credentials (upstreams/config.ts defaults). */
 const IDOL_CREDENTIAL = 'idol-dev-key';
 
@@ -72,21 +71,7 @@ let gateway: RunningHttpServer | undefined;
 
 async function stopAll(): Promise<void> {
   await gateway?.stop().catch(() => undefined);
-  await Promise.all(
-    children
-      .filter((child) => child.exitCode === null && child.signalCode === null)
-      .map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-            child.once('exit', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            child.kill('SIGTERM');
-          }),
-      ),
-  );
+  await stopChildren(children);
   rmSync(tempDir, { recursive: true, force: true });
 }
 
@@ -99,32 +84,6 @@ const watchdog = setTimeout(
   },
   (phaseCount * (seconds + 30) + 180) * 1000,
 );
-
-/** Starts `node <script>` and resolves with the URL it prints once listening. */
-function startService(
-  name: string,
-  script: string,
-  args: string[],
-  env: Record<string, string>,
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(distDir, script), ...args], {
-      // The IPC channel makes each child stop if this process dies, however it dies.
-      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-      env: { ...process.env, ...env },
-    });
-    children.push(child);
-    let output = '';
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => {
-      output += chunk;
-      // Whole lines only: a chunk may end in the middle of the URL.
-      const url = /(http:\/\/[\w.:[\]]+(\/graphql)?)[^\n]*\n/.exec(output)?.[1];
-      if (url) resolve(url.replace('localhost', '127.0.0.1'));
-    });
-    child.once('exit', (code) => reject(new Error(`${name} exited with code ${code}`)));
-  });
-}
 
 async function upstreamRequests(urls: readonly string[]): Promise<number> {
   let total = 0;
@@ -178,34 +137,17 @@ async function main(): Promise<void> {
   const keysDir = join(tempDir, 'keys');
   await ensureKeys(keysDir);
 
-  const upstreamEnv = {
-    UPSTREAM_DATA_DIR: dataDir,
-    DATASET_SEED: values.seed,
-    DATASET_SCALE: values.scale,
-  };
-  const upstreamUrls = await Promise.all(
-    SYSTEMS.map((system) =>
-      startService(
-        `upstream ${system}`,
-        'upstreams/main.js',
-        ['--system', system, '--port', '0'],
-        upstreamEnv,
-      ),
-    ),
-  );
-  const subgraphEnv: Record<string, string> = {
-    KEYS_DIR: keysDir,
-    AUDIT_LOG_PATH: join(tempDir, 'audit', 'workers-audit.jsonl'),
-    ...Object.fromEntries(SUBGRAPHS.map((name) => [`${name.toUpperCase()}_PORT`, '0'])),
-    ...Object.fromEntries(
-      SYSTEMS.map((system, i) => [`${system.toUpperCase()}_URL`, upstreamUrls[i] ?? '']),
-    ),
-  };
-  const subgraphUrls = await Promise.all(
-    SUBGRAPHS.map((name) =>
-      startService(`subgraph ${name}`, 'subgraphs/main.js', ['--name', name], subgraphEnv),
-    ),
-  );
+  const backends = await startBackends({
+    start: spawnService(children),
+    distDir,
+    dataDir,
+    seed: values.seed,
+    scale: values.scale,
+    keysDir,
+    auditLogPath: join(tempDir, 'audit', 'workers-audit.jsonl'),
+  });
+  const upstreamUrls = SYSTEMS.map((system) => backends.upstreams[system].url);
+  const subgraphUrls = SUBGRAPHS.map((name) => backends.subgraphs[name].url);
 
   const security = await loadGatewaySecurity({
     jwksUrl: null,

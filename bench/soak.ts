@@ -36,9 +36,9 @@
 // Usage: npm run bench:soak -- [--seconds 120] [--concurrency 16]
 //        [--hostile-share 0.15] [--write-share 0.05] [--fault-rate 0.05] [--sample-seconds 5]
 //        [--scale 0.01] [--seed 2010] [--max-requests 1000000]
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
@@ -67,6 +67,15 @@ import type {
   SoakResults,
 } from './soak-client.js';
 import { READS } from './soak-operations.js';
+import {
+  SUBGRAPHS,
+  SYSTEMS,
+  spawnService,
+  startBackends,
+  stopChildren,
+  type System,
+} from './backends.js';
+import { rssMiB } from './compare/proc.js';
 
 const { values } = parseArgs({
   options: {
@@ -99,9 +108,6 @@ const maxRequests = Math.round(inRange('max-requests', values['max-requests'], 1
 
 /** The event-loop delay histogram's sampling interval; reported delays are beyond it. */
 const RESOLUTION_MS = 10;
-const SYSTEMS = ['registry', 'idol', 'co', 'trio'] as const;
-const SUBGRAPHS = ['desks', 'workers', 'employers', 'training'] as const;
-type System = (typeof SYSTEMS)[number];
 /** The upstreams' development credentials (upstreams/config.ts defaults). */
 const CREDENTIALS: Record<'idol' | 'co' | 'trio', Record<string, string>> = {
   idol: { 'x-api-key': 'idol-dev-key' },
@@ -117,21 +123,7 @@ let gateway: RunningHttpServer | undefined;
 
 async function stopAll(): Promise<void> {
   await gateway?.stop().catch(() => undefined);
-  await Promise.all(
-    children
-      .filter((child) => child.exitCode === null && child.signalCode === null)
-      .map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-            child.once('exit', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            child.kill('SIGTERM');
-          }),
-      ),
-  );
+  await stopChildren(children);
   rmSync(tempDir, { recursive: true, force: true });
 }
 
@@ -144,45 +136,6 @@ const watchdog = setTimeout(
   },
   (seconds + 300) * 1000,
 );
-
-/** Starts `node <script>` and resolves with the URL it prints once listening. */
-function startService(
-  name: string,
-  script: string,
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ url: string; pid: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(distDir, script), ...args], {
-      // The IPC channel makes each child stop if this process dies, however it dies.
-      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-      env: { ...process.env, ...env },
-    });
-    children.push(child);
-    let output = '';
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => {
-      output += chunk;
-      // Whole lines only: a chunk may end in the middle of the URL.
-      const url = /(http:\/\/[\w.:[\]]+(\/graphql)?)[^\n]*\n/.exec(output)?.[1];
-      if (url && child.pid !== undefined) {
-        resolve({ url: url.replace('localhost', '127.0.0.1'), pid: child.pid });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${name} exited with code ${code}`)));
-  });
-}
-
-/** Resident memory of a child process in MiB (Linux /proc), or NaN elsewhere. */
-function rssMiB(pid: number): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
-    return kb === undefined ? NaN : Number(kb) / 1024;
-  } catch {
-    return NaN;
-  }
-}
 
 /** The training subgraph's circuit towards trio, as its /readyz reports it. */
 async function circuitOf(subgraphUrl: string): Promise<string> {
@@ -373,37 +326,19 @@ async function main(): Promise<void> {
   const keysDir = join(tempDir, 'keys');
   await ensureKeys(keysDir);
 
-  const upstreamEnv = {
-    UPSTREAM_DATA_DIR: dataDir,
-    DATASET_SEED: String(seed),
-    DATASET_SCALE: String(scale),
-  };
-  const upstreamList = await Promise.all(
-    SYSTEMS.map((system) =>
-      startService(
-        `upstream ${system}`,
-        'upstreams/main.js',
-        ['--system', system, '--port', '0'],
-        upstreamEnv,
-      ),
-    ),
-  );
+  const backends = await startBackends({
+    start: spawnService(children),
+    distDir,
+    dataDir,
+    seed: String(seed),
+    scale: String(scale),
+    keysDir,
+    auditLogPath: join(tempDir, 'audit', 'workers-audit.jsonl'),
+  });
   const upstreams = Object.fromEntries(
-    SYSTEMS.map((system, i) => [system, upstreamList[i]?.url ?? '']),
+    SYSTEMS.map((system) => [system, backends.upstreams[system].url]),
   ) as Record<System, string>;
-  const subgraphEnv: Record<string, string> = {
-    KEYS_DIR: keysDir,
-    AUDIT_LOG_PATH: join(tempDir, 'audit', 'workers-audit.jsonl'),
-    ...Object.fromEntries(SUBGRAPHS.map((name) => [`${name.toUpperCase()}_PORT`, '0'])),
-    ...Object.fromEntries(
-      SYSTEMS.map((system) => [`${system.toUpperCase()}_URL`, upstreams[system]]),
-    ),
-  };
-  const subgraphs = await Promise.all(
-    SUBGRAPHS.map((name) =>
-      startService(`subgraph ${name}`, 'subgraphs/main.js', ['--name', name], subgraphEnv),
-    ),
-  );
+  const subgraphs = SUBGRAPHS.map((name) => backends.subgraphs[name]);
   const subgraphPids = subgraphs.map((s) => s.pid);
   const trainingUrl = subgraphs[3]?.url ?? '';
 

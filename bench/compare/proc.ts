@@ -16,10 +16,15 @@ export function cpuMs(pid: number): number {
   return ((utime + stime) * 1000) / TICKS_PER_SECOND;
 }
 
+/** A field of /proc/<pid>/status in KiB, or NaN when it cannot be read (not Linux, gone). */
 function statusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
-  return match ? Number(match[1]) : NaN;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
+    return match ? Number(match[1]) : NaN;
+  } catch {
+    return NaN;
+  }
 }
 
 export const rssMiB = (pid: number): number => statusKiB(pid, 'VmRSS') / 1024;
