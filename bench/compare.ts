@@ -710,13 +710,12 @@ async function main(): Promise<void> {
       return users.map((u) => mapCallers(u, (c) => headersOf(c)));
     }
     const signed: UserHeaders[] = [];
-    for (const [i, u] of users.entries()) {
+    for (const u of users) {
       const headers: Partial<UserHeaders> = {};
       for (const [name, c] of Object.entries(u) as [CallerName, BenchCaller][]) {
         headers[name] = {
           [ASSERTION_HEADER]: await signAssertion(assertionKey, {
             principal: c.principal,
-            requestId: `bench-direct-${Date.now()}-${i}`,
             purpose: c.purpose,
             operationName: null,
             operationHash: null,

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ROLE_SCOPES } from '../gateway/roles.js';
-import { ASSERTION_HEADER, signAssertion } from '../lib/auth/assertion.js';
+import { ASSERTION_HEADER, REQUEST_ID_HEADER, signAssertion } from '../lib/auth/assertion.js';
 import type { DevTokenClaims } from '../lib/auth/dev-tokens.js';
 import { ensureKeys, keyFiles, loadPrivateKey } from '../lib/auth/keys.js';
 import { isValidFiscalCode } from '../lib/fiscal-code.js';
@@ -341,12 +341,15 @@ describe('audit log in a workers subgraph process of its own', () => {
         organization: null,
         fiscalCode: null,
       },
-      requestId,
       purpose: 'GUIDANCE',
       operationName,
       operationHash: null,
     });
-    return { 'content-type': 'application/json', [ASSERTION_HEADER]: assertion };
+    return {
+      'content-type': 'application/json',
+      [ASSERTION_HEADER]: assertion,
+      [REQUEST_ID_HEADER]: requestId,
+    };
   }
 
   /** POSTs over node:http; `onResponse` runs the moment the response starts arriving. */

@@ -31,7 +31,6 @@ const urls = JSON.parse(env('BENCH_SUBGRAPH_URLS')) as Record<string, string>;
 const assertions = await createAssertionTable(
   env('BENCH_CALLERS'),
   env('BENCH_ASSERTION_KEY'),
-  'apollo',
 );
 const gateway = new ApolloGateway({
   supergraphSdl: withoutSecurityPurpose(readFileSync(env('BENCH_SUPERGRAPH'), 'utf8')),

@@ -42,22 +42,17 @@ export interface AssertionTable {
 export async function createAssertionTable(
   callersFile: string,
   privateKeyFile: string,
-  variant: string,
 ): Promise<AssertionTable> {
   const callers = JSON.parse(readFileSync(callersFile, 'utf8')) as BenchCaller[];
   const { key } = await loadPrivateKey(privateKeyFile);
   let current = new Map<string, string>();
-  let round = 0;
   const signAll = async () => {
-    round += 1;
     const next = new Map<string, string>();
-    for (const [i, caller] of callers.entries()) {
+    for (const caller of callers) {
       next.set(
         keyOf(caller.authorization, caller.purpose),
         await signAssertion(key, {
           principal: caller.principal,
-          // The request id the subgraphs log and audit under: one per caller and refresh.
-          requestId: `bench-${variant}-${round}-${i}`,
           purpose: caller.purpose,
           operationName: null,
           operationHash: null,

@@ -22,7 +22,6 @@ const urls = JSON.parse(env('BENCH_SUBGRAPH_URLS')) as Record<string, string>;
 const assertions = await createAssertionTable(
   env('BENCH_CALLERS'),
   env('BENCH_ASSERTION_KEY'),
-  'hive',
 );
 
 interface HeaderSource {

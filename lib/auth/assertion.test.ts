@@ -1,8 +1,8 @@
 import { generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { AssertionError, signAssertion, verifyAssertion, type Assertion } from './assertion.js';
+import { AssertionError, signAssertion, verifyAssertion, type SignedFacts } from './assertion.js';
 
-const assertion: Assertion = {
+const assertion: SignedFacts = {
   principal: {
     role: 'operator',
     subject: 'op-1',
@@ -11,7 +11,6 @@ const assertion: Assertion = {
     organization: null,
     fiscalCode: null,
   },
-  requestId: 'req-1',
   purpose: 'GUIDANCE',
   operationName: 'Profile',
   operationHash: 'abc',
@@ -20,9 +19,13 @@ const assertion: Assertion = {
 describe('gateway assertion', () => {
   it('round-trips what the gateway asserted', async () => {
     const { privateKey, publicKey } = await generateKeyPair('EdDSA');
-    expect(await verifyAssertion(publicKey, await signAssertion(privateKey, assertion))).toEqual(
-      assertion,
+    const { expiresAtMs, ...facts } = await verifyAssertion(
+      publicKey,
+      await signAssertion(privateKey, assertion),
     );
+    expect(facts).toEqual(assertion);
+    expect(expiresAtMs - Date.now()).toBeGreaterThan(50_000);
+    expect(expiresAtMs - Date.now()).toBeLessThanOrEqual(60_000);
   });
 
   it('refuses one signed by another key', async () => {

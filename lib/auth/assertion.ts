@@ -1,6 +1,13 @@
 // The gateway's signed assertion of the caller, sent to every subgraph with each request.
 // A subgraph serves only requests that carry a valid one, so `_entities` and everything
 // else cannot be reached around the gateway. Ed25519: subgraphs hold only the public key.
+//
+// It asserts who calls, for what purpose and with which operation, not which request: one
+// signature serves a caller's requests for the same operation for a while (the gateway keeps
+// it for ASSERTION_REUSE_SECONDS, the subgraphs keep its verification), since signing and
+// verifying Ed25519 on every request was a twentieth of the gateway's work. The request id
+// travels beside it in REQUEST_ID_HEADER, unsigned: whoever holds a valid assertion can
+// already call as that caller until it expires, so signing the id would protect nothing more.
 import { SignJWT, jwtVerify, type CryptoKey, type KeyObject } from 'jose';
 import { isPurpose, isRole, type Principal, type Purpose } from './principal.js';
 
@@ -9,12 +16,18 @@ export const ASSERTION_ISSUER = 'prato-graph-gateway';
 export const ASSERTION_AUDIENCE = 'prato-graph-subgraphs';
 /** Short-lived: long enough for one request's subgraph fetches, useless if replayed later. */
 export const ASSERTION_TTL_SECONDS = 60;
+/**
+ * How long the gateway reuses one assertion: half its lifetime, so that a reused one always
+ * outlives any request's deadline (10 s by default) at the subgraph.
+ */
+export const ASSERTION_REUSE_SECONDS = 30;
+/** The gateway's id of the client request, sent with every subgraph request. */
+export const REQUEST_ID_HEADER = 'x-request-id';
 
 type Key = CryptoKey | KeyObject | Uint8Array;
 
-export interface RequestFacts {
-  /** The request id the gateway gave this client request. */
-  requestId: string;
+/** What the assertion says besides the principal: the same for all of a caller's requests. */
+export interface OperationFacts {
   /** The declared purpose, if any. */
   purpose: Purpose | null;
   /** The client operation's name, if any, and a hash of its document. */
@@ -22,11 +35,18 @@ export interface RequestFacts {
   operationHash: string | null;
 }
 
-export interface Assertion extends RequestFacts {
+/** What the gateway signs. */
+export interface SignedFacts extends OperationFacts {
   principal: Principal;
 }
 
-export async function signAssertion(key: Key, assertion: Assertion): Promise<string> {
+/** What a subgraph knows of its caller: the signed facts and the request id sent beside them. */
+export interface Assertion extends SignedFacts {
+  /** The request id the gateway gave this client request. */
+  requestId: string;
+}
+
+export async function signAssertion(key: Key, assertion: SignedFacts): Promise<string> {
   const { principal } = assertion;
   return new SignJWT({
     role: principal.role,
@@ -34,7 +54,6 @@ export async function signAssertion(key: Key, assertion: Assertion): Promise<str
     desk: principal.desk,
     org: principal.organization,
     cf: principal.fiscalCode,
-    rid: assertion.requestId,
     pur: assertion.purpose,
     op: assertion.operationName,
     oph: assertion.operationHash,
@@ -58,8 +77,14 @@ export class AssertionError extends Error {
 const optionalString = (value: unknown): string | null =>
   typeof value === 'string' && value !== '' ? value : null;
 
-/** Verifies signature, issuer, audience and expiry; returns what the gateway asserted. */
-export async function verifyAssertion(key: Key, token: string): Promise<Assertion> {
+/**
+ * Verifies signature, issuer, audience and expiry; returns what the gateway asserted and when
+ * the assertion expires (epoch milliseconds).
+ */
+export async function verifyAssertion(
+  key: Key,
+  token: string,
+): Promise<SignedFacts & { expiresAtMs: number }> {
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtVerify(token, key, {
@@ -73,12 +98,11 @@ export async function verifyAssertion(key: Key, token: string): Promise<Assertio
   }
   const role = payload.role;
   const scopes = payload.scp;
-  const requestId = optionalString(payload.rid);
   if (
     !isRole(role) ||
     !Array.isArray(scopes) ||
     !scopes.every((s) => typeof s === 'string') ||
-    !requestId
+    typeof payload.exp !== 'number'
   ) {
     throw new AssertionError('malformed claims');
   }
@@ -91,9 +115,9 @@ export async function verifyAssertion(key: Key, token: string): Promise<Assertio
       organization: optionalString(payload.org),
       fiscalCode: optionalString(payload.cf),
     },
-    requestId,
     purpose: isPurpose(payload.pur) ? payload.pur : null,
     operationName: optionalString(payload.op),
     operationHash: optionalString(payload.oph),
+    expiresAtMs: payload.exp * 1000,
   };
 }

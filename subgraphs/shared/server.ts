@@ -37,7 +37,12 @@ import {
   DEFAULT_REQUEST_DEADLINE_MS,
   runWithDeadline,
 } from './request-deadline.js';
-import { callerOf, policyRecheckPlugin, type AssertionKey, type CallerContext } from './trust.js';
+import {
+  callerVerifier,
+  policyRecheckPlugin,
+  type AssertionKey,
+  type CallerContext,
+} from './trust.js';
 
 export interface SubgraphTrust {
   /** The gateway's public key: only requests carrying its signed assertion are served. */
@@ -199,9 +204,10 @@ export async function createSubgraphServer<TContext extends CallerContext>(
     },
     options.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS,
   );
+  const callerOf = callerVerifier(options.trust.assertionKey);
   const running = await serveGraphQL({
     server,
-    context: async (req) => options.context(await callerOf(req, options.trust.assertionKey), req),
+    context: async (req) => options.context(await callerOf(req), req),
     port: options.port,
     host: options.host,
     // Internal like /readyz: a subgraph answers only the gateway (README, "Metrics").

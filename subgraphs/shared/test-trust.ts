@@ -39,7 +39,12 @@ export async function createTestTrust(): Promise<TestTrust> {
   return {
     trust: { assertionKey: publicKey },
     async headersFor(principal = TEST_OPERATOR, purpose = 'GUIDANCE') {
-      const token = await signAssertion(privateKey, { ...TEST_CALLER, principal, purpose });
+      const token = await signAssertion(privateKey, {
+        principal,
+        purpose,
+        operationName: TEST_CALLER.operationName,
+        operationHash: TEST_CALLER.operationHash,
+      });
       return { [ASSERTION_HEADER]: token };
     },
   };

@@ -1,6 +1,7 @@
 // Subgraphs trust only the gateway: every request must carry the gateway's signed assertion
 // of the caller (lib/auth/assertion.ts), and the field policy declared in this subgraph's
 // own SDL is checked again against it, so that nothing is served around the gateway.
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { GraphQLError } from 'graphql';
@@ -8,8 +9,10 @@ import type { CryptoKey, KeyObject } from 'jose';
 import {
   ASSERTION_HEADER,
   AssertionError,
+  REQUEST_ID_HEADER,
   verifyAssertion,
   type Assertion,
+  type SignedFacts,
 } from '../../lib/auth/assertion.js';
 import {
   describeViolation,
@@ -22,23 +25,71 @@ import { PERSONAL_DATA_SCOPE } from '../../lib/auth/scopes.js';
 
 export type AssertionKey = CryptoKey | KeyObject | Uint8Array;
 
-/** The verified caller of a subgraph request, or a 401 for anything not sent by the gateway. */
-export async function callerOf(req: IncomingMessage, key: AssertionKey): Promise<Assertion> {
-  const header = req.headers[ASSERTION_HEADER];
-  const token = Array.isArray(header) ? header[0] : header;
-  if (!token) {
-    throw new GraphQLError('This service answers only the gateway', {
-      extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
-    });
-  }
-  try {
-    return await verifyAssertion(key, token);
-  } catch (err) {
-    if (!(err instanceof AssertionError)) throw err;
-    throw new GraphQLError('This service answers only the gateway', {
-      extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
-    });
-  }
+function refused(): GraphQLError {
+  return new GraphQLError('This service answers only the gateway', {
+    extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+  });
+}
+
+/** The gateway's request ids are UUIDs; anything else is not repeated into logs or audit. */
+const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The request id the gateway sent beside its assertion; a request without one (another
+ * engine serving the supergraph, a test) gets an id of the subgraph's own, so that its logs
+ * and audit records still have one.
+ */
+export function requestIdOf(req: IncomingMessage): string {
+  const header = req.headers[REQUEST_ID_HEADER];
+  const id = Array.isArray(header) ? header[0] : header;
+  return id !== undefined && REQUEST_ID.test(id) ? id : randomUUID();
+}
+
+/** Verified assertions kept at most, and what their tokens may weigh in all. */
+export const VERIFIED_ASSERTIONS_MAX = 10_000;
+
+/** Verifies the callers of one subgraph. */
+export type CallerVerifier = (req: IncomingMessage) => Promise<Assertion>;
+
+/**
+ * The verified caller of a subgraph request, or a 401 for anything not sent by the gateway.
+ * The gateway reuses an assertion for a caller's requests for a while
+ * (lib/auth/assertion.ts), so each one's verification is kept until it expires: a cached
+ * token is the very string that was verified, and one that was refused is never kept.
+ */
+export function callerVerifier(key: AssertionKey): CallerVerifier {
+  const verified = new Map<string, SignedFacts & { expiresAtMs: number }>();
+  return async (req) => {
+    const header = req.headers[ASSERTION_HEADER];
+    const token = Array.isArray(header) ? header[0] : header;
+    if (!token) throw refused();
+    let facts = verified.get(token);
+    if (facts !== undefined && Date.now() >= facts.expiresAtMs) {
+      verified.delete(token);
+      facts = undefined;
+    }
+    if (facts === undefined) {
+      try {
+        facts = await verifyAssertion(key, token);
+      } catch (err) {
+        if (!(err instanceof AssertionError)) throw err;
+        throw refused();
+      }
+      // Oldest first out: a Map iterates in insertion order.
+      if (verified.size >= VERIFIED_ASSERTIONS_MAX) {
+        const oldest = verified.keys().next();
+        if (!oldest.done) verified.delete(oldest.value);
+      }
+      verified.set(token, facts);
+    }
+    return {
+      principal: facts.principal,
+      purpose: facts.purpose,
+      operationName: facts.operationName,
+      operationHash: facts.operationHash,
+      requestId: requestIdOf(req),
+    };
+  };
 }
 
 export interface CallerContext extends BaseContext {

@@ -1,0 +1,72 @@
+// Signs the gateway's assertion of the caller (lib/auth/assertion.ts) for the subgraphs, once
+// per caller, purpose and operation for ASSERTION_REUSE_SECONDS rather than once per request:
+// Ed25519 signing on every request, and verifying it again in each subgraph, was about a
+// twentieth of the gateway's CPU. The request id, which does change per request, travels in
+// its own header (subgraph-data-source.ts).
+import type { CryptoKey, KeyObject } from 'jose';
+import { ASSERTION_REUSE_SECONDS, signAssertion } from '../lib/auth/assertion.js';
+import type { Principal } from '../lib/auth/principal.js';
+import type { GatewayContext } from './context.js';
+
+/** Signs (or reuses) the caller's assertion for one client request's subgraph fetches. */
+export type AssertionSigner = (context: GatewayContext) => Promise<string>;
+
+/** Operations (with purposes) remembered per caller; the oldest is forgotten beyond it. */
+export const ASSERTIONS_PER_CALLER = 256;
+
+interface Signed {
+  token: Promise<string>;
+  /** Epoch milliseconds after which a new one is signed. */
+  reuseUntil: number;
+}
+
+export interface AssertionSignerOptions {
+  /** Clock in epoch milliseconds; injectable for tests. */
+  now?: () => number;
+  /** Makes the signature; lib/auth/assertion.ts's by default (tests count its calls). */
+  sign?: typeof signAssertion;
+}
+
+export function assertionSigner(
+  key: CryptoKey | KeyObject | Uint8Array,
+  options: AssertionSignerOptions = {},
+): AssertionSigner {
+  const now = options.now ?? Date.now;
+  const sign = options.sign ?? signAssertion;
+  // Keyed by the principal object itself: the token cache (auth.ts) hands out one object per
+  // verified token, and anonymous callers share PUBLIC_PRINCIPAL. A principal that is no
+  // longer referenced takes its assertions with it; nothing personal is copied into a key.
+  const byPrincipal = new WeakMap<Principal, Map<string, Signed>>();
+  const signFresh = (context: GatewayContext): Promise<string> => {
+    const { principal, purpose, operation } = context;
+    const opKey = `${purpose ?? ''}\u0000${operation.name ?? ''}\u0000${operation.hash ?? ''}`;
+    let signed = byPrincipal.get(principal);
+    if (signed === undefined) {
+      signed = new Map();
+      byPrincipal.set(principal, signed);
+    }
+    const at = now();
+    const kept = signed.get(opKey);
+    if (kept !== undefined && at < kept.reuseUntil) return kept.token;
+    const token = sign(key, {
+      principal,
+      purpose,
+      operationName: operation.name,
+      operationHash: operation.hash,
+    });
+    signed.delete(opKey);
+    if (signed.size >= ASSERTIONS_PER_CALLER) {
+      const oldest = signed.keys().next();
+      if (!oldest.done) signed.delete(oldest.value);
+    }
+    const entry = { token, reuseUntil: at + ASSERTION_REUSE_SECONDS * 1000 };
+    signed.set(opKey, entry);
+    // A failed signature is not kept: the next request tries again.
+    token.catch(() => {
+      if (signed.get(opKey) === entry) signed.delete(opKey);
+    });
+    return token;
+  };
+  // One assertion for all of a request's fetches, even across a reuse boundary.
+  return (context) => (context.assertion ??= signFresh(context));
+}
