@@ -16,6 +16,8 @@ export interface GatewayContext {
    * subgraph fetch starts after it and each is aborted at it. Set when the request arrives.
    */
   deadline?: number;
+  /** Aborts the request's subgraph fetches at `deadline`; made on the first fetch. */
+  deadlineSignal?: AbortSignal;
   /** Set only when the client asked for a cost report or plan (`x-cost-report`, cost-report.ts). */
   costReport?: CostReport;
 }

@@ -7,11 +7,10 @@ import { isAbsolute } from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
-import type { Fetcher } from '@apollo/utils.fetcher';
 import { Supergraph } from '@apollo/federation-internals';
 import { GraphQLError, parse, type GraphQLFormattedError } from 'graphql';
 import type { CryptoKey, KeyObject } from 'jose';
-import { signAssertion } from '../lib/auth/assertion.js';
+import { assertionSigner } from './assertion-signer.js';
 import { keyFiles, loadPrivateKey } from '../lib/auth/keys.js';
 import { extractPolicy, withoutSecurityPurpose } from '../lib/auth/policy.js';
 import { isPurpose, PURPOSES } from '../lib/auth/principal.js';
@@ -20,7 +19,7 @@ import { authorizationPlugin } from './authorization-plugin.js';
 import { fiscalCodeVariablesPlugin } from './fiscal-code-variables.js';
 import { operationResolutionPlugin } from './operation-resolution.js';
 import type { GatewayContext } from './context.js';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent } from 'undici';
 import { currentRequestId, serveGraphQL, type RunningHttpServer } from '../lib/graphql-http.js';
 import { projectPath } from '../lib/project-files.js';
 import type { GatewayConfig, SubgraphUrls } from './config.js';
@@ -82,7 +81,13 @@ export type GatewayOptions = Omit<
   | 'trustedDocumentsPath'
   | 'requestDeadlineMs'
   | 'metricsToken'
+  | 'coalesceAnonymousFetches'
 > & {
+  /**
+   * Whether anonymous callers' identical subgraph fetches in flight share one request
+   * (COALESCE_ANONYMOUS_FETCHES). Default true.
+   */
+  coalesceAnonymousFetches?: boolean;
   /** The bearer token `/metrics` wants (METRICS_TOKEN); default none: no `/metrics`. */
   metricsToken?: string | null;
   port?: number;
@@ -284,16 +289,7 @@ export async function createGateway(
     headersTimeout: options.subgraphTimeoutMs,
     bodyTimeout: options.subgraphTimeoutMs,
   });
-  const fetcher = ((url: string, init: Parameters<typeof undiciFetch>[1]) =>
-    undiciFetch(url, { ...init, dispatcher: agent })) as unknown as Fetcher;
-  const sign = (context: GatewayContext): Promise<string> =>
-    (context.assertion ??= signAssertion(security.assertionKey, {
-      principal: context.principal,
-      requestId: context.requestId,
-      purpose: context.purpose,
-      operationName: context.operation.name,
-      operationHash: context.operation.hash,
-    }));
+  const sign = assertionSigner(security.assertionKey);
   const urls: SubgraphUrls = options.subgraphUrls;
   const requestDeadlineMs = options.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS;
   const gateway = new ApolloGateway({
@@ -305,7 +301,8 @@ export async function createGateway(
       const configured = (urls as Record<string, string | undefined>)[name];
       return new SubgraphDataSource({
         url: configured ?? url,
-        fetcher,
+        dispatcher: agent,
+        coalesceAnonymous: options.coalesceAnonymousFetches ?? true,
         sign,
         requestDeadlineMs,
         subgraphName: name,

@@ -3,15 +3,16 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError } from 'graphql';
-import { fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ASSERTION_HEADER } from '../lib/auth/assertion.js';
 import type { GatewayContext } from './context.js';
 import {
   DEADLINE_HEADER,
   deadlineClock,
+  expandEntities,
   SubgraphDataSource,
   subgraphBudget,
+  uniqueRepresentations,
 } from './subgraph-data-source.js';
 import { DEADLINE_HEADER as SUBGRAPH_DEADLINE_HEADER } from '../subgraphs/shared/request-deadline.js';
 
@@ -45,7 +46,6 @@ afterAll(async () => {
 function dataSource(requestDeadlineMs?: number) {
   return new SubgraphDataSource({
     url,
-    fetcher: undiciFetch,
     sign: () => Promise.resolve('signed'),
     requestDeadlineMs,
   });
@@ -124,5 +124,162 @@ describe('SubgraphDataSource deadline', () => {
     expect(elapsed).toBeGreaterThanOrEqual(100);
     expect(elapsed).toBeLessThan(2000);
     expect(seen).toHaveLength(1);
+  });
+});
+
+describe('uniqueRepresentations and expandEntities', () => {
+  it('sends each representation once and answers every original position with its own object', () => {
+    const reps = [
+      { __typename: 'Desk', id: 'A' },
+      { __typename: 'Desk', id: 'B' },
+      { __typename: 'Desk', id: 'A' },
+      { __typename: 'Desk', id: 'A' },
+    ];
+    const { variables, positions } = uniqueRepresentations({ other: 1, representations: reps });
+    expect(variables).toEqual({ other: 1, representations: reps.slice(0, 2) });
+    expect(positions).toEqual([0, 1, 0, 0]);
+    const response = {
+      data: { _entities: [{ name: 'a', nested: { x: 1 } }, null] },
+      errors: [
+        { message: 'B failed', path: ['_entities', 1, 'name'] },
+        { message: 'A failed', path: ['_entities', 0] },
+        { message: 'whole fetch' },
+      ],
+    };
+    expandEntities(response, positions!);
+    const entities = response.data._entities;
+    expect(entities).toEqual([
+      { name: 'a', nested: { x: 1 } },
+      null,
+      { name: 'a', nested: { x: 1 } },
+      { name: 'a', nested: { x: 1 } },
+    ]);
+    expect(entities[2]).not.toBe(entities[0]);
+    expect(entities[2]?.nested).not.toBe(entities[0]?.nested);
+    expect(response.errors.map((e) => [e.message, e.path])).toEqual([
+      ['B failed', ['_entities', 1, 'name']],
+      ['A failed', ['_entities', 0]],
+      ['A failed', ['_entities', 2]],
+      ['A failed', ['_entities', 3]],
+      ['whole fetch', undefined],
+    ]);
+  });
+
+  it('leaves variables alone when every representation is distinct', () => {
+    const variables = { representations: [{ id: 1 }, { id: 2 }] };
+    expect(uniqueRepresentations(variables)).toEqual({ variables, positions: undefined });
+    expect(uniqueRepresentations(undefined)).toEqual({
+      variables: undefined,
+      positions: undefined,
+    });
+  });
+});
+
+describe('SubgraphDataSource on the wire', () => {
+  let wire: Server;
+  let wireUrl: string;
+  let bodies: string[] = [];
+  let requestIds: (string | string[] | undefined)[] = [];
+
+  beforeAll(async () => {
+    // Answers after 50 ms, so that fetches sent together are in flight together.
+    wire = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        bodies.push(body);
+        requestIds.push(req.headers['x-request-id']);
+        const { variables } = JSON.parse(body) as {
+          variables?: { representations?: { id: string }[] };
+        };
+        const data = variables?.representations
+          ? { _entities: variables.representations.map((r) => ({ name: `desk ${r.id}` })) }
+          : { x: 1 };
+        setTimeout(() => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ data }));
+        }, 50);
+      });
+    });
+    await new Promise<void>((r) => wire.listen(0, '127.0.0.1', r));
+    wireUrl = `http://127.0.0.1:${(wire.address() as AddressInfo).port}/graphql`;
+  });
+
+  beforeEach(() => {
+    bodies = [];
+    requestIds = [];
+  });
+
+  afterAll(async () => {
+    wire.closeAllConnections();
+    await new Promise((r) => wire.close(r));
+  });
+
+  const source = (coalesceAnonymous: boolean) =>
+    new SubgraphDataSource({
+      url: wireUrl,
+      sign: () => Promise.resolve('signed'),
+      coalesceAnonymous,
+    });
+
+  const operator = (): GatewayContext => ({
+    ...context(),
+    principal: { ...context().principal, role: 'operator', subject: 'op' },
+  });
+
+  const fetchWith = (s: SubgraphDataSource, ctx: GatewayContext, query: string, variables = {}) =>
+    s.process({
+      kind: 'incoming operation',
+      request: { query, variables },
+      context: ctx,
+      incomingRequestContext: {} as never,
+      pathInIncomingRequest: undefined,
+    } as never);
+
+  it('sends a page’s repeated entity representations once each', async () => {
+    const ids = ['A', 'B', 'A', 'C', 'A', 'B'];
+    const response = await fetchWith(
+      source(false),
+      context(),
+      'query($representations:[_Any!]!){_entities(representations:$representations){...on Desk{name}}}',
+      { representations: ids.map((id) => ({ __typename: 'Desk', id })) },
+    );
+    expect(bodies).toHaveLength(1);
+    const sent = JSON.parse(bodies[0]!) as { variables: { representations: unknown[] } };
+    expect(sent.variables.representations).toHaveLength(3);
+    expect(response.data?._entities).toEqual(ids.map((id) => ({ name: `desk ${id}` })));
+  });
+
+  it('shares one fetch among anonymous callers asking the same at once, each with its own answer', async () => {
+    const s = source(true);
+    const contexts = [
+      context(),
+      { ...context(), requestId: 'r2' },
+      { ...context(), requestId: 'r3' },
+    ];
+    const answers = await Promise.all(contexts.map((ctx) => fetchWith(s, ctx, '{ x }')));
+    expect(bodies).toHaveLength(1);
+    expect(answers.map((a) => a.data)).toEqual([{ x: 1 }, { x: 1 }, { x: 1 }]);
+    expect(answers[1]).not.toBe(answers[0]);
+    // Once answered, the next one asks again.
+    await fetchWith(s, context(), '{ x }');
+    expect(bodies).toHaveLength(2);
+  });
+
+  it('never shares among signed-in callers, nor mutations, nor when turned off', async () => {
+    const s = source(true);
+    await Promise.all([operator(), operator()].map((ctx) => fetchWith(s, ctx, '{ x }')));
+    expect(bodies).toHaveLength(2);
+    await Promise.all([context(), context()].map((ctx) => fetchWith(s, ctx, 'mutation { x }')));
+    expect(bodies).toHaveLength(4);
+    const off = source(false);
+    await Promise.all([context(), context()].map((ctx) => fetchWith(off, ctx, '{ x }')));
+    expect(bodies).toHaveLength(6);
+  });
+
+  it('sends the request id beside the assertion', async () => {
+    const ctx = { ...context(), requestId: crypto.randomUUID() };
+    await fetchWith(source(false), ctx, '{ x }');
+    expect(requestIds).toEqual([ctx.requestId]);
   });
 });

@@ -1,40 +1,30 @@
-// How the gateway talks to a subgraph: Apollo's RemoteGraphQLDataSource over undici,
-// with failed subgraph responses turned into errors a client can act on, and every fetch
-// held to the client request's deadline.
+// How the gateway talks to a subgraph: Apollo's RemoteGraphQLDataSource contract over
+// undici's `request` on the gateway's connection pool, with failed subgraph responses turned
+// into errors a client can act on, every fetch held to the client request's deadline, entity
+// representations sent once each, and (for anonymous callers) identical fetches in flight
+// shared.
 import { performance } from 'node:perf_hooks';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
-import { GraphQLError } from 'graphql';
-import { ASSERTION_HEADER } from '../lib/auth/assertion.js';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { getGlobalDispatcher, request as undiciRequest, type Dispatcher } from 'undici';
+import { ASSERTION_HEADER, REQUEST_ID_HEADER } from '../lib/auth/assertion.js';
+import type { AssertionSigner } from './assertion-signer.js';
 import type { GatewayContext } from './context.js';
 import { SUBGRAPH_COST_EXTENSION, SUBGRAPH_COST_REPORT_HEADER } from './cost-report.js';
 
-/** Signs the caller's assertion for one client request (once, shared by its fetches). */
-export type AssertionSigner = (context: GatewayContext) => Promise<string>;
+export type { AssertionSigner } from './assertion-signer.js';
+
+/** What the transport answers: status, the headers the gateway reads, and the body's text. */
+interface SubgraphReply {
+  status: number;
+  contentType: string | undefined;
+  cacheControl: string | undefined;
+  text: string;
+}
 
 /** Told of every subgraph fetch that was sent: whether it answered 2xx, and how long it took. */
 export type FetchObserver = (subgraph: string, ok: boolean, seconds: number) => void;
-
-/** Wraps a fetcher so that `observe` hears of each fetch's end (metrics). */
-export function observeFetches(
-  fetcher: Fetcher,
-  subgraph: string,
-  observe: FetchObserver,
-): Fetcher {
-  return (url: string, init?: FetcherRequestInit) => {
-    const started = performance.now();
-    return fetcher(url, init).then(
-      (response) => {
-        observe(subgraph, response.ok, (performance.now() - started) / 1000);
-        return response;
-      },
-      (error: unknown) => {
-        observe(subgraph, false, (performance.now() - started) / 1000);
-        throw error;
-      },
-    );
-  };
-}
 
 /**
  * The client request's remaining budget in milliseconds, sent with every subgraph fetch; the
@@ -50,38 +40,12 @@ export const DEFAULT_REQUEST_DEADLINE_MS = 10_000;
 export const deadlineClock = (): number => performance.now();
 
 /**
- * The gateway's own note of when a fetch must be aborted (the whole remaining budget). Set
- * by willSendRequest for abortAtDeadline, which takes it off before the request leaves.
- */
-const ABORT_AFTER_HEADER = 'x-gateway-abort-after-ms';
-
-/**
  * What a subgraph is told it has: the remaining budget less a margin (a tenth, at most
  * 100 ms), so that it answers with what it has, upstream timeouts included, before the
  * gateway gives up on the whole fetch and loses every field of it.
  */
 export function subgraphBudget(remainingMs: number): number {
   return Math.max(1, remainingMs - Math.min(100, Math.floor(remainingMs / 10)));
-}
-
-/**
- * Wraps a fetcher so that each fetch is aborted when the request's remaining budget (noted
- * by willSendRequest) runs out: Apollo's data source passes no signal of its own.
- */
-export function abortAtDeadline(fetcher: Fetcher): Fetcher {
-  return (url: string, init?: FetcherRequestInit) => {
-    if (!init?.headers || !(ABORT_AFTER_HEADER in init.headers)) return fetcher(url, init);
-    const { [ABORT_AFTER_HEADER]: abortAfter, ...headers } = init.headers;
-    const budget = Number(abortAfter);
-    if (!Number.isInteger(budget) || budget < 1) return fetcher(url, { ...init, headers });
-    const signal = AbortSignal.timeout(budget);
-    const given = init.signal as AbortSignal | undefined;
-    return fetcher(url, {
-      ...init,
-      headers,
-      signal: given ? AbortSignal.any([given, signal]) : signal,
-    });
-  };
 }
 
 function outOfTime(originalError?: Error): GraphQLError {
@@ -117,9 +81,108 @@ function firstError(
     : undefined;
 }
 
+/** A fetch's parts once the request's headers are set: what goes on the wire. */
+interface Outgoing {
+  headers: Record<string, string>;
+  body: string;
+  signal: AbortSignal;
+}
+
+/**
+ * Sends each distinct entity representation once: Apollo's gateway lists one per entity in
+ * the response (a page of 100 communications sends 100 desk representations for a dozen
+ * desks), and the subgraph would resolve and serialise each. Returns the variables to send and,
+ * when some were repeated, where each original representation's answer is in the reply.
+ */
+export function uniqueRepresentations(variables: Record<string, unknown> | undefined): {
+  variables: Record<string, unknown> | undefined;
+  positions: number[] | undefined;
+} {
+  const representations = variables?.representations;
+  if (!Array.isArray(representations) || representations.length < 2) {
+    return { variables, positions: undefined };
+  }
+  const indexOf = new Map<string, number>();
+  const unique: unknown[] = [];
+  const positions = representations.map((representation) => {
+    const key = JSON.stringify(representation);
+    let at = indexOf.get(key);
+    if (at === undefined) {
+      at = unique.push(representation) - 1;
+      indexOf.set(key, at);
+    }
+    return at;
+  });
+  if (unique.length === representations.length) return { variables, positions: undefined };
+  return { variables: { ...variables, representations: unique }, positions };
+}
+
+/**
+ * Puts the answers to unique representations back where Apollo expects them: one `_entities`
+ * element per representation it listed, each its own object (the gateway merges later fetches
+ * into them), and each error about an entity repeated for every position it stands for.
+ */
+export function expandEntities(response: GatewayGraphQLResponse, positions: number[]): void {
+  const data = response.data as { _entities?: unknown } | null | undefined;
+  const entities = data?._entities;
+  if (Array.isArray(entities)) {
+    const used = new Set<number>();
+    (data as { _entities: unknown[] })._entities = positions.map((at) => {
+      const entity: unknown = entities[at];
+      if (!used.has(at)) {
+        used.add(at);
+        return entity;
+      }
+      return entity === null || typeof entity !== 'object' ? entity : structuredClone(entity);
+    });
+  }
+  if (!response.errors) return;
+  const errors: GraphQLFormattedError[] = [];
+  for (const error of response.errors) {
+    const path = error.path;
+    if (path?.[0] !== '_entities' || typeof path[1] !== 'number') {
+      errors.push(error);
+      continue;
+    }
+    positions.forEach((at, original) => {
+      if (at === path[1])
+        errors.push({ ...error, path: ['_entities', original, ...path.slice(2)] });
+    });
+  }
+  (response as { errors: typeof errors }).errors = errors;
+}
+
+/** The client request's cache policy (Apollo Server's CachePolicy), which fetches restrict. */
+function isCachePolicy(
+  policy: unknown,
+): policy is { restrict(hint: ReturnType<typeof cacheHint>): void } {
+  return (
+    typeof policy === 'object' &&
+    policy !== null &&
+    typeof (policy as { restrict?: unknown }).restrict === 'function'
+  );
+}
+
+/** The directives of a Cache-Control header the gateway's cache policy reads. */
+function cacheHint(header: string | undefined): { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } {
+  const hint: { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } = { maxAge: 0 };
+  for (const directive of (header ?? '').split(',')) {
+    const [name, value] = directive.trim().toLowerCase().split('=');
+    if (name === 'max-age' && value !== undefined && /^[0-9]+$/.test(value)) hint.maxAge = +value;
+    else if (name === 'private') hint.scope = 'PRIVATE';
+    else if (name === 'public') hint.scope = 'PUBLIC';
+  }
+  return hint;
+}
+
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   private readonly sign: AssertionSigner;
   private readonly requestDeadlineMs: number;
+  private readonly dispatcher: Dispatcher;
+  private readonly onFetch: FetchObserver | undefined;
+  private readonly coalesce: boolean;
+  /** Anonymous fetches in flight, by body: identical ones wait for the first one's reply. */
+  private readonly inFlight = new Map<string, Promise<SubgraphReply>>();
   /** The subgraph's name in the supergraph (cost reports and metrics). */
   readonly subgraphName: string;
 
@@ -132,93 +195,209 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       subgraphName?: string;
       /** Told of each fetch (metrics). */
       onFetch?: FetchObserver;
+      /** The connection pool to the subgraphs. Default: undici's global dispatcher. */
+      dispatcher?: Dispatcher;
+      /**
+       * Whether identical fetches of anonymous callers in flight at once share one subgraph
+       * request (see `process`). Default false.
+       */
+      coalesceAnonymous?: boolean;
     },
   ) {
-    super(config);
-    this.sign = config.sign;
-    this.requestDeadlineMs = config.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS;
-    this.subgraphName = config.subgraphName ?? (config.url ? new URL(config.url).host : 'unknown');
-    const fetcher = config.onFetch
-      ? observeFetches(this.fetcher, this.subgraphName, config.onFetch)
-      : this.fetcher;
-    this.fetcher = abortAtDeadline(fetcher);
+    const {
+      sign,
+      requestDeadlineMs,
+      subgraphName,
+      onFetch,
+      dispatcher,
+      coalesceAnonymous,
+      ...rest
+    } = config;
+    super(rest);
+    this.sign = sign;
+    this.requestDeadlineMs = requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS;
+    this.subgraphName = subgraphName ?? (rest.url ? new URL(rest.url).host : 'unknown');
+    this.dispatcher = dispatcher ?? getGlobalDispatcher();
+    this.onFetch = onFetch;
+    this.coalesce = coalesceAnonymous ?? false;
   }
 
   /**
-   * Every subgraph request carries the gateway's signed assertion of the caller and nothing
-   * the client said about itself: the request's headers are built here, not forwarded.
+   * Apollo's contract (RemoteGraphQLDataSource.process) without its fetch machinery: headers
+   * as a plain object, one JSON.stringify, undici's `request` on the gateway's pool, no WHATWG
+   * Request or Response objects. Every subgraph request carries the gateway's signed
+   * assertion of the caller and the request id, and nothing the client said about itself: the
+   * headers are built here, not forwarded.
    */
-  override async willSendRequest({
-    request,
-    context,
-  }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
+  override async process(
+    options: GraphQLDataSourceProcessOptions<GatewayContext>,
+  ): Promise<GatewayGraphQLResponse> {
+    const { request } = options;
+    // Health checks and schema loading are not used: the supergraph comes from a file.
+    if (!('incomingRequestContext' in options)) {
+      throw new GraphQLError('A subgraph request without a client request', {
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      });
+    }
+    const context = options.context;
+    if (!request.query) throw new Error('Missing query');
+    const outgoing = await this.outgoing(context);
+    const { variables, positions } = uniqueRepresentations(request.variables);
+    outgoing.body = JSON.stringify({
+      query: request.query,
+      ...(variables === undefined ? {} : { variables }),
+      ...(request.operationName ? { operationName: request.operationName } : {}),
+      ...(request.extensions ? { extensions: request.extensions } : {}),
+    });
+    const reply = await this.replyTo(outgoing, context);
+    const response = this.decode(reply);
+    if (positions) expandEntities(response, positions);
+    // The subgraph's own report of its upstream requests joins the client request's.
+    context.costReport?.add(response.extensions?.[SUBGRAPH_COST_EXTENSION]);
+    // As Apollo's data source does: the client response's cache policy is the strictest of
+    // its subgraph fetches' (the public data's response cache reads it).
+    const policy: unknown = options.incomingRequestContext.overallCachePolicy;
+    if (this.honorSubgraphCacheControlHeader && isCachePolicy(policy)) {
+      policy.restrict(cacheHint(reply.cacheControl));
+    }
+    return response;
+  }
+
+  /**
+   * The headers of this context's fetches and the signal that aborts them at its deadline.
+   * No fetch starts once the client request's budget is spent; the subgraph is told what is
+   * left (less a margin), and the fetch is aborted when it runs out.
+   */
+  private async outgoing(context: GatewayContext): Promise<Outgoing> {
     if (!('principal' in context)) {
       throw new GraphQLError('A subgraph request without a client request', {
         extensions: { code: 'INTERNAL_SERVER_ERROR' },
       });
     }
-    request.http?.headers.set(ASSERTION_HEADER, await this.sign(context as GatewayContext));
-    // No fetch starts once the client request's budget is spent; the subgraph gets what is
-    // left, and the fetch is aborted when it runs out (abortAtDeadline).
-    const deadline =
-      (context as GatewayContext).deadline ?? deadlineClock() + this.requestDeadlineMs;
+    const assertion = await this.sign(context);
+    const deadline = context.deadline ?? deadlineClock() + this.requestDeadlineMs;
     const remaining = Math.floor(deadline - deadlineClock());
     if (remaining < 1) throw outOfTime();
-    request.http?.headers.set(DEADLINE_HEADER, String(subgraphBudget(remaining)));
-    request.http?.headers.set(ABORT_AFTER_HEADER, String(remaining));
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      [ASSERTION_HEADER]: assertion,
+      [REQUEST_ID_HEADER]: context.requestId,
+      [DEADLINE_HEADER]: String(subgraphBudget(remaining)),
+    };
     // Only when the client asked for a cost report: the subgraph counts nothing otherwise.
-    const report = (context as GatewayContext).costReport;
+    const report = context.costReport;
     if (report) {
-      request.http?.headers.set(SUBGRAPH_COST_REPORT_HEADER, '1');
+      headers[SUBGRAPH_COST_REPORT_HEADER] = '1';
       report.fetched(this.subgraphName);
     }
-  }
-
-  /** Adds the subgraph's own report of its upstream requests to the client request's. */
-  override didReceiveResponse({
-    response,
-    context,
-  }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>>[0]) {
-    context.costReport?.add(response.extensions?.[SUBGRAPH_COST_EXTENSION]);
-    return response;
+    // One timer per client request, shared by all its fetches, rather than one per fetch.
+    context.deadlineSignal ??= AbortSignal.timeout(remaining);
+    return { headers, body: '', signal: context.deadlineSignal };
   }
 
   /**
-   * Apollo's default puts the subgraph's URL and raw body into the error. The gateway has
-   * already validated the operation against the supergraph, so a subgraph that refuses it
-   * with a 400 is refusing a value (a malformed Date, say): that is the client's input
-   * error. Anything else is the subgraph's failure and says only that.
+   * Sends the fetch, or, for an anonymous caller, joins an identical one already in flight:
+   * anonymous callers all hold the same rights, their requests are not audited, and the
+   * subgraph's answer to the same body is the same, so one reply serves all of them (each
+   * decodes its own copy). Never for a signed-in caller, whose answer depends on who asks and
+   * whose reads are audited one by one, nor for a mutation or a cost report.
    */
-  override async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
-    const body = await this.parseBody(response).catch(() => undefined);
-    const refused = response.status === 400 ? firstError(body) : undefined;
-    if (refused && INPUT_REFUSED_CODES.has(String(refused.code))) {
-      return new GraphQLError(refused.message, {
-        extensions: {
-          code: 'BAD_USER_INPUT',
-          ...(refused.field === undefined ? {} : { field: refused.field }),
-        },
-      });
-    }
-    // Personal data is not served when its audit record cannot be written: say so plainly.
-    const failed = firstError(body);
-    if (response.status === 503 && failed?.code === 'AUDIT_UNAVAILABLE') {
-      return new GraphQLError('Personal data cannot be served now: the audit log is unavailable', {
-        extensions: { code: 'AUDIT_UNAVAILABLE' },
-      });
-    }
-    return new GraphQLError('A part of the graph failed to answer', {
-      extensions: { code: 'SUBGRAPH_UNAVAILABLE' },
-    });
+  private replyTo(outgoing: Outgoing, context: GatewayContext): Promise<SubgraphReply> {
+    const shareable =
+      this.coalesce &&
+      context.principal.role === 'public' &&
+      !context.costReport &&
+      !outgoing.body.startsWith('{"query":"mutation');
+    if (!shareable) return this.send(outgoing);
+    const key = outgoing.body;
+    const pending = this.inFlight.get(key);
+    if (pending) return pending;
+    const sent = this.send(outgoing).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, sent);
+    return sent;
   }
 
-  /** Transport failures (refused connection, timeout) carry the subgraph's URL: replace them. */
-  override didEncounterError(error: Error): void {
-    if (error instanceof GraphQLError) throw error;
-    if (error.name === 'TimeoutError') throw outOfTime(error);
-    throw new GraphQLError('A part of the graph failed to answer', {
-      extensions: { code: 'SUBGRAPH_UNAVAILABLE' },
-      originalError: error,
+  private async send({ headers, body, signal }: Outgoing): Promise<SubgraphReply> {
+    const started = performance.now();
+    let ok = false;
+    try {
+      const response = await undiciRequest(this.url, {
+        method: 'POST',
+        headers,
+        body,
+        signal,
+        dispatcher: this.dispatcher,
+      });
+      const text = await response.body.text();
+      ok = response.statusCode >= 200 && response.statusCode < 300;
+      const header = (name: string): string | undefined => {
+        const value = response.headers[name];
+        return Array.isArray(value) ? value[0] : value;
+      };
+      return {
+        status: response.statusCode,
+        contentType: header('content-type'),
+        cacheControl: header('cache-control'),
+        text,
+      };
+    } catch (error) {
+      // Transport failures (refused connection, timeout) carry the subgraph's URL: replaced.
+      if (signal.aborted) throw outOfTime(error instanceof Error ? error : undefined);
+      throw new GraphQLError('A part of the graph failed to answer', {
+        extensions: { code: 'SUBGRAPH_UNAVAILABLE' },
+        ...(error instanceof Error ? { originalError: error } : {}),
+      });
+    } finally {
+      this.onFetch?.(this.subgraphName, ok, (performance.now() - started) / 1000);
+    }
+  }
+
+  /** The subgraph's GraphQL response, or the error a client can act on. */
+  private decode(reply: SubgraphReply): GatewayGraphQLResponse {
+    const json =
+      reply.contentType?.startsWith('application/json') === true ||
+      reply.contentType?.startsWith('application/graphql-response+json') === true;
+    let body: unknown;
+    try {
+      body = json ? JSON.parse(reply.text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    if (reply.status < 200 || reply.status >= 300) throw refusal(reply.status, body);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new GraphQLError('A part of the graph failed to answer', {
+        extensions: { code: 'SUBGRAPH_UNAVAILABLE' },
+      });
+    }
+    return body;
+  }
+}
+
+/**
+ * A failed subgraph response as a client error. Apollo's default puts the subgraph's URL and
+ * raw body into the error. The gateway has already validated the operation against the
+ * supergraph, so a subgraph that refuses it with a 400 is refusing a value (a malformed Date,
+ * say): that is the client's input error. Anything else is the subgraph's failure and says
+ * only that.
+ */
+function refusal(status: number, body: unknown): GraphQLError {
+  const refused = status === 400 ? firstError(body) : undefined;
+  if (refused && INPUT_REFUSED_CODES.has(String(refused.code))) {
+    return new GraphQLError(refused.message, {
+      extensions: {
+        code: 'BAD_USER_INPUT',
+        ...(refused.field === undefined ? {} : { field: refused.field }),
+      },
     });
   }
+  // Personal data is not served when its audit record cannot be written: say so plainly.
+  const failed = firstError(body);
+  if (status === 503 && failed?.code === 'AUDIT_UNAVAILABLE') {
+    return new GraphQLError('Personal data cannot be served now: the audit log is unavailable', {
+      extensions: { code: 'AUDIT_UNAVAILABLE' },
+    });
+  }
+  return new GraphQLError('A part of the graph failed to answer', {
+    extensions: { code: 'SUBGRAPH_UNAVAILABLE' },
+  });
 }

@@ -64,3 +64,13 @@ export function envUrl(env: Env, name: string, fallback: string): string {
     throw new ConfigError(name, raw, 'an http(s) URL');
   return raw.replace(/\/+$/, '');
 }
+
+/** `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`), any case. */
+export function envBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = raw.toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(value)) return true;
+  if (['false', '0', 'no', 'off'].includes(value)) return false;
+  throw new ConfigError(name, raw, 'true or false');
+}
