@@ -7,6 +7,8 @@
 //   (c) hive     Hive Gateway's CLI with default settings (bench/compare/hive.config.ts)
 //   (c') hive-nodedupe   the same with its in-flight subgraph request deduplication off (opt-in:
 //                --variants ...,hive-nodedupe)
+//   (a') ours-nocoalesce   ours with anonymous callers' in-flight fetch sharing off
+//                (COALESCE_ANONYMOUS_FETCHES=false; opt-in: --variants ...,ours-nocoalesce)
 //   (d) direct   the subgraph itself, for workloads whose every operation is one subgraph fetch
 //
 // Everything runs as a child process of this one: four upstreams and four subgraphs (as `npm
@@ -118,7 +120,7 @@ number('scale', values.scale, 0.001, 10);
 const latencies = values.latencies
   .split(',')
   .map((l) => Math.round(number('latencies', l, 0, 1000)));
-const VARIANTS = ['ours', 'apollo', 'hive', 'hive-nodedupe', 'direct'] as const;
+const VARIANTS = ['ours', 'ours-nocoalesce', 'apollo', 'hive', 'hive-nodedupe', 'direct'] as const;
 type Variant = (typeof VARIANTS)[number];
 const variants = values.variants.split(',').map((v) => {
   if (!(VARIANTS as readonly string[]).includes(v)) throw new Error(`unknown variant ${v}`);
@@ -129,6 +131,7 @@ if (warmupSeconds + seconds > 50) throw new Error('--warmup + --seconds must be 
 
 const LABEL: Record<Variant, string> = {
   ours: '(a) ours',
+  'ours-nocoalesce': "(a') ours, coalescing off",
   apollo: '(b) stock Apollo',
   hive: '(c) Hive',
   'hive-nodedupe': "(c') Hive, in-flight dedupe off",
@@ -600,25 +603,33 @@ async function main(): Promise<void> {
   const supergraphPath = projectPath('schema/supergraph.graphql');
   const supergraphUrlsEnv = JSON.stringify(subgraphUrls);
   const gateways: Partial<Record<Variant, Started & { url: string }>> = {};
+  const startOurs = (variant: Variant, label: string, env: Record<string, string> = {}) =>
+    startService(label, [...profile(variant), join(distDir, 'gateway/main.js')], {
+      HOST: '127.0.0.1',
+      GATEWAY_PORT: '0',
+      KEYS_DIR: keysDir,
+      SUPERGRAPH_PATH: supergraphPath,
+      DESKS_SUBGRAPH_URL: subgraphUrls.desks,
+      WORKERS_SUBGRAPH_URL: subgraphUrls.workers,
+      EMPLOYERS_SUBGRAPH_URL: subgraphUrls.employers,
+      TRAINING_SUBGRAPH_URL: subgraphUrls.training,
+      // One client address and a few tokens send everything: the per-caller rate limit (10/s,
+      // burst 100) would answer 429 within a second. Out of the way, as in bench:hostile.
+      RATE_LIMIT_PER_SECOND: '1000000',
+      RATE_LIMIT_BURST: '1000000',
+      ...env,
+    });
   if (variants.includes('ours')) {
-    gateways.ours = await startService(
-      'gateway (a) ours',
-      [...profile('ours'), join(distDir, 'gateway/main.js')],
-      {
-        HOST: '127.0.0.1',
-        GATEWAY_PORT: '0',
-        KEYS_DIR: keysDir,
-        SUPERGRAPH_PATH: supergraphPath,
-        DESKS_SUBGRAPH_URL: subgraphUrls.desks,
-        WORKERS_SUBGRAPH_URL: subgraphUrls.workers,
-        EMPLOYERS_SUBGRAPH_URL: subgraphUrls.employers,
-        TRAINING_SUBGRAPH_URL: subgraphUrls.training,
-        // One client address and a few tokens send everything: the per-caller rate limit (10/s,
-        // burst 100) would answer 429 within a second. Out of the way, as in bench:hostile.
-        RATE_LIMIT_PER_SECOND: '1000000',
-        RATE_LIMIT_BURST: '1000000',
-      },
-    );
+    gateways.ours = await startOurs('ours', 'gateway (a) ours');
+    if (variants.includes('ours-nocoalesce')) {
+      gateways['ours-nocoalesce'] = await startOurs(
+        'ours-nocoalesce',
+        "gateway (a') ours, coalescing off",
+        {
+          COALESCE_ANONYMOUS_FETCHES: 'false',
+        },
+      );
+    }
   } else {
     throw new Error('--variants must include ours: its answers are the reference');
   }
@@ -731,7 +742,7 @@ async function main(): Promise<void> {
   const requestsFor = (w: Workload, variant: Variant, headers: UserHeaders[]): BenchRequest[] =>
     w.requests.map((r) => {
       const op = r.operation;
-      const byId = variant === 'ours' && op.registered;
+      const byId = (variant === 'ours' || variant === 'ours-nocoalesce') && op.registered;
       const body = byId
         ? {
             operationName: op.name,
@@ -1141,12 +1152,16 @@ function report(input: {
       '\nRatios: requests/s (a)/(b) and (a)/(c), above 1 when ours serves more; p99 and gateway CPU per request, below 1 when ours is faster or spends less; p50 and p99 (a)/(d), our gateway over the subgraph called directly.\n',
     );
     const noDedupe = records.some((r) => r.variant === 'hive-nodedupe');
+    const noCoalesce = records.some((r) => r.variant === 'ours-nocoalesce');
     console.log(
       '| workload | req/s (a)/(b) | req/s (a)/(c) | p99 (a)/(b) | p99 (a)/(c) | CPU/req (a)/(b) | CPU/req (a)/(c) | p50 (a)/(d) | p99 (a)/(d) |' +
-        (noDedupe ? " req/s (a)/(c') | p99 (a)/(c') |" : ''),
+        (noDedupe ? " req/s (a)/(c') | p99 (a)/(c') |" : '') +
+        (noCoalesce ? " req/s (a')/(b) | req/s (a')/(c) | p99 (a')/(b) |" : ''),
     );
     console.log(
-      '| --- | --: | --: | --: | --: | --: | --: | --: | --: |' + (noDedupe ? ' --: | --: |' : ''),
+      '| --- | --: | --: | --: | --: | --: | --: | --: | --: |' +
+        (noDedupe ? ' --: | --: |' : '') +
+        (noCoalesce ? ' --: | --: | --: |' : ''),
     );
     for (const w of workloads) {
       const get = (v: Variant) =>
@@ -1155,6 +1170,7 @@ function report(input: {
       const b = get('apollo');
       const c = get('hive');
       const c2 = get('hive-nodedupe');
+      const a2 = get('ours-nocoalesce');
       const d = get('direct');
       console.log(
         `| ${w.name} | ${ratio(a?.load.rps, b?.load.rps)} | ${ratio(a?.load.rps, c?.load.rps)} | ` +
@@ -1163,6 +1179,9 @@ function report(input: {
           `${ratio(a?.load.latencyMs.p50, d?.load.latencyMs.p50)} | ${ratio(a?.load.latencyMs.p99, d?.load.latencyMs.p99)} |` +
           (noDedupe
             ? ` ${ratio(a?.load.rps, c2?.load.rps)} | ${ratio(a?.load.latencyMs.p99, c2?.load.latencyMs.p99)} |`
+            : '') +
+          (noCoalesce
+            ? ` ${ratio(a2?.load.rps, b?.load.rps)} | ${ratio(a2?.load.rps, c?.load.rps)} | ${ratio(a2?.load.latencyMs.p99, b?.load.latencyMs.p99)} |`
             : ''),
       );
     }
