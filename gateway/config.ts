@@ -1,5 +1,6 @@
 // The gateway's configuration, from the environment.
 import { envInt, envNumber, envString, envUrl, type Env } from '../lib/env.js';
+import { ConfigError } from '../lib/env.js';
 import { DEFAULT_LIMITS, type Limits } from './limits/index.js';
 import { DEFAULT_TRUSTED_DOCUMENTS_PATH } from './trusted-documents.js';
 
@@ -7,14 +8,18 @@ import { DEFAULT_TRUSTED_DOCUMENTS_PATH } from './trusted-documents.js';
 export const DEV_TOKEN_ISSUER = 'prato-graph-dev';
 export const DEV_TOKEN_AUDIENCE = 'prato-graph';
 
-export type SubgraphUrls = Readonly<Record<'desks' | 'workers' | 'employers' | 'training', string>>;
+/**
+ * Subgraph URLs configured by subgraph name (its environment form, gateway/supergraph-file.ts
+ * subgraphEnvName): they override the supergraph's `join__graph(url:)`.
+ */
+export type SubgraphUrls = Readonly<Record<string, string>>;
 
 export interface GatewayConfig {
   host: string;
   port: number;
   /** Path of the supergraph SDL file; relative paths are taken from the project root. */
   supergraphPath: string;
-  /** Where each subgraph of the supergraph is served; overrides the URLs in the file. */
+  /** SUBGRAPH_URL_<NAME> (and our four DESKS_SUBGRAPH_URL ... aliases): override the file's URLs. */
   subgraphUrls: SubgraphUrls;
   /** Deadline for one subgraph fetch. */
   subgraphTimeoutMs: number;
@@ -54,12 +59,7 @@ export function readGatewayConfig(env: Env): Readonly<GatewayConfig> {
     host: envString(env, 'HOST', '127.0.0.1'),
     port: envInt(env, 'GATEWAY_PORT', 4000, { max: 65535 }),
     supergraphPath: envString(env, 'SUPERGRAPH_PATH', 'schema/supergraph.graphql'),
-    subgraphUrls: Object.freeze({
-      desks: envUrl(env, 'DESKS_SUBGRAPH_URL', 'http://127.0.0.1:4001/graphql'),
-      workers: envUrl(env, 'WORKERS_SUBGRAPH_URL', 'http://127.0.0.1:4002/graphql'),
-      employers: envUrl(env, 'EMPLOYERS_SUBGRAPH_URL', 'http://127.0.0.1:4003/graphql'),
-      training: envUrl(env, 'TRAINING_SUBGRAPH_URL', 'http://127.0.0.1:4004/graphql'),
-    }),
+    subgraphUrls: readSubgraphUrls(env),
     subgraphTimeoutMs: envInt(env, 'SUBGRAPH_TIMEOUT_MS', 10_000, { min: 1 }),
     requestDeadlineMs: envInt(env, 'GATEWAY_REQUEST_DEADLINE_MS', 10_000, { min: 1 }),
     subgraphConnections: envInt(env, 'SUBGRAPH_CONNECTIONS', 32, { min: 1, max: 1024 }),
@@ -74,6 +74,46 @@ export function readGatewayConfig(env: Env): Readonly<GatewayConfig> {
       audience: envString(env, 'AUTH_AUDIENCE', DEV_TOKEN_AUDIENCE),
     }),
   });
+}
+
+/** The variables this project's graph has always used, aliases of SUBGRAPH_URL_<NAME>. */
+const SUBGRAPH_URL_ALIASES: Readonly<Record<string, string>> = Object.freeze({
+  DESKS_SUBGRAPH_URL: 'DESKS',
+  WORKERS_SUBGRAPH_URL: 'WORKERS',
+  EMPLOYERS_SUBGRAPH_URL: 'EMPLOYERS',
+  TRAINING_SUBGRAPH_URL: 'TRAINING',
+});
+const SUBGRAPH_URL_PREFIX = 'SUBGRAPH_URL_';
+
+/**
+ * Subgraph URLs by name: SUBGRAPH_URL_<NAME> for any subgraph of the supergraph (the name
+ * upper-cased, other characters than letters and digits as `_`), and our four aliases. Which
+ * names the supergraph has is checked when the gateway reads it (gateway/supergraph-file.ts).
+ */
+export function readSubgraphUrls(env: Env): SubgraphUrls {
+  const urls: Record<string, string> = {};
+  const from: Record<string, string> = {};
+  const set = (variable: string, name: string) => {
+    const url = envUrl(env, variable, '');
+    const earlier = from[name];
+    if (earlier !== undefined && urls[name] !== url) {
+      throw new ConfigError(variable, url, `the same URL as ${earlier}, or only one of the two`);
+    }
+    urls[name] = url;
+    from[name] = variable;
+  };
+  for (const [variable, name] of Object.entries(SUBGRAPH_URL_ALIASES)) {
+    if (env[variable]) set(variable, name);
+  }
+  for (const variable of Object.keys(env).sort()) {
+    if (!variable.startsWith(SUBGRAPH_URL_PREFIX) || !env[variable]) continue;
+    const name = variable.slice(SUBGRAPH_URL_PREFIX.length);
+    if (!/^[A-Za-z0-9_]+$/.test(name)) {
+      throw new ConfigError(variable, env[variable] ?? '', 'a variable named SUBGRAPH_URL_<NAME>');
+    }
+    set(variable, name.toUpperCase());
+  }
+  return Object.freeze(urls);
 }
 
 /** METRICS_TOKEN, at least 16 characters; never repeated in the error, being a secret. */

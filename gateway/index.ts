@@ -7,12 +7,11 @@ import { isAbsolute } from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
-import { Supergraph } from '@apollo/federation-internals';
-import { GraphQLError, parse, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { CryptoKey, KeyObject } from 'jose';
 import { assertionSigner } from './assertion-signer.js';
 import { keyFiles, loadPrivateKey } from '../lib/auth/keys.js';
-import { extractPolicy, withoutSecurityPurpose } from '../lib/auth/policy.js';
+import { extractPolicy } from '../lib/auth/policy.js';
 import { isPurpose, PURPOSES } from '../lib/auth/principal.js';
 import { createAuthenticator, type Authenticator } from './auth.js';
 import { authorizationPlugin } from './authorization-plugin.js';
@@ -22,7 +21,13 @@ import type { GatewayContext } from './context.js';
 import { Agent } from 'undici';
 import { currentRequestId, serveGraphQL, type RunningHttpServer } from '../lib/graphql-http.js';
 import { projectPath } from '../lib/project-files.js';
-import type { GatewayConfig, SubgraphUrls } from './config.js';
+import type { GatewayConfig } from './config.js';
+import {
+  costModelFor,
+  DEFAULT_SUPERGRAPH_PATH,
+  readSupergraphFile,
+  resolveSubgraphUrls,
+} from './supergraph-file.js';
 import { gatewayReadiness } from './readiness.js';
 import {
   COST_REPORT_HEADER,
@@ -40,6 +45,8 @@ import {
 import {
   DEFAULT_TRUSTED_DOCUMENTS_PATH,
   loadTrustedDocuments,
+  manifestPathFor,
+  NO_TRUSTED_DOCUMENTS,
   trustedDocumentsPlugin,
 } from './trusted-documents.js';
 import {
@@ -222,10 +229,13 @@ export async function createGateway(
   options: GatewayOptions,
   security: GatewaySecurity,
 ): Promise<RunningHttpServer> {
-  const supergraphSdl = loadSupergraph(options.supergraphPath ?? 'schema/supergraph.graphql');
-  const policy = extractPolicy(parse(supergraphSdl));
+  // Ours or any Federation 2 supergraph; anything else stops the gateway with the reason.
+  const supergraphPath = options.supergraphPath ?? DEFAULT_SUPERGRAPH_PATH;
+  const supergraphFile = readSupergraphFile(supergraphPath);
+  const urls = resolveSubgraphUrls(supergraphFile, options.subgraphUrls, supergraphPath);
+  const policy = extractPolicy(supergraphFile.document);
   const limits = resolveLimits(options.limits);
-  const executableSupergraphSdl = withoutSecurityPurpose(supergraphSdl);
+  const executableSupergraphSdl = supergraphFile.executableSdl;
   // Refused by the parser itself, with 400 GRAPHQL_PARSE_FAILED, before any document is built.
   const parseOptions = { maxTokens: limits.maxTokens };
   // Each failure is GRAPHQL_VALIDATION_FAILED (Apollo's code for every validation rule) with
@@ -243,32 +253,37 @@ export async function createGateway(
   const resultSize = createResultSizeEstimator(executableSupergraphSdl, {
     ...(limits.defaultListSize !== undefined ? { defaultListSize: limits.defaultListSize } : {}),
   });
-  const apiSchema = Supergraph.build(executableSupergraphSdl).apiSchema().toGraphQLJSSchema();
+  const apiSchema = supergraphFile.supergraph.apiSchema().toGraphQLJSSchema();
   // Checked before anything listens: a manifest with an operation the graph (or a limit)
   // would refuse stops the gateway with every problem listed. A registered operation's
   // variables are the partner's: its result size is checked for any the gateway accepts.
-  const trustedDocuments = loadTrustedDocuments(
+  const manifestPath = manifestPathFor(
     options.trustedDocumentsPath ?? DEFAULT_TRUSTED_DOCUMENTS_PATH,
-    {
-      schema: apiSchema,
-      validationRules,
-      parseOptions,
-      checks: [
-        registeredResultSizeCheck({
-          estimator: resultSize,
-          schema: apiSchema,
-          maxResultSize: limits.maxResultSize,
-          maxListSize: limits.maxListSize,
-        }),
-      ],
-    },
+    supergraphFile.isProjectGraph,
   );
+  const trustedDocuments =
+    manifestPath === null
+      ? NO_TRUSTED_DOCUMENTS
+      : loadTrustedDocuments(manifestPath, {
+          schema: apiSchema,
+          validationRules,
+          parseOptions,
+          checks: [
+            registeredResultSizeCheck({
+              estimator: resultSize,
+              schema: apiSchema,
+              maxResultSize: limits.maxResultSize,
+              maxListSize: limits.maxListSize,
+            }),
+          ],
+        });
   // Made here rather than inside the plugins, so that metrics can read their caches' counts.
-  const costEstimator = createCostEstimator(executableSupergraphSdl);
+  const costEstimator = createCostEstimator(executableSupergraphSdl, {
+    model: costModelFor(supergraphFile),
+  });
   const documentStore = boundedDocumentStore();
-  const trustedDocumentsPath = options.trustedDocumentsPath ?? DEFAULT_TRUSTED_DOCUMENTS_PATH;
   const metrics = createGatewayMetrics({
-    knownOperationNames: registeredOperationNames(trustedDocumentsPath),
+    knownOperationNames: manifestPath === null ? [] : registeredOperationNames(manifestPath),
     knownCodes: new Set([...CLIENT_VISIBLE_CODES, 'INTERNAL_SERVER_ERROR']),
     caches: {
       cost_estimate: () => costEstimator.stats(),
@@ -290,7 +305,6 @@ export async function createGateway(
     bodyTimeout: options.subgraphTimeoutMs,
   });
   const sign = assertionSigner(security.assertionKey);
-  const urls: SubgraphUrls = options.subgraphUrls;
   const requestDeadlineMs = options.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS;
   const gateway = new ApolloGateway({
     supergraphSdl: executableSupergraphSdl,

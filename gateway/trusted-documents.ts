@@ -202,6 +202,23 @@ function checkOperation(
   return Object.freeze({ id: expected, name, type: type as OperationType, body });
 }
 
+/** No registered operation: every partner request is refused as not registered. */
+export const NO_TRUSTED_DOCUMENTS: TrustedDocuments = Object.freeze({
+  lookup: () => undefined,
+  organizations: Object.freeze([]),
+});
+
+/**
+ * The manifest to load, or null for none. The committed manifest registers operations of this
+ * project's graph, and would stop a gateway serving another supergraph (its operations do not
+ * validate there): with another supergraph, the default path loads no manifest, and partners'
+ * requests are all refused. A manifest for that graph is loaded when TRUSTED_DOCUMENTS_PATH names
+ * another file, and checked against it like ours.
+ */
+export function manifestPathFor(path: string, isProjectGraph: boolean): string | null {
+  return !isProjectGraph && path === DEFAULT_TRUSTED_DOCUMENTS_PATH ? null : path;
+}
+
 /** Reads and checks the manifest at `path` (relative paths from the project root). */
 export function loadTrustedDocuments(
   path: string,
