@@ -56,6 +56,8 @@ export interface Stack {
   upstreamUrls: Record<SystemName, string>;
   /** Where the workers subgraph appends its audit records. */
   auditLogPath: string;
+  /** This stack's development keys (`lib/auth/keys.ts` layout), the gateway's assertion key among them. */
+  keysDir: string;
   /** A token for this stack's gateway, as `npm run token` would mint it. */
   token(claims: DevTokenClaims): Promise<string>;
   stop(): Promise<void>;
@@ -143,6 +145,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       subgraphUrls,
       upstreamUrls,
       auditLogPath,
+      keysDir,
       token: (claims) =>
         mintDevToken(tokenKey, claims, { issuer: DEV_TOKEN_ISSUER, audience: DEV_TOKEN_AUDIENCE }),
       stop: async () => {
