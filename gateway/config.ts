@@ -3,6 +3,7 @@ import { envInt, envNumber, envString, envUrl, type Env } from '../lib/env.js';
 import { ConfigError } from '../lib/env.js';
 import { DEFAULT_LIMITS, type Limits } from './limits/index.js';
 import { DEFAULT_TRUSTED_DOCUMENTS_PATH } from './trusted-documents.js';
+import { DEFAULT_KEY_PREFIX, type SharedStoreConfig } from './shared-store/index.js';
 
 /** Issuer and audience of the development tokens minted by `npm run token`. */
 export const DEV_TOKEN_ISSUER = 'prato-graph-dev';
@@ -44,6 +45,11 @@ export interface GatewayConfig {
    * (METRICS_TOKEN unset): the gateway serves no `/metrics`.
    */
   metricsToken: string | null;
+  /**
+   * Where the replicas' persisted queries, public response cache and rate limits live
+   * (gateway/shared-store): Redis with REDIS_URL, this process's memory without.
+   */
+  sharedStore: SharedStoreConfig;
   auth: {
     /** The identity provider's JWKS URL; when null, the local development key set is used. */
     jwksUrl: string | null;
@@ -67,6 +73,7 @@ export function readGatewayConfig(env: Env): Readonly<GatewayConfig> {
     limits: readLimits(env),
     trustedDocumentsPath: envString(env, 'TRUSTED_DOCUMENTS_PATH', DEFAULT_TRUSTED_DOCUMENTS_PATH),
     metricsToken: readMetricsToken(env),
+    sharedStore: readSharedStore(env),
     auth: Object.freeze({
       jwksUrl: env.AUTH_JWKS_URL ? envUrl(env, 'AUTH_JWKS_URL', '') : null,
       keysDir: envString(env, 'KEYS_DIR', 'data/keys'),
@@ -114,6 +121,42 @@ export function readSubgraphUrls(env: Env): SubgraphUrls {
     set(variable, name.toUpperCase());
   }
   return Object.freeze(urls);
+}
+
+/**
+ * REDIS_URL (`redis://` or `rediss://`), REDIS_KEY_PREFIX and, with a URL, REDIS_KEY_SECRET
+ * (the key of the hash that names rate-limit buckets, the same on every replica). The URL may
+ * hold a password and the secret is one: neither is repeated in an error.
+ */
+export function readSharedStore(env: Env): SharedStoreConfig {
+  const keyPrefix = envString(env, 'REDIS_KEY_PREFIX', DEFAULT_KEY_PREFIX);
+  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(keyPrefix)) {
+    throw new Error(
+      `REDIS_KEY_PREFIX=${JSON.stringify(keyPrefix)} is not valid: expected 1 to 64 letters, digits or . _ : -`,
+    );
+  }
+  const url = env.REDIS_URL;
+  if (url === undefined || url === '') {
+    return Object.freeze({ redisUrl: null, keyPrefix, keySecret: null });
+  }
+  let parsed: URL | null;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = null;
+  }
+  if (!parsed || !['redis:', 'rediss:'].includes(parsed.protocol) || parsed.hostname === '') {
+    throw new Error(
+      'REDIS_URL is not valid: expected redis://[user:password@]host[:port][/db] or rediss://...',
+    );
+  }
+  const keySecret = env.REDIS_KEY_SECRET ?? '';
+  if (keySecret.length < 32) {
+    throw new Error(
+      'REDIS_KEY_SECRET is not valid: with REDIS_URL, expected 32 or more characters',
+    );
+  }
+  return Object.freeze({ redisUrl: url, keyPrefix, keySecret });
 }
 
 /** METRICS_TOKEN, at least 16 characters; never repeated in the error, being a secret. */

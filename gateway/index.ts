@@ -30,6 +30,13 @@ import {
 } from './supergraph-file.js';
 import { gatewayReadiness } from './readiness.js';
 import {
+  createSharedStore,
+  IN_MEMORY,
+  PERSISTED_QUERY_TTL_SECONDS,
+  publicResponseCachePlugin,
+  type SharedStoreConfig,
+} from './shared-store/index.js';
+import {
   COST_REPORT_HEADER,
   CostReport,
   costReportMode,
@@ -54,7 +61,6 @@ import {
   clipMessage,
   costLimitPlugin,
   createCostEstimator,
-  createMemoryRateLimitStore,
   createResultSizeEstimator,
   DEFAULT_LIMITS,
   DEFAULT_MAX_TOKEN_LENGTH,
@@ -88,6 +94,7 @@ export type GatewayOptions = Omit<
   | 'trustedDocumentsPath'
   | 'requestDeadlineMs'
   | 'metricsToken'
+  | 'sharedStore'
   | 'coalesceAnonymousFetches'
 > & {
   /**
@@ -108,6 +115,8 @@ export type GatewayOptions = Omit<
   limits?: LimitOverrides;
   /** Where rate-limit buckets live; default in memory, sized by `limits.rateLimit`. */
   rateLimitStore?: RateLimitStore;
+  /** Persisted queries, public responses and rate limits: in Redis, or (default) in memory. */
+  sharedStore?: SharedStoreConfig;
 };
 
 function resolveLimits(overrides: LimitOverrides = {}): Limits {
@@ -282,6 +291,11 @@ export async function createGateway(
     model: costModelFor(supergraphFile),
   });
   const documentStore = boundedDocumentStore();
+  // Connected (or not: Redis is optional to serving) before anything listens; closed on stop.
+  const shared = await createSharedStore({
+    ...(options.sharedStore ?? IN_MEMORY),
+    rateLimit: limits.rateLimit,
+  });
   const metrics = createGatewayMetrics({
     knownOperationNames: manifestPath === null ? [] : registeredOperationNames(manifestPath),
     knownCodes: new Set([...CLIENT_VISIBLE_CODES, 'INTERNAL_SERVER_ERROR']),
@@ -289,15 +303,11 @@ export async function createGateway(
       cost_estimate: () => costEstimator.stats(),
       result_size: () => resultSize.stats(),
       document: () => documentStore.stats(),
+      ...shared.stats,
     },
     token: options.metricsToken ?? null,
   });
-  const rateLimits =
-    options.rateLimitStore ??
-    createMemoryRateLimitStore({
-      ratePerSecond: limits.rateLimit.perSecond,
-      burst: limits.rateLimit.burst,
-    });
+  const rateLimits = options.rateLimitStore ?? shared.rateLimits;
   const agent = new Agent({
     connections: options.subgraphConnections,
     keepAliveTimeout: 30_000,
@@ -335,6 +345,9 @@ export async function createGateway(
     // Apollo's default (30 MiB by their JSON, which leaves the tokens out) could keep about
     // 115 MiB of heap. See limits/document-store.ts.
     documentStore,
+    // Shared by the replicas when Redis is configured: a query registered at one is known to
+    // all. Partners never reach it (trustedDocumentsPlugin takes their ids off first).
+    persistedQueries: { cache: shared.persistedQueries, ttl: PERSISTED_QUERY_TTL_SECONDS },
     // Both are Apollo's defaults today; stated so that an upgrade cannot change them silently.
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
@@ -377,6 +390,9 @@ export async function createGateway(
       }),
       // Last: a plan is shown only for an operation every check above accepted.
       costReportPlugin({ estimator: costEstimator }),
+      // Anonymous callers' public answers, kept as the subgraphs' cache hints allow; served
+      // only once every check above has passed (responseForOperation).
+      ...publicResponseCachePlugin(shared.responses),
     ],
     includeStacktraceInErrorResponses: false,
     // Our main.ts files own the process lifecycle and stop every layer in order.
@@ -422,12 +438,16 @@ export async function createGateway(
       subgraphUrls: urls,
       dispatcher: agent,
     }),
+  }).catch(async (error: unknown) => {
+    await shared.close();
+    throw error;
   });
   return {
     ...running,
     async stop() {
       await running.stop();
       await agent.close();
+      await shared.close();
     },
   };
 }

@@ -20,9 +20,12 @@ export const OTHER_OPERATION = 'other';
 
 /** Statistics a cache keeps (BoundedCache.stats()). */
 export interface CacheStats {
-  entries: number;
+  /** Unknown for a cache other replicas also write (Redis). */
+  entries?: number;
   hits?: number;
   misses?: number;
+  /** Reads and writes of a shared store that failed and were done without it. */
+  errors?: number;
 }
 
 export interface GatewayMetricsOptions {
@@ -100,7 +103,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
   const seen = new Map<string, number>();
   const fromStats = (counter: Counter<'cache'>, cache: string, value: number | undefined): void => {
     if (value === undefined) return;
-    const key = `${counter === hits ? 'h' : 'm'}:${cache}`;
+    const key = `${counter === hits ? 'h' : counter === misses ? 'm' : 'e'}:${cache}`;
     const delta = value - (seen.get(key) ?? 0);
     seen.set(key, value);
     if (delta > 0) counter.inc({ cache }, delta);
@@ -108,7 +111,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
   };
   const hits: Counter<'cache'> = new Counter({
     name: 'gateway_cache_hits_total',
-    help: 'Lookups that found an entry, by cache (cost estimates, result-size estimates, parsed documents)',
+    help: 'Lookups that found an entry, by cache (cost estimates, result-size estimates, parsed documents, persisted queries, public responses)',
     labelNames: ['cache'] as const,
     registers,
     collect() {
@@ -127,6 +130,17 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
       }
     },
   });
+  const errors: Counter<'cache'> = new Counter({
+    name: 'gateway_cache_errors_total',
+    help: 'Reads and writes of the shared store (persisted queries, public responses, rate limits) that failed, Redis being unreachable or too slow, and were done without it, by cache',
+    labelNames: ['cache'] as const,
+    registers,
+    collect() {
+      for (const [cache, stats] of Object.entries(options.caches)) {
+        fromStats(errors, cache, stats().errors);
+      }
+    },
+  });
   new Gauge({
     name: 'gateway_cache_entries',
     help: 'Entries kept, by cache',
@@ -134,7 +148,8 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
     registers,
     collect() {
       for (const [cache, stats] of Object.entries(options.caches)) {
-        this.set({ cache }, stats().entries);
+        const { entries } = stats();
+        if (entries !== undefined) this.set({ cache }, entries);
       }
     },
   });

@@ -9,7 +9,13 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createGateway, loadGatewaySecurity, type LimitOverrides } from '../gateway/index.js';
+import {
+  createGateway,
+  loadGatewaySecurity,
+  type GatewayOptions,
+  type LimitOverrides,
+} from '../gateway/index.js';
+import type { SharedStoreConfig } from '../gateway/shared-store/index.js';
 import { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER } from '../gateway/config.js';
 import { mintDevToken, type DevTokenClaims } from '../lib/auth/dev-tokens.js';
 import { ensureKeys, keyFiles, loadPrivateKey, loadPublicKey } from '../lib/auth/keys.js';
@@ -36,6 +42,8 @@ export interface StackOptions {
   trustedDocumentsPath?: string;
   /** The gateway's METRICS_TOKEN; by default none (no `/metrics` on the gateway). */
   metricsToken?: string;
+  /** The gateway's shared store (REDIS_URL...); by default in memory. */
+  sharedStore?: SharedStoreConfig;
   /** Retry and circuit-breaker settings of one upstream's client, where a test needs others. */
   upstreamSettings?: Partial<
     Record<
@@ -50,6 +58,9 @@ export interface StackOptions {
   >;
 }
 
+/** What a replica started with `Stack.startGateway` may set otherwise than the first gateway. */
+export type ReplicaOptions = Partial<Pick<GatewayOptions, 'sharedStore' | 'limits'>>;
+
 export interface Stack {
   gatewayUrl: string;
   subgraphUrls: Record<'desks' | 'workers' | 'employers' | 'training', string>;
@@ -58,6 +69,11 @@ export interface Stack {
   auditLogPath: string;
   /** This stack's development keys (`lib/auth/keys.ts` layout), the gateway's assertion key among them. */
   keysDir: string;
+  /**
+   * Starts one more gateway on the same subgraphs, with the same keys and settings but for
+   * `replica`'s: a replica behind a load balancer. Stopped with the stack; returns its URL.
+   */
+  startGateway(replica?: ReplicaOptions): Promise<string>;
   /** A token for this stack's gateway, as `npm run token` would mint it. */
   token(claims: DevTokenClaims): Promise<string>;
   stop(): Promise<void>;
@@ -127,25 +143,30 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       employers: employers.url,
       training: training.url,
     };
-    const gateway = await createGateway(
-      {
-        subgraphUrls,
-        subgraphTimeoutMs: 10_000,
-        subgraphConnections: 16,
-        maxBodyBytes: 1_000_000,
-        limits: options.gatewayLimits,
-        trustedDocumentsPath: options.trustedDocumentsPath,
-        metricsToken: options.metricsToken ?? null,
-      },
-      security,
-    );
-    servers.push(gateway);
+    // The first gateway's settings; replicas (startGateway) start from them.
+    const gatewayOptions: GatewayOptions = {
+      subgraphUrls,
+      subgraphTimeoutMs: 10_000,
+      subgraphConnections: 16,
+      maxBodyBytes: 1_000_000,
+      limits: options.gatewayLimits,
+      trustedDocumentsPath: options.trustedDocumentsPath,
+      metricsToken: options.metricsToken ?? null,
+      sharedStore: options.sharedStore,
+    };
+    const startGateway = async (replica: ReplicaOptions = {}) => {
+      const started = await createGateway({ ...gatewayOptions, ...replica }, security);
+      servers.push(started);
+      return started;
+    };
+    const gateway = await startGateway();
     return {
       gatewayUrl: gateway.url,
       subgraphUrls,
       upstreamUrls,
       auditLogPath,
       keysDir,
+      startGateway: async (replica) => (await startGateway(replica)).url,
       token: (claims) =>
         mintDevToken(tokenKey, claims, { issuer: DEV_TOKEN_ISSUER, audience: DEV_TOKEN_AUDIENCE }),
       stop: async () => {

@@ -19,8 +19,9 @@ export type RateLimitDecision =
     };
 
 /**
- * Where buckets live. The in-memory store serves one gateway process; a shared store (Redis,
- * issue 6) implements the same call so that several gateways share each caller's allowance.
+ * Where buckets live. The in-memory store serves one gateway process; the Redis store
+ * (gateway/shared-store/rate-limit.ts) implements the same call so that several gateways share
+ * each caller's allowance.
  */
 export interface RateLimitStore {
   /** Takes one request from the bucket of `key`, or says how long until one is available. */

@@ -1,0 +1,95 @@
+// The one Redis connection a gateway keeps for what its replicas share (persisted queries,
+// the response cache of public data, rate limits). Every use of it is optional: when Redis is
+// slow or down, requests are answered without it (see index.ts for what each use does then),
+// so the client is set up to fail fast rather than to wait.
+import { Redis } from 'ioredis';
+
+/** What the shared store reports about Redis: state changes only, never keys or values. */
+export interface SharedStoreLogger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export const consoleLogger: SharedStoreLogger = {
+  info: (message) => console.log(message),
+  warn: (message) => console.warn(message),
+};
+
+export interface RedisClientOptions {
+  /** `redis://` or `rediss://` URL (REDIS_URL); may hold a password: never logged. */
+  url: string;
+  /** Prepended to every key (REDIS_KEY_PREFIX), so that deployments can share one Redis. */
+  keyPrefix: string;
+  /** How long one command may take before it counts as failed. Default 500 ms. */
+  commandTimeoutMs?: number;
+  /** How long a connection attempt may take. Default 2 s. */
+  connectTimeoutMs?: number;
+  logger?: SharedStoreLogger;
+}
+
+export const DEFAULT_COMMAND_TIMEOUT_MS = 500;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 2_000;
+/** The longest wait between two reconnection attempts. */
+export const MAX_RECONNECT_DELAY_MS = 2_000;
+
+/** The delay before reconnection attempt `attempt` (1, 2, ...): 100 ms more each time, capped. */
+export function reconnectDelay(attempt: number): number {
+  return Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS);
+}
+
+/**
+ * Connects (waiting at most the connect timeout) and returns the client whether or not Redis
+ * answered: a gateway starts and serves without it, and the client keeps reconnecting.
+ */
+export async function connectRedis(options: RedisClientOptions): Promise<Redis> {
+  const logger = options.logger ?? consoleLogger;
+  const client = new Redis(options.url, {
+    keyPrefix: options.keyPrefix,
+    lazyConnect: true,
+    connectTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    commandTimeout: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    // A command issued while Redis is unreachable fails at once instead of queueing until it
+    // is back: the request that issued it is answered without Redis, not held.
+    enableOfflineQueue: false,
+    // Commands in flight when the connection drops fail too; none is sent twice (a rate-limit
+    // take sent again would count one request twice).
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    // Reconnect forever, backing off to MAX_RECONNECT_DELAY_MS: when Redis comes back, the
+    // replicas share again without a restart.
+    retryStrategy: reconnectDelay,
+    // Only a gateway stopping ends the connection (close()), not a failed command.
+    reconnectOnError: () => false,
+  });
+  // One line per change of state, not one per failed attempt; the error's code says why
+  // (ECONNREFUSED, ETIMEDOUT...) and holds no key, value or password.
+  let reachable: boolean | null = null;
+  client.on('ready', () => {
+    if (reachable === false) logger.info('shared store: Redis is reachable again');
+    reachable = true;
+  });
+  client.on('error', (error: NodeJS.ErrnoException) => {
+    if (reachable === false) return;
+    reachable = false;
+    logger.warn(
+      `shared store: Redis is unreachable (${error.code ?? error.name}): persisted queries and ` +
+        'the response cache do without it, rate limits count per replica until it is back',
+    );
+  });
+  try {
+    await client.connect();
+  } catch {
+    // Logged by the error listener; the client goes on reconnecting.
+  }
+  return client;
+}
+
+/** Closes the connection for good (QUIT when connected, else at once). */
+export async function closeRedis(client: Redis): Promise<void> {
+  client.removeAllListeners('ready');
+  if (client.status === 'ready') {
+    await client.quit().catch(() => client.disconnect());
+  } else {
+    client.disconnect();
+  }
+}
