@@ -1,0 +1,470 @@
+// The side-by-side comparison of `npm run bench` on a graph nobody here wrote: the public
+// federation gateway benchmark's four subgraphs (bench/foreign/subgraphs.ts, each its own
+// process) and its one query (bench/foreign/query.graphql), served from
+// bench/foreign/supergraph.graphql by
+//   ours              gateway/main.js as `npm start` runs it, pointed at the file by SUPERGRAPH_PATH
+//                     and at the subgraphs by SUBGRAPH_URL_<NAME>, the per-caller rate limit out
+//                     of the way (one client address sends everything)
+//   ours-nocoalesce   the same with COALESCE_ANONYMOUS_FETCHES=false (opt-in)
+//   apollo            stock @apollo/gateway + @apollo/server (bench/compare/apollo-stock.ts)
+//   hive              Hive Gateway's CLI, default settings (bench/compare/hive.config.ts)
+//   hive-nodedupe     the same with its in-flight deduplication off (opt-in)
+// The pieces are bench/compare's: the load generator (load-client.ts, autocannon, every answer
+// compared with our gateway's), the subgraph request counter preloaded into each subgraph
+// (count-requests.ts), gateway CPU from /proc (proc.ts). The benchmark's requests are all
+// anonymous: a gateway that shares identical fetches in flight can share them across clients
+// here (the public benchmark sends a random token with each request to prevent that, which our
+// gateway would refuse), hence the opt-in variants without it.
+// For each subgraph latency (--latencies, each subgraph request waits that long, the benchmark's
+// SUBGRAPH_DELAY_MS) and each variant, in turn (the order rotates between latencies):
+//   check    the query once, its data compared with our gateway's reference answer
+//   warm-up  autocannon for --warmup seconds, not measured
+//   measure  autocannon for --seconds (at most --max-requests): requests/s, p50/p99, gateway CPU
+//            ms per answer, subgraph requests per answer
+//   check    again, then the query alone once: exactly the subgraph requests one operation costs
+// Loopback only, a temporary folder for keys, a watchdog. A Markdown table on stdout, progress on
+// stderr, all figures as JSON with --json <file>.
+// Usage: npm run build && node dist/bench/foreign/run.js [--seconds 5] [--warmup 2]
+//        [--concurrency 16] [--latencies 0,20] [--variants ours,apollo,hive] [--max-requests N]
+//        [--json results.json] [--logs <dir>]
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ensureKeys, keyFiles } from '../../lib/auth/keys.js';
+import type { Principal } from '../../lib/auth/principal.js';
+import { projectPath } from '../../lib/project-files.js';
+import { listeningUrl, stopChildren } from '../backends.js';
+import type { BenchCaller } from '../compare/assertions.js';
+import type { CountQuery, CountReply } from '../compare/count-requests.js';
+import type {
+  BenchRequest,
+  CheckResult,
+  ClientMessage,
+  ClientReply,
+  LoadResult,
+} from '../compare/load-client.js';
+import { cpuMs } from '../compare/proc.js';
+import { FOREIGN_QUERY_PATH, FOREIGN_SUPERGRAPH_PATH } from './compose.js';
+import type { DelayMessage } from './main.js';
+import { FOREIGN_SUBGRAPHS, type ForeignSubgraphName } from './subgraphs.js';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '2' },
+    concurrency: { type: 'string', default: '16' },
+    latencies: { type: 'string', default: '0,20' },
+    variants: { type: 'string', default: 'ours,apollo,hive' },
+    'max-requests': { type: 'string', default: '200000' },
+    json: { type: 'string' },
+    logs: { type: 'string' },
+  },
+});
+
+function number(name: string, raw: string, min: number, max: number): number {
+  const n = Number(raw);
+  if (!(n >= min && n <= max)) throw new Error(`--${name} must be in [${min}, ${max}], got ${raw}`);
+  return n;
+}
+const seconds = number('seconds', values.seconds, 1, 60);
+const warmupSeconds = number('warmup', values.warmup, 0, 30);
+const concurrency = Math.round(number('concurrency', values.concurrency, 1, 256));
+const maxRequests = Math.round(number('max-requests', values['max-requests'], concurrency, 1e7));
+const latencies = values.latencies
+  .split(',')
+  .map((l) => Math.round(number('latencies', l, 0, 1000)));
+
+const VARIANTS = ['ours', 'ours-nocoalesce', 'apollo', 'hive', 'hive-nodedupe'] as const;
+type Variant = (typeof VARIANTS)[number];
+const variants = values.variants.split(',').map((v) => {
+  if (!(VARIANTS as readonly string[]).includes(v)) throw new Error(`unknown variant ${v}`);
+  return v as Variant;
+});
+if (!variants.includes('ours'))
+  throw new Error('--variants must include ours: its answer is the reference');
+const LABEL: Record<Variant, string> = {
+  ours: 'ours',
+  'ours-nocoalesce': 'ours, coalescing off',
+  apollo: 'stock Apollo',
+  hive: 'Hive',
+  'hive-nodedupe': 'Hive, dedupe off',
+};
+
+const foreignDir = dirname(fileURLToPath(import.meta.url));
+const benchDir = dirname(foreignDir);
+const distDir = dirname(benchDir);
+const tempDir = mkdtempSync(join(tmpdir(), 'prato-foreign-bench-'));
+const children: ChildProcess[] = [];
+const log = (line: string) => process.stderr.write(`${line}\n`);
+if (values.logs) mkdirSync(values.logs, { recursive: true });
+let stopping = false;
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+}
+
+/** Starts `node <args>` with an IPC channel and resolves with the URL it prints when listening. */
+function start(name: string, args: string[], env: Record<string, string>): Promise<Started> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: { ...process.env, ...env },
+    });
+    children.push(child);
+    let tail = '';
+    let pending = '';
+    const file = values.logs ? join(values.logs, `${name.replace(/[^\w.-]+/g, '-')}.log`) : null;
+    const keep = (chunk: string) => {
+      tail = (tail + chunk).slice(-4000);
+      if (file) appendFileSync(file, chunk);
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      const url = lines.map(listeningUrl).find((u) => u !== undefined);
+      if (url) resolve({ child, url });
+    };
+    child.stdout?.setEncoding('utf8').on('data', keep);
+    child.stderr?.setEncoding('utf8').on('data', keep);
+    child.once('exit', (code, signal) => {
+      if (!stopping) log(`${name} exited (${code ?? signal}); its last output:\n${tail}`);
+      reject(new Error(`${name} exited with code ${code ?? signal}`));
+    });
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilServing(name: string, url: string): Promise<void> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > until) throw new Error(`${name} did not answer { __typename } within 60 s`);
+    await sleep(250);
+  }
+}
+
+/** Sends `message` to a child and waits for its reply of the same type. */
+function ask<R extends { type: string }>(
+  child: ChildProcess,
+  message: { type: string } & Record<string, unknown>,
+): Promise<R> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer to ${message.type}`)), 10_000);
+    const onMessage = (reply: R) => {
+      if (reply?.type !== message.type) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(reply);
+    };
+    child.on('message', onMessage);
+    child.send(message);
+  });
+}
+
+type Subgraphs = Record<ForeignSubgraphName, Started>;
+
+/** GraphQL requests each subgraph served (its preloaded counter), zeroed when `reset`. */
+async function subgraphRequests(
+  subgraphs: Subgraphs,
+  reset: boolean,
+): Promise<Record<ForeignSubgraphName, number>> {
+  const counts = await Promise.all(
+    FOREIGN_SUBGRAPHS.map(async (name) => {
+      const reply = await ask<CountReply>(subgraphs[name].child, {
+        type: 'bench-count',
+        reset,
+      } satisfies CountQuery);
+      return [name, reply.requests] as const;
+    }),
+  );
+  return Object.fromEntries(counts) as Record<ForeignSubgraphName, number>;
+}
+
+const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+
+function loadClient(): (message: ClientMessage) => Promise<ClientReply> {
+  const child = fork(join(benchDir, 'compare', 'load-client.js'), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  children.push(child);
+  return (message) =>
+    new Promise((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`load generator exited (${code})`));
+      child.once('exit', onExit);
+      child.once('message', (reply: ClientReply) => {
+        child.off('exit', onExit);
+        if (reply.type === 'error') reject(new Error(`load generator: ${reply.message}`));
+        else resolve(reply);
+      });
+      child.send(message);
+    });
+}
+
+interface RunRecord {
+  latencyMs: number;
+  variant: Variant;
+  load: LoadResult;
+  /** CPU time of the gateway process per answer (ms). */
+  gatewayCpuMsPerRequest: number;
+  /** The query sent alone: subgraph requests, by subgraph (exact). */
+  subgraphRequestsPerOperation: Record<ForeignSubgraphName, number>;
+  /** Subgraph requests during the measured run over the answers received. */
+  subgraphRequestsPerResponseUnderLoad: number;
+  checkBefore: CheckResult;
+  checkAfter: CheckResult;
+}
+
+async function main(): Promise<void> {
+  const keysDir = join(tempDir, 'keys');
+  await ensureKeys(keysDir);
+  const supergraphPath = projectPath(FOREIGN_SUPERGRAPH_PATH);
+  const query = readFileSync(projectPath(FOREIGN_QUERY_PATH), 'utf8');
+
+  const counter = pathToFileURL(join(benchDir, 'compare', 'count-requests.js')).href;
+  const started = await Promise.all(
+    FOREIGN_SUBGRAPHS.map((name) =>
+      start(`subgraph ${name}`, ['--import', counter, join(foreignDir, 'main.js'), name, '0'], {}),
+    ),
+  );
+  const subgraphs = Object.fromEntries(
+    FOREIGN_SUBGRAPHS.map((name, i) => [name, started[i] as Started]),
+  ) as Subgraphs;
+  const urls = Object.fromEntries(FOREIGN_SUBGRAPHS.map((name) => [name, subgraphs[name].url]));
+
+  // The stock gateways put the public caller's assertion on subgraph requests, as for our graph;
+  // these subgraphs ignore it, as they ignore the one our gateway sends.
+  const publicCaller: BenchCaller = {
+    authorization: null,
+    purpose: null,
+    principal: {
+      role: 'public',
+      subject: null,
+      scopes: [],
+      desk: null,
+      organization: null,
+      fiscalCode: null,
+    } satisfies Principal,
+  };
+  const callersFile = join(tempDir, 'callers.json');
+  writeFileSync(callersFile, JSON.stringify([publicCaller]), { mode: 0o600 });
+  const stockEnv = {
+    BENCH_SUPERGRAPH: supergraphPath,
+    BENCH_SUBGRAPH_URLS: JSON.stringify(urls),
+    BENCH_CALLERS: callersFile,
+    BENCH_ASSERTION_KEY: keyFiles(keysDir, 'assertion').privateFile,
+  };
+  const gateways: Partial<Record<Variant, Started>> = {};
+  for (const variant of variants) {
+    if (variant === 'ours' || variant === 'ours-nocoalesce') {
+      gateways[variant] = await start(`gateway ${variant}`, [join(distDir, 'gateway/main.js')], {
+        HOST: '127.0.0.1',
+        GATEWAY_PORT: '0',
+        KEYS_DIR: keysDir,
+        SUPERGRAPH_PATH: supergraphPath,
+        ...Object.fromEntries(
+          FOREIGN_SUBGRAPHS.map((name) => [`SUBGRAPH_URL_${name.toUpperCase()}`, urls[name]]),
+        ),
+        RATE_LIMIT_PER_SECOND: '1000000',
+        RATE_LIMIT_BURST: '1000000',
+        ...(variant === 'ours-nocoalesce' ? { COALESCE_ANONYMOUS_FETCHES: 'false' } : {}),
+      });
+    } else if (variant === 'apollo') {
+      gateways.apollo = await start(
+        'gateway apollo',
+        [join(benchDir, 'compare', 'apollo-stock.js')],
+        { ...stockEnv, BENCH_PORT: '0' },
+      );
+    } else {
+      const port = await freePort();
+      const hiveBin = join(
+        dirname(createRequire(import.meta.url).resolve('@graphql-hive/gateway/package.json')),
+        'dist',
+        'bin.js',
+      );
+      const args = [hiveBin, 'supergraph', supergraphPath, '--config-path'];
+      const hive = start(
+        `gateway ${variant}`,
+        [
+          ...args,
+          join(benchDir, 'compare', 'hive.config.js'),
+          '--host',
+          '127.0.0.1',
+          '--port',
+          String(port),
+        ],
+        { ...stockEnv, ...(variant === 'hive-nodedupe' ? { BENCH_HIVE_DEDUPE: 'off' } : {}) },
+      );
+      // Hive prints its own address in its own words: ready when it answers.
+      hive.catch(() => undefined);
+      const child = children[children.length - 1] as ChildProcess;
+      gateways[variant] = { child, url: `http://127.0.0.1:${port}/graphql` };
+    }
+  }
+  for (const [variant, gateway] of Object.entries(gateways)) {
+    await waitUntilServing(LABEL[variant as Variant], gateway.url);
+  }
+
+  const request: BenchRequest = {
+    id: 'TestQuery',
+    caller: 'public',
+    headers: {},
+    body: JSON.stringify({ query, operationName: 'TestQuery' }),
+    unordered: [],
+  };
+  const client = loadClient();
+  const reference = (await client({
+    type: 'reference',
+    url: gateways.ours!.url,
+    requests: [request],
+  })) as Extract<ClientReply, { type: 'reference' }>;
+  if (reference.result.failures.length > 0) {
+    throw new Error(
+      `our gateway's reference answer failed: ${reference.result.failures.join('; ')}`,
+    );
+  }
+  const check = async (url: string) =>
+    (
+      (await client({ type: 'check', url, requests: [request] })) as Extract<
+        ClientReply,
+        { type: 'check' }
+      >
+    ).result;
+  const loadRun = async (url: string, runSeconds: number) =>
+    (
+      (await client({
+        type: 'load',
+        spec: {
+          url,
+          requests: [request],
+          userHeaders: [],
+          connections: concurrency,
+          seconds: runSeconds,
+          maxRequests,
+        },
+      })) as Extract<ClientReply, { type: 'load' }>
+    ).result;
+
+  const records: RunRecord[] = [];
+  for (const [round, latencyMs] of latencies.entries()) {
+    await Promise.all(
+      FOREIGN_SUBGRAPHS.map((name) =>
+        ask<DelayMessage>(subgraphs[name].child, {
+          type: 'foreign-delay',
+          ms: latencyMs,
+        } satisfies DelayMessage),
+      ),
+    );
+    const order = variants.map((_, i) => variants[(i + round) % variants.length] as Variant);
+    for (const variant of order) {
+      const gateway = gateways[variant] as Started;
+      const pid = gateway.child.pid ?? 0;
+      log(
+        `latency ${latencyMs} ms, ${LABEL[variant]}: check, warm-up ${warmupSeconds} s, measure ${seconds} s`,
+      );
+      const checkBefore = await check(gateway.url);
+      if (warmupSeconds > 0) await loadRun(gateway.url, warmupSeconds);
+      await subgraphRequests(subgraphs, true);
+      const cpuBefore = cpuMs(pid);
+      const load = await loadRun(gateway.url, seconds);
+      const cpu = cpuMs(pid) - cpuBefore;
+      const underLoad = sum(await subgraphRequests(subgraphs, true));
+      const checkAfter = await check(gateway.url);
+      await subgraphRequests(subgraphs, true);
+      await check(gateway.url);
+      const perOperation = await subgraphRequests(subgraphs, true);
+      records.push({
+        latencyMs,
+        variant,
+        load,
+        gatewayCpuMsPerRequest: load.responses > 0 ? cpu / load.responses : NaN,
+        subgraphRequestsPerOperation: perOperation,
+        subgraphRequestsPerResponseUnderLoad: load.responses > 0 ? underLoad / load.responses : NaN,
+        checkBefore,
+        checkAfter,
+      });
+    }
+  }
+  report(records);
+}
+
+function report(records: RunRecord[]): void {
+  const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+  const lines = [
+    `Foreign supergraph (${FOREIGN_SUPERGRAPH_PATH}), the benchmark's TestQuery; ${concurrency} connections, ${seconds} s measured after ${warmupSeconds} s of warm-up; ${cpus().length} CPUs, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+    '',
+    '| subgraph latency | gateway | req/s | p50 ms | p99 ms | gateway CPU ms/req | subgraph requests/op (accounts, inventory, products, reviews) | under load /answer | non-2xx | with errors | checks |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of records) {
+    const op = r.subgraphRequestsPerOperation;
+    const failures = [...r.checkBefore.failures, ...r.checkAfter.failures];
+    lines.push(
+      `| ${r.latencyMs} ms | ${LABEL[r.variant]} | ${f(r.load.rps)} | ${f(r.load.latencyMs.p50)} | ${f(r.load.latencyMs.p99)} | ${f(r.gatewayCpuMsPerRequest, 2)} | ${sum(op)} (${FOREIGN_SUBGRAPHS.map((n) => op[n]).join(', ')}) | ${f(r.subgraphRequestsPerResponseUnderLoad, 2)} | ${r.load.non2xx} | ${r.load.withErrors} | ${failures.length === 0 ? 'same data as ours' : failures.join('; ')} |`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (values.json)
+    writeFileSync(
+      values.json,
+      JSON.stringify({ concurrency, seconds, warmupSeconds, records }, null, 2),
+    );
+}
+
+const watchdog = setTimeout(
+  () => {
+    log('watchdog: the run overstayed, stopping everything');
+    void stopAll().then(() => process.exit(2));
+  },
+  (latencies.length * variants.length * (warmupSeconds + seconds + 20) + 180) * 1000,
+);
+
+async function stopAll(): Promise<void> {
+  stopping = true;
+  await stopChildren(children);
+  rmSync(tempDir, { recursive: true, force: true });
+}
+
+try {
+  await main();
+} catch (err) {
+  log(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exitCode = 1;
+} finally {
+  clearTimeout(watchdog);
+  await stopAll();
+}
