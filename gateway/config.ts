@@ -1,5 +1,5 @@
 // The gateway's configuration, from the environment.
-import { envInt, envNumber, envString, envUrl, type Env } from '../lib/env.js';
+import { envBoolean, envInt, envNumber, envString, envUrl, type Env } from '../lib/env.js';
 import { ConfigError } from '../lib/env.js';
 import { DEFAULT_LIMITS, type Limits } from './limits/index.js';
 import { DEFAULT_TRUSTED_DOCUMENTS_PATH } from './trusted-documents.js';
@@ -33,6 +33,11 @@ export interface GatewayConfig {
   subgraphConnections: number;
   /** Largest request body accepted. */
   maxBodyBytes: number;
+  /**
+   * GraphiQL for browsers at `/` (gateway/ide/), all of it served by the gateway itself;
+   * IDE_ENABLED=false leaves `/` to GraphQL alone.
+   */
+  ideEnabled: boolean;
   /** What one request may ask (SECURITY.md "Limits"); defaults in gateway/limits/index.ts. */
   limits: Readonly<Limits>;
   /**
@@ -70,6 +75,7 @@ export function readGatewayConfig(env: Env): Readonly<GatewayConfig> {
     requestDeadlineMs: envInt(env, 'GATEWAY_REQUEST_DEADLINE_MS', 10_000, { min: 1 }),
     subgraphConnections: envInt(env, 'SUBGRAPH_CONNECTIONS', 32, { min: 1, max: 1024 }),
     maxBodyBytes: envInt(env, 'MAX_BODY_BYTES', 1_000_000, { min: 1024 }),
+    ideEnabled: envBoolean(env, 'IDE_ENABLED', true),
     limits: readLimits(env),
     trustedDocumentsPath: envString(env, 'TRUSTED_DOCUMENTS_PATH', DEFAULT_TRUSTED_DOCUMENTS_PATH),
     metricsToken: readMetricsToken(env),

@@ -29,6 +29,7 @@ import {
   resolveSubgraphUrls,
 } from './supergraph-file.js';
 import { gatewayReadiness } from './readiness.js';
+import { createIde } from './ide/index.js';
 import {
   createSharedStore,
   IN_MEMORY,
@@ -94,6 +95,7 @@ export type GatewayOptions = Omit<
   | 'trustedDocumentsPath'
   | 'requestDeadlineMs'
   | 'metricsToken'
+  | 'ideEnabled'
   | 'sharedStore'
   | 'coalesceAnonymousFetches'
 > & {
@@ -104,6 +106,8 @@ export type GatewayOptions = Omit<
   coalesceAnonymousFetches?: boolean;
   /** The bearer token `/metrics` wants (METRICS_TOKEN); default none: no `/metrics`. */
   metricsToken?: string | null;
+  /** GraphiQL for browsers at `/` (gateway/ide/; IDE_ENABLED). Default true. */
+  ideEnabled?: boolean;
   port?: number;
   host?: string;
   /** The whole client request's budget (GATEWAY_REQUEST_DEADLINE_MS). Default 10 s. */
@@ -399,6 +403,8 @@ export async function createGateway(
     stopOnTerminationSignals: false,
     formatError: formatGatewayError,
   });
+  // Its files are read here, once: a missing one stops the gateway's start.
+  const ide = (options.ideEnabled ?? true) ? createIde() : null;
   const running = await serveGraphQL<GatewayContext>({
     server,
     context: async (req, requestId) => {
@@ -430,8 +436,9 @@ export async function createGateway(
     host: options.host,
     maxBodyBytes: options.maxBodyBytes,
     maxVariablesBytes: limits.maxVariablesBytes,
-    // Only with METRICS_TOKEN, and only for a scraper presenting it (README "Metrics").
-    extraRoutes: metrics.route,
+    // The IDE's page (GET `/` from a browser) and its files; `/metrics` only with METRICS_TOKEN,
+    // and only for a scraper presenting it (README "Metrics").
+    extraRoutes: ide ? (req, res) => ide.route(req, res) || metrics.route(req, res) : metrics.route,
     // 503 until the supergraph is loaded; then 200 whatever the subgraphs say (readiness.ts).
     readiness: gatewayReadiness({
       supergraphLoaded: () => supergraphLoaded,
