@@ -444,6 +444,8 @@ export async function createGateway(
       supergraphLoaded: () => supergraphLoaded,
       subgraphUrls: urls,
       dispatcher: agent,
+      // Another graph's subgraphs may have no /readyz: asked for `{ __typename }` instead.
+      probe: supergraphFile.isProjectGraph ? 'readyz' : 'typename',
     }),
   }).catch(async (error: unknown) => {
     await shared.close();

@@ -36,6 +36,12 @@ beforeAll(async () => {
         return res.end('<html>');
       case '/hang/readyz':
         return;
+      case '/foreign/graphql':
+        return req.method === 'POST'
+          ? json(200, { data: { __typename: 'Query' } })
+          : json(400, { errors: [{ message: 'GET query missing' }] });
+      case '/foreign-failing/graphql':
+        return json(200, { errors: [{ message: 'Internal error' }] });
       default:
         return json(404, {});
     }
@@ -125,5 +131,27 @@ describe('gateway readiness', () => {
         upstreams: [{ name: 'trio', circuit: 'half-open' }, { name: 3 }, null, 'x'],
       }),
     ).toEqual([{ name: 'trio', circuit: 'half-open' }]);
+  });
+
+  it("asks another graph's subgraphs for { __typename } at their GraphQL URL when told to", async () => {
+    const readiness = gatewayReadiness({
+      supergraphLoaded: () => true,
+      subgraphUrls: {
+        accounts: `${base}/foreign/graphql`,
+        reviews: `${base}/foreign-failing/graphql`,
+      },
+      probe: 'typename',
+    });
+    expect(await readiness()).toEqual({
+      ready: true,
+      body: {
+        status: 'degraded',
+        subgraphs: {
+          accounts: { ready: true, upstreams: [] },
+          reviews: { ready: false, upstreams: [] },
+        },
+      },
+    });
+    expect(hits).toEqual({ '/foreign/graphql': 1, '/foreign-failing/graphql': 1 });
   });
 });

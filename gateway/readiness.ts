@@ -25,6 +25,13 @@ export interface GatewayReadinessOptions {
   dispatcher?: Dispatcher;
   /** How long a subgraph's `/readyz` may take. Default 1000 ms. */
   timeoutMs?: number;
+  /**
+   * How a subgraph is asked: `readyz`, its `/readyz` beside the GraphQL URL (this project's
+   * subgraphs, which report their upstreams' circuits too); `typename`, a `{ __typename }` query
+   * to the GraphQL URL itself, which any GraphQL server answers (another supergraph's subgraphs,
+   * which may have no `/readyz`). Default `readyz`.
+   */
+  probe?: 'readyz' | 'typename';
   /** How long a round of subgraph answers is reused. Default 1000 ms. */
   cacheMs?: number;
   now?: () => number;
@@ -58,14 +65,30 @@ export function upstreamsOf(body: unknown): SubgraphReport['upstreams'] {
   return report;
 }
 
+/** The `typename` probe's query. */
+const TYPENAME_QUERY = JSON.stringify({ query: '{ __typename }' });
+
+/** Whether a `{ __typename }` answer is a GraphQL answer with data. */
+function answeredTypename(body: unknown): boolean {
+  const data = (body as { data?: { __typename?: unknown } } | null)?.data;
+  return typeof data?.__typename === 'string';
+}
+
 async function askSubgraph(
   url: string,
   timeoutMs: number,
   dispatcher: Dispatcher | undefined,
+  probe: 'readyz' | 'typename',
 ): Promise<SubgraphReport> {
   try {
-    const response = await request(readinessUrl(url), {
-      method: 'GET',
+    const response = await request(probe === 'readyz' ? readinessUrl(url) : url, {
+      ...(probe === 'readyz'
+        ? { method: 'GET' as const }
+        : {
+            method: 'POST' as const,
+            headers: { 'content-type': 'application/json' },
+            body: TYPENAME_QUERY,
+          }),
       signal: AbortSignal.timeout(timeoutMs),
       ...(dispatcher ? { dispatcher } : {}),
     });
@@ -76,7 +99,7 @@ async function askSubgraph(
       if (size > MAX_REPORT_BYTES) {
         response.body.on('error', () => undefined);
         response.body.destroy();
-        return { ready: response.statusCode === 200, upstreams: [] };
+        return { ready: probe === 'readyz' && response.statusCode === 200, upstreams: [] };
       }
       chunks.push(chunk);
     }
@@ -85,6 +108,9 @@ async function askSubgraph(
       body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
     } catch {
       body = undefined;
+    }
+    if (probe === 'typename') {
+      return { ready: response.statusCode === 200 && answeredTypename(body), upstreams: [] };
     }
     return { ready: response.statusCode === 200, upstreams: upstreamsOf(body) };
   } catch {
@@ -97,6 +123,7 @@ async function askSubgraph(
 export function gatewayReadiness(options: GatewayReadinessOptions): () => Promise<Readiness> {
   const timeoutMs = options.timeoutMs ?? 1000;
   const cacheMs = options.cacheMs ?? 1000;
+  const probe = options.probe ?? 'readyz';
   const now = options.now ?? (() => performance.now());
   let cached: { at: number; reports: Promise<Record<string, SubgraphReport>> } | undefined;
 
@@ -104,7 +131,7 @@ export function gatewayReadiness(options: GatewayReadinessOptions): () => Promis
     const entries = await Promise.all(
       Object.entries(options.subgraphUrls).map(
         async ([name, url]) =>
-          [name, await askSubgraph(url, timeoutMs, options.dispatcher)] as const,
+          [name, await askSubgraph(url, timeoutMs, options.dispatcher, probe)] as const,
       ),
     );
     return Object.fromEntries(entries);

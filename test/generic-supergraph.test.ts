@@ -152,6 +152,18 @@ describe('serving a foreign Federation 2 supergraph', () => {
     });
   });
 
+  it('reports on the foreign subgraphs in its readiness by a query each can answer', async () => {
+    const res = await fetch(new URL('/readyz', ours.url));
+    expect(res.status).toBe(200);
+    // They have no /readyz: each is asked for `{ __typename }` at its GraphQL URL.
+    expect(await res.json()).toEqual({
+      status: 'ok',
+      subgraphs: Object.fromEntries(
+        FOREIGN_SUBGRAPHS.map((name) => [name, { ready: true, upstreams: [] }]),
+      ),
+    });
+  });
+
   it("loads no partners' manifest for it by default: a partner's request is not registered", async () => {
     const tokenKey = await loadPrivateKey(keyFiles(keysDir, 'token-signing').privateFile);
     const token = await mintDevToken(
