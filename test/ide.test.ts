@@ -9,7 +9,9 @@ import { request } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER, readGatewayConfig } from '../gateway/config.js';
 import { IDE_CONTENT_SECURITY_POLICY, IDE_EXAMPLES } from '../gateway/ide/index.js';
+import { createGateway, loadGatewaySecurity } from '../gateway/index.js';
 import { graphql, startStack, upstreamGet, type Stack } from './stack.js';
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -313,6 +315,42 @@ describe('the IDE over HTTP', () => {
       accept: 'application/json',
     });
     expect(simple.status).toBe(400);
+  });
+
+  it('with IDE_ENABLED=false leaves / to GraphQL and serves no IDE file', async () => {
+    expect(readGatewayConfig({}).ideEnabled).toBe(true);
+    expect(readGatewayConfig({ IDE_ENABLED: 'false' }).ideEnabled).toBe(false);
+    const html = await (await get('/', { accept: 'text/html' })).text();
+    const asset = /src="(\/ide\/assets\/[^"]+)"/.exec(html)![1]!;
+    const security = await loadGatewaySecurity({
+      jwksUrl: null,
+      keysDir: stack.keysDir,
+      issuer: DEV_TOKEN_ISSUER,
+      audience: DEV_TOKEN_AUDIENCE,
+    });
+    const gateway = await createGateway(
+      {
+        subgraphUrls: stack.subgraphUrls,
+        subgraphTimeoutMs: 10_000,
+        subgraphConnections: 4,
+        maxBodyBytes: 1_000_000,
+        ideEnabled: false,
+      },
+      security,
+    );
+    try {
+      const base = new URL(gateway.url).origin;
+      const page = await fetch(`${base}/`, { headers: { accept: 'text/html' } });
+      expect(await page.text()).not.toContain('ide-config');
+      expect((await fetch(`${base}${asset}`)).status).toBe(404);
+      const posted = await graphql<{ desks: { id: string }[] }>(
+        new URL('/', base).href,
+        '{ desks(kind: EMPLOYMENT_CENTRE) { id } }',
+      );
+      expect(posted.data!.desks).toHaveLength(1);
+    } finally {
+      await gateway.stop();
+    }
   });
 
   it.each(IDE_EXAMPLES.map((e) => [e.name, e] as const))(
