@@ -9,6 +9,8 @@
 //                --variants ...,hive-nodedupe)
 //   (a') ours-nocoalesce   ours with anonymous callers' in-flight fetch sharing off
 //                (COALESCE_ANONYMOUS_FETCHES=false; opt-in: --variants ...,ours-nocoalesce)
+//   (a'') ours-nocache     ours with the response cache of public answers off (RESPONSE_CACHE=false)
+//   (a''') ours-plain      ours with both off: no answer or fetch shared between requests
 //   (d) direct   the subgraph itself, for workloads whose every operation is one subgraph fetch
 //
 // Everything runs as a child process of this one: four upstreams and four subgraphs (as `npm
@@ -120,7 +122,16 @@ number('scale', values.scale, 0.001, 10);
 const latencies = values.latencies
   .split(',')
   .map((l) => Math.round(number('latencies', l, 0, 1000)));
-const VARIANTS = ['ours', 'ours-nocoalesce', 'apollo', 'hive', 'hive-nodedupe', 'direct'] as const;
+const OURS = ['ours', 'ours-nocoalesce', 'ours-nocache', 'ours-plain'] as const;
+const VARIANTS = [...OURS, 'apollo', 'hive', 'hive-nodedupe', 'direct'] as const;
+/** How each of our variants differs from (a): sharing between requests turned off. */
+const OURS_ENV: Record<(typeof OURS)[number], Record<string, string>> = {
+  ours: {},
+  'ours-nocoalesce': { COALESCE_ANONYMOUS_FETCHES: 'false' },
+  'ours-nocache': { RESPONSE_CACHE: 'false' },
+  'ours-plain': { COALESCE_ANONYMOUS_FETCHES: 'false', RESPONSE_CACHE: 'false' },
+};
+const isOurs = (v: string): v is (typeof OURS)[number] => (OURS as readonly string[]).includes(v);
 type Variant = (typeof VARIANTS)[number];
 const variants = values.variants.split(',').map((v) => {
   if (!(VARIANTS as readonly string[]).includes(v)) throw new Error(`unknown variant ${v}`);
@@ -132,6 +143,8 @@ if (warmupSeconds + seconds > 50) throw new Error('--warmup + --seconds must be 
 const LABEL: Record<Variant, string> = {
   ours: '(a) ours',
   'ours-nocoalesce': "(a') ours, coalescing off",
+  'ours-nocache': "(a'') ours, response cache off",
+  'ours-plain': "(a''') ours, cache and coalescing off",
   apollo: '(b) stock Apollo',
   hive: '(c) Hive',
   'hive-nodedupe': "(c') Hive, in-flight dedupe off",
@@ -620,17 +633,13 @@ async function main(): Promise<void> {
       ...env,
     });
   if (variants.includes('ours')) {
-    gateways.ours = await startOurs('ours', 'gateway (a) ours');
-    if (variants.includes('ours-nocoalesce')) {
-      gateways['ours-nocoalesce'] = await startOurs(
-        'ours-nocoalesce',
-        "gateway (a') ours, coalescing off",
-        {
-          COALESCE_ANONYMOUS_FETCHES: 'false',
-        },
-      );
+    for (const variant of OURS) {
+      if (!variants.includes(variant)) continue;
+      gateways[variant] = await startOurs(variant, `gateway ${LABEL[variant]}`, OURS_ENV[variant]);
     }
-  } else {
+  }
+  const reference = gateways.ours;
+  if (!reference) {
     throw new Error('--variants must include ours: its answers are the reference');
   }
   const stockEnv = {
@@ -681,7 +690,7 @@ async function main(): Promise<void> {
   );
 
   const fixtures = await findFixtures(
-    gateways.ours.url,
+    reference.url,
     upstreamBySystem,
     headersOf(firstUser.operatorGuidance),
   );
@@ -742,7 +751,7 @@ async function main(): Promise<void> {
   const requestsFor = (w: Workload, variant: Variant, headers: UserHeaders[]): BenchRequest[] =>
     w.requests.map((r) => {
       const op = r.operation;
-      const byId = (variant === 'ours' || variant === 'ours-nocoalesce') && op.registered;
+      const byId = isOurs(variant) && op.registered;
       const body = byId
         ? {
             operationName: op.name,
@@ -796,7 +805,7 @@ async function main(): Promise<void> {
   const references = await expect(
     {
       type: 'reference',
-      url: gateways.ours.url,
+      url: reference.url,
       requests: (
         await Promise.all(
           [...workloads, probes].map(async (w) =>
@@ -1149,41 +1158,37 @@ function report(input: {
       }
     }
     console.log(
-      '\nRatios: requests/s (a)/(b) and (a)/(c), above 1 when ours serves more; p99 and gateway CPU per request, below 1 when ours is faster or spends less; p50 and p99 (a)/(d), our gateway over the subgraph called directly.\n',
+      '\nRatios, each of our variants over (b) stock Apollo, (c) Hive and (d) the subgraph called directly: requests/s above 1 when ours serves more; p99 and gateway CPU per request below 1 when ours is faster or spends less; p50 and p99 over (d), our gateway over the subgraph alone.\n',
     );
     const noDedupe = records.some((r) => r.variant === 'hive-nodedupe');
-    const noCoalesce = records.some((r) => r.variant === 'ours-nocoalesce');
     console.log(
-      '| workload | req/s (a)/(b) | req/s (a)/(c) | p99 (a)/(b) | p99 (a)/(c) | CPU/req (a)/(b) | CPU/req (a)/(c) | p50 (a)/(d) | p99 (a)/(d) |' +
-        (noDedupe ? " req/s (a)/(c') | p99 (a)/(c') |" : '') +
-        (noCoalesce ? " req/s (a')/(b) | req/s (a')/(c) | p99 (a')/(b) |" : ''),
+      '| workload | ours | req/s /(b) | req/s /(c) | p99 /(b) | p99 /(c) | CPU/req /(b) | CPU/req /(c) | p50 /(d) | p99 /(d) |' +
+        (noDedupe ? " req/s /(c') | p99 /(c') |" : ''),
     );
     console.log(
-      '| --- | --: | --: | --: | --: | --: | --: | --: | --: |' +
-        (noDedupe ? ' --: | --: |' : '') +
-        (noCoalesce ? ' --: | --: | --: |' : ''),
+      '| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: |' +
+        (noDedupe ? ' --: | --: |' : ''),
     );
     for (const w of workloads) {
       const get = (v: Variant) =>
         records.find((x) => x.latencyMs === latency && x.workload === w.name && x.variant === v);
-      const a = get('ours');
       const b = get('apollo');
       const c = get('hive');
       const c2 = get('hive-nodedupe');
-      const a2 = get('ours-nocoalesce');
       const d = get('direct');
-      console.log(
-        `| ${w.name} | ${ratio(a?.load.rps, b?.load.rps)} | ${ratio(a?.load.rps, c?.load.rps)} | ` +
-          `${ratio(a?.load.latencyMs.p99, b?.load.latencyMs.p99)} | ${ratio(a?.load.latencyMs.p99, c?.load.latencyMs.p99)} | ` +
-          `${ratio(a?.gatewayCpuMsPerRequest, b?.gatewayCpuMsPerRequest)} | ${ratio(a?.gatewayCpuMsPerRequest, c?.gatewayCpuMsPerRequest)} | ` +
-          `${ratio(a?.load.latencyMs.p50, d?.load.latencyMs.p50)} | ${ratio(a?.load.latencyMs.p99, d?.load.latencyMs.p99)} |` +
-          (noDedupe
-            ? ` ${ratio(a?.load.rps, c2?.load.rps)} | ${ratio(a?.load.latencyMs.p99, c2?.load.latencyMs.p99)} |`
-            : '') +
-          (noCoalesce
-            ? ` ${ratio(a2?.load.rps, b?.load.rps)} | ${ratio(a2?.load.rps, c?.load.rps)} | ${ratio(a2?.load.latencyMs.p99, b?.load.latencyMs.p99)} |`
-            : ''),
-      );
+      for (const variant of OURS) {
+        const a = get(variant);
+        if (!a) continue;
+        console.log(
+          `| ${w.name} | ${LABEL[variant]} | ${ratio(a.load.rps, b?.load.rps)} | ${ratio(a.load.rps, c?.load.rps)} | ` +
+            `${ratio(a.load.latencyMs.p99, b?.load.latencyMs.p99)} | ${ratio(a.load.latencyMs.p99, c?.load.latencyMs.p99)} | ` +
+            `${ratio(a.gatewayCpuMsPerRequest, b?.gatewayCpuMsPerRequest)} | ${ratio(a.gatewayCpuMsPerRequest, c?.gatewayCpuMsPerRequest)} | ` +
+            `${ratio(a.load.latencyMs.p50, d?.load.latencyMs.p50)} | ${ratio(a.load.latencyMs.p99, d?.load.latencyMs.p99)} |` +
+            (noDedupe
+              ? ` ${ratio(a.load.rps, c2?.load.rps)} | ${ratio(a.load.latencyMs.p99, c2?.load.latencyMs.p99)} |`
+              : ''),
+        );
+      }
     }
   }
 }
