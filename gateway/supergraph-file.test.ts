@@ -133,16 +133,27 @@ describe('checkSupergraph', () => {
       'SUPERGRAPH_PATH="broken.graphql" cannot be served: it is not GraphQL SDL (Syntax Error: Expected Name, found <EOF>.)',
     );
     expect(() => checkSupergraph('type Query { hello: String }', 'plain.graphql')).toThrow(
-      'SUPERGRAPH_PATH="plain.graphql" cannot be served: it is not a Federation 2 supergraph (Invalid supergraph: must be a core schema); compose one with rover or @apollo/composition',
+      'SUPERGRAPH_PATH="plain.graphql" cannot be served: it links no join spec (https://specs.apollo.dev/join): a subgraph or a plain schema, not a composed supergraph; compose one with rover or @apollo/composition',
     );
     expect(() => checkSupergraph(FEDERATION_1, 'fed1.graphql')).toThrow(
       'SUPERGRAPH_PATH="fed1.graphql" cannot be served: it is a Federation 1 supergraph (join spec v0.1); compose it again with Federation 2',
     );
     // A subgraph's SDL is not a supergraph either.
-    expect(() => readSupergraphFile('schema/desks.graphql')).toThrow(SupergraphFileError);
+    expect(() => readSupergraphFile('schema/desks.graphql')).toThrow(
+      'SUPERGRAPH_PATH="schema/desks.graphql" cannot be served: it links no join spec',
+    );
+    // Linked, but the join spec's own definitions are missing: the library's reason, on one line.
+    const broken = readFileSync(projectPath(FOREIGN), 'utf8').replace(
+      /directive @join__graph\(.*\n/,
+      '',
+    );
+    expect(() => checkSupergraph(broken, 'broken.graphql')).toThrow(
+      /^SUPERGRAPH_PATH="broken.graphql" cannot be served: it is not a valid Federation 2 supergraph \([^\n]+\)$/,
+    );
   });
 
   it('refuses a file it cannot read, naming it', () => {
+    expect(() => readSupergraphFile('schema/missing.graphql')).toThrow(SupergraphFileError);
     expect(() => readSupergraphFile('schema/missing.graphql')).toThrow(
       'SUPERGRAPH_PATH="schema/missing.graphql" cannot be served: the file cannot be read (ENOENT)',
     );

@@ -62,6 +62,12 @@ export function checkSupergraph(sdl: string, path: string): SupergraphFile {
   } catch (err) {
     throw new SupergraphFileError(path, `it is not GraphQL SDL (${(err as Error).message})`);
   }
+  if (!linksJoinSpec(document)) {
+    throw new SupergraphFileError(
+      path,
+      'it links no join spec (https://specs.apollo.dev/join): a subgraph or a plain schema, not a composed supergraph; compose one with rover or @apollo/composition',
+    );
+  }
   const executableSdl = withoutSecurityPurpose(sdl);
   let supergraph: Supergraph;
   try {
@@ -69,7 +75,7 @@ export function checkSupergraph(sdl: string, path: string): SupergraphFile {
   } catch (err) {
     throw new SupergraphFileError(
       path,
-      `it is not a Federation 2 supergraph (${firstLine((err as Error).message)}); compose one with rover or @apollo/composition`,
+      `it is not a valid Federation 2 supergraph (${summary((err as Error).message)})`,
     );
   }
   if (isFed1Supergraph(supergraph.schema)) {
@@ -95,8 +101,23 @@ export function checkSupergraph(sdl: string, path: string): SupergraphFile {
   };
 }
 
-function firstLine(message: string): string {
-  return message.split('\n')[0] ?? message;
+/** The join spec linked from the schema: `@link(url:)` (Federation 2) or `@core(feature:)` (1). */
+function linksJoinSpec(document: DocumentNode): boolean {
+  return document.definitions.some(
+    (definition) =>
+      (definition.kind === Kind.SCHEMA_DEFINITION || definition.kind === Kind.SCHEMA_EXTENSION) &&
+      (definition.directives ?? []).some((directive) =>
+        ['url', 'feature'].some((name) =>
+          stringArgument(directive, name)?.startsWith('https://specs.apollo.dev/join/'),
+        ),
+      ),
+  );
+}
+
+/** A composition library's message on one line, clipped: enough to say what is wrong. */
+function summary(message: string): string {
+  const text = message.replace(/\s+/g, ' ').trim();
+  return text.length > 300 ? `${text.slice(0, 297)}...` : text;
 }
 
 /** Reads and checks the supergraph at `path` (relative paths from the project root). */
