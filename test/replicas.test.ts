@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { SharedStoreConfig } from '../gateway/shared-store/index.js';
+import { IN_MEMORY, type SharedStoreConfig } from '../gateway/shared-store/index.js';
 import type { DevTokenClaims } from '../lib/auth/dev-tokens.js';
 import { clearFaults, setFaults } from '../upstreams/faults.js';
 import { startRedis, type RunningRedis } from './redis.js';
@@ -29,7 +29,7 @@ let shared: SharedStoreConfig;
 /** Two replicas sharing Redis. */
 let one: string;
 let two: string;
-/** Two replicas each in its own memory (the stack's first gateway and one more). */
+/** Two replicas each in its own memory. */
 let memoryOne: string;
 let memoryTwo: string;
 /** Two replicas sharing Redis with a burst of 4 and next to no refill. */
@@ -42,10 +42,12 @@ beforeAll(async () => {
     redisUrl: redis.url,
     keyPrefix: 'replicas-test:',
     keySecret: randomBytes(32).toString('hex'),
+    responseCache: true,
   };
   stack = await startStack({ dataDir: inject('dataDir'), metricsToken: METRICS_TOKEN });
-  memoryOne = stack.gatewayUrl;
-  memoryTwo = await stack.startGateway();
+  // The stack's own gateway caches no answers (test/stack.ts): these two do, in memory.
+  memoryOne = await stack.startGateway({ sharedStore: IN_MEMORY });
+  memoryTwo = await stack.startGateway({ sharedStore: IN_MEMORY });
   one = await stack.startGateway({ sharedStore: shared });
   two = await stack.startGateway({ sharedStore: shared });
   // One request per 1,000 s of refill: the test counts requests, not time.

@@ -15,7 +15,7 @@ import {
   type GatewayOptions,
   type LimitOverrides,
 } from '../gateway/index.js';
-import type { SharedStoreConfig } from '../gateway/shared-store/index.js';
+import { IN_MEMORY, type SharedStoreConfig } from '../gateway/shared-store/index.js';
 import { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER } from '../gateway/config.js';
 import { mintDevToken, type DevTokenClaims } from '../lib/auth/dev-tokens.js';
 import { ensureKeys, keyFiles, loadPrivateKey, loadPublicKey } from '../lib/auth/keys.js';
@@ -42,7 +42,11 @@ export interface StackOptions {
   trustedDocumentsPath?: string;
   /** The gateway's METRICS_TOKEN; by default none (no `/metrics` on the gateway). */
   metricsToken?: string;
-  /** The gateway's shared store (REDIS_URL...); by default in memory. */
+  /**
+   * The gateway's shared store (REDIS_URL...). By default in memory and without the response
+   * cache: tests count the subgraph and upstream requests each operation causes, and a cached
+   * answer causes none.
+   */
   sharedStore?: SharedStoreConfig;
   /** Retry and circuit-breaker settings of one upstream's client, where a test needs others. */
   upstreamSettings?: Partial<
@@ -152,7 +156,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       limits: options.gatewayLimits,
       trustedDocumentsPath: options.trustedDocumentsPath,
       metricsToken: options.metricsToken ?? null,
-      sharedStore: options.sharedStore,
+      sharedStore: options.sharedStore ?? { ...IN_MEMORY, responseCache: false },
     };
     const startGateway = async (replica: ReplicaOptions = {}) => {
       const started = await createGateway({ ...gatewayOptions, ...replica }, security);

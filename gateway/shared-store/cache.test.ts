@@ -127,6 +127,7 @@ describe('the persisted-query cache of a shared store', () => {
       redisUrl: redis.url,
       keyPrefix: 'apq-test:',
       keySecret: SECRET,
+      responseCache: true,
       rateLimit: { perSecond: 10, burst: 100 },
       logger: silent,
     });

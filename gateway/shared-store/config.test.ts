@@ -10,6 +10,7 @@ describe('readSharedStore', () => {
       redisUrl: null,
       keyPrefix: 'prato-graph:',
       keySecret: null,
+      responseCache: true,
     });
   });
 
@@ -19,11 +20,13 @@ describe('readSharedStore', () => {
         REDIS_URL: 'rediss://gateway:pw@redis.internal:6380/2',
         REDIS_KEY_PREFIX: 'prato-graph-test:',
         REDIS_KEY_SECRET: SECRET,
+        RESPONSE_CACHE: 'false',
       }),
     ).toEqual({
       redisUrl: 'rediss://gateway:pw@redis.internal:6380/2',
       keyPrefix: 'prato-graph-test:',
       keySecret: SECRET,
+      responseCache: false,
     });
   });
 

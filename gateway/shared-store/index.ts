@@ -31,12 +31,18 @@ export interface SharedStoreConfig {
   keyPrefix: string;
   /** REDIS_KEY_SECRET: keys the hash of rate-limit bucket names; required with REDIS_URL. */
   keySecret: string | null;
+  /**
+   * RESPONSE_CACHE: whether anonymous callers' public answers are cached (default true). Off,
+   * every answer comes from the subgraphs, as when measuring what each operation costs them.
+   */
+  responseCache: boolean;
 }
 
 export const IN_MEMORY: SharedStoreConfig = Object.freeze({
   redisUrl: null,
   keyPrefix: DEFAULT_KEY_PREFIX,
   keySecret: null,
+  responseCache: true,
 });
 
 /**
@@ -84,8 +90,8 @@ export interface SharedStore {
   readonly kind: 'redis' | 'memory';
   /** For Apollo's `persistedQueries.cache` (which prefixes its keys with `apq:`). */
   readonly persistedQueries: KeyValueCache;
-  /** For the response cache of public data (whose plugin prefixes its keys with `fqc:`). */
-  readonly responses: KeyValueCache;
+  /** For the response cache of public data (whose plugin prefixes its keys with `fqc:`); null when off. */
+  readonly responses: KeyValueCache | null;
   readonly rateLimits: RateLimitStore;
   /** By cache name, for gateway/metrics.ts `caches`. */
   readonly stats: Readonly<Record<string, () => SharedStoreStats>>;
@@ -107,7 +113,9 @@ export async function createSharedStore(options: SharedStoreOptions): Promise<Sh
     return assemble({
       kind: 'memory',
       persistedQueries: guardPersistedQueries(queries, () => queries.keys().length),
-      responses: guardResponses(responses, () => responses.keys().length),
+      responses: options.responseCache
+        ? guardResponses(responses, () => responses.keys().length)
+        : null,
       rateLimits: createMemoryRateLimitStore(rate),
       rateLimitFallbacks: () => undefined,
       close: () => Promise.resolve(),
@@ -126,7 +134,7 @@ export async function createSharedStore(options: SharedStoreOptions): Promise<Sh
   return assemble({
     kind: 'redis',
     persistedQueries: guardPersistedQueries(redisCache(client, ''), undefined),
-    responses: guardResponses(redisCache(client, ''), undefined),
+    responses: options.responseCache ? guardResponses(redisCache(client, ''), undefined) : null,
     rateLimits,
     rateLimitFallbacks: () => rateLimits.fallbacks(),
     close: () => closeRedis(client),
@@ -155,11 +163,12 @@ function guardResponses(cache: KeyValueCache, entries: (() => number) | undefine
 function assemble(parts: {
   kind: SharedStore['kind'];
   persistedQueries: GuardedCache;
-  responses: GuardedCache;
+  responses: GuardedCache | null;
   rateLimits: RateLimitStore;
   rateLimitFallbacks: () => number | undefined;
   close: () => Promise<void>;
 }): SharedStore {
+  const { responses } = parts;
   return {
     kind: parts.kind,
     persistedQueries: parts.persistedQueries,
@@ -167,7 +176,7 @@ function assemble(parts: {
     rateLimits: parts.rateLimits,
     stats: {
       persisted_query: () => parts.persistedQueries.stats(),
-      response: () => parts.responses.stats(),
+      ...(responses ? { response: () => responses.stats() } : {}),
       rate_limit: () => {
         const errors = parts.rateLimitFallbacks();
         return errors === undefined ? {} : { errors };

@@ -18,17 +18,22 @@ import type { GatewayContext } from '../context.js';
 const isShareable = (context: GatewayContext): boolean =>
   context.principal.role === 'public' && context.costReport === undefined;
 
+/** The cache's plugins; with `cache` null (RESPONSE_CACHE off), only the `private` marking. */
 export function publicResponseCachePlugin(
-  cache: KeyValueCache,
+  cache: KeyValueCache | null,
 ): ApolloServerPlugin<GatewayContext>[] {
   return [
-    ApolloServerPluginResponseCache<GatewayContext>({
-      cache,
-      // No sessions: a signed-in caller neither reads nor writes, so every entry is public.
-      sessionId: () => Promise.resolve(null),
-      shouldReadFromCache: ({ contextValue }) => Promise.resolve(isShareable(contextValue)),
-      shouldWriteToCache: ({ contextValue }) => Promise.resolve(isShareable(contextValue)),
-    }),
+    ...(cache
+      ? [
+          ApolloServerPluginResponseCache<GatewayContext>({
+            cache,
+            // No sessions: a signed-in caller neither reads nor writes, so every entry is public.
+            sessionId: () => Promise.resolve(null),
+            shouldReadFromCache: ({ contextValue }) => Promise.resolve(isShareable(contextValue)),
+            shouldWriteToCache: ({ contextValue }) => Promise.resolve(isShareable(contextValue)),
+          }),
+        ]
+      : []),
     {
       requestDidStart({ contextValue, overallCachePolicy }) {
         if (contextValue.principal.role !== 'public') {
