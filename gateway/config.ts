@@ -3,6 +3,8 @@ import { envBoolean, envInt, envNumber, envString, envUrl, type Env } from '../l
 import { ConfigError } from '../lib/env.js';
 import { DEFAULT_LIMITS, type Limits } from './limits/index.js';
 import { DEFAULT_TRUSTED_DOCUMENTS_PATH } from './trusted-documents.js';
+import { readLogConfig, type LogConfig } from '../lib/log.js';
+import { readTelemetryConfig, type TelemetryConfig } from '../lib/telemetry.js';
 import { DEFAULT_KEY_PREFIX, type SharedStoreConfig } from './shared-store/index.js';
 
 /** Issuer and audience of the development tokens minted by `npm run token`. */
@@ -55,6 +57,10 @@ export interface GatewayConfig {
    * (gateway/shared-store): Redis with REDIS_URL, this process's memory without.
    */
   sharedStore: SharedStoreConfig;
+  /** LOG_LEVEL, LOG_FORMAT (lib/log.ts). */
+  log: LogConfig;
+  /** OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, OTEL_SERVICE_NAME (lib/telemetry.ts): traces if set. */
+  telemetry: TelemetryConfig;
   auth: {
     /** The identity provider's JWKS URL; when null, the local development key set is used. */
     jwksUrl: string | null;
@@ -79,6 +85,8 @@ export function readGatewayConfig(env: Env): Readonly<GatewayConfig> {
     limits: readLimits(env),
     trustedDocumentsPath: envString(env, 'TRUSTED_DOCUMENTS_PATH', DEFAULT_TRUSTED_DOCUMENTS_PATH),
     metricsToken: readMetricsToken(env),
+    log: readLogConfig(env),
+    telemetry: readTelemetryConfig(env),
     sharedStore: readSharedStore(env),
     auth: Object.freeze({
       jwksUrl: env.AUTH_JWKS_URL ? envUrl(env, 'AUTH_JWKS_URL', '') : null,
@@ -131,9 +139,8 @@ export function readSubgraphUrls(env: Env): SubgraphUrls {
 
 /**
  * REDIS_URL (`redis://` or `rediss://`), REDIS_KEY_PREFIX and, with a URL, REDIS_KEY_SECRET
- * (the key of the hash that names rate-limit buckets, the same on every replica); RESPONSE_CACHE
- * (default true). The URL may hold a password and the secret is one: neither is repeated in an
- * error.
+ * (the key of the hash that names rate-limit buckets, the same on every replica). The URL may
+ * hold a password and the secret is one: neither is repeated in an error.
  */
 export function readSharedStore(env: Env): SharedStoreConfig {
   const keyPrefix = envString(env, 'REDIS_KEY_PREFIX', DEFAULT_KEY_PREFIX);
@@ -142,10 +149,9 @@ export function readSharedStore(env: Env): SharedStoreConfig {
       `REDIS_KEY_PREFIX=${JSON.stringify(keyPrefix)} is not valid: expected 1 to 64 letters, digits or . _ : -`,
     );
   }
-  const responseCache = envBoolean(env, 'RESPONSE_CACHE', true);
   const url = env.REDIS_URL;
   if (url === undefined || url === '') {
-    return Object.freeze({ redisUrl: null, keyPrefix, keySecret: null, responseCache });
+    return Object.freeze({ redisUrl: null, keyPrefix, keySecret: null });
   }
   let parsed: URL | null;
   try {
@@ -164,7 +170,7 @@ export function readSharedStore(env: Env): SharedStoreConfig {
       'REDIS_KEY_SECRET is not valid: with REDIS_URL, expected 32 or more characters',
     );
   }
-  return Object.freeze({ redisUrl: url, keyPrefix, keySecret, responseCache });
+  return Object.freeze({ redisUrl: url, keyPrefix, keySecret });
 }
 
 /** METRICS_TOKEN, at least 16 characters; never repeated in the error, being a secret. */

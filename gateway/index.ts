@@ -20,6 +20,8 @@ import { operationResolutionPlugin } from './operation-resolution.js';
 import type { GatewayContext } from './context.js';
 import { Agent } from 'undici';
 import { currentRequestId, serveGraphQL, type RunningHttpServer } from '../lib/graphql-http.js';
+import { accessLogPlugin, logUnexpectedError, type Logger } from '../lib/log.js';
+import type { Tracing } from '../lib/telemetry.js';
 import { projectPath } from '../lib/project-files.js';
 import type { GatewayConfig } from './config.js';
 import {
@@ -95,6 +97,8 @@ export type GatewayOptions = Omit<
   | 'trustedDocumentsPath'
   | 'requestDeadlineMs'
   | 'metricsToken'
+  | 'log'
+  | 'telemetry'
   | 'ideEnabled'
   | 'sharedStore'
   | 'coalesceAnonymousFetches'
@@ -119,6 +123,10 @@ export type GatewayOptions = Omit<
   limits?: LimitOverrides;
   /** Where rate-limit buckets live; default in memory, sized by `limits.rateLimit`. */
   rateLimitStore?: RateLimitStore;
+  /** Where access records and unexpected errors go (lib/log.ts). Default: nowhere. */
+  logger?: Logger;
+  /** The gateway's traces (lib/telemetry.ts); its owner shuts it down. Default: none. */
+  tracing?: Tracing | null;
   /** Persisted queries, public responses and rate limits: in Redis, or (default) in memory. */
   sharedStore?: SharedStoreConfig;
 };
@@ -200,6 +208,8 @@ export function formatGatewayError(
       extensions,
     };
   }
+  // The client gets only the request id to quote; the error goes to the log, redacted.
+  logUnexpectedError(error ?? formatted);
   const requestId = currentRequestId();
   return {
     message: 'Internal error',
@@ -364,6 +374,11 @@ export async function createGateway(
       ApolloServerPluginInlineTraceDisabled(),
       // Counts every request, refused ones included (gateway/metrics.ts).
       metrics.plugin<GatewayContext>(),
+      // Fills in each request's access record: operation, role, outcome, subgraph fetches.
+      accessLogPlugin<GatewayContext>({
+        roleOf: (context) => context.principal.role,
+        countSubgraphFetches: true,
+      }),
       // A null that spread from an unresolved reference is an error the client sees.
       valueCompletionPlugin<GatewayContext>(),
       // First: a partner's unregistered request meets no other check (and is never parsed).
@@ -436,6 +451,8 @@ export async function createGateway(
     host: options.host,
     maxBodyBytes: options.maxBodyBytes,
     maxVariablesBytes: limits.maxVariablesBytes,
+    logger: options.logger,
+    tracing: options.tracing,
     // The IDE's page (GET `/` from a browser) and its files; `/metrics` only with METRICS_TOKEN,
     // and only for a scraper presenting it (README "Metrics").
     extraRoutes: ide ? (req, res) => ide.route(req, res) || metrics.route(req, res) : metrics.route,

@@ -1,16 +1,29 @@
 // Runs the gateway as its own process on its configured port.
+import { createLogger } from '../lib/log.js';
+import { tracingFromConfig } from '../lib/telemetry.js';
 import { readGatewayConfig } from './config.js';
 import { createGateway, loadGatewaySecurity } from './index.js';
 
 const config = readGatewayConfig(process.env);
-const gateway = await createGateway(config, await loadGatewaySecurity(config.auth));
-console.log(`gateway ready at ${gateway.url.replace('127.0.0.1', 'localhost')}`);
+const logger = createLogger({ name: 'gateway', ...config.log });
+// Null (no traces, no cost) unless an OTLP endpoint is configured.
+const tracing = tracingFromConfig(config.telemetry, 'gateway');
+const gateway = await createGateway(
+  { ...config, logger, tracing },
+  await loadGatewaySecurity(config.auth),
+);
+logger.info(
+  { url: gateway.url.replace('127.0.0.1', 'localhost'), traces: tracing !== null },
+  'gateway ready',
+);
 
 let stopping = false;
 async function shutdown(): Promise<void> {
   if (stopping) return;
   stopping = true;
   await gateway.stop();
+  // The spans of the last requests, still batched, go out before the process ends.
+  await tracing?.shutdown();
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown());

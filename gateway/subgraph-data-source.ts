@@ -9,6 +9,7 @@ import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { getGlobalDispatcher, request as undiciRequest, type Dispatcher } from 'undici';
 import { ASSERTION_HEADER, REQUEST_ID_HEADER } from '../lib/auth/assertion.js';
+import { observeSubgraphFetch } from '../lib/request-scope.js';
 import type { AssertionSigner } from './assertion-signer.js';
 import type { GatewayContext } from './context.js';
 import { SUBGRAPH_COST_EXTENSION, SUBGRAPH_COST_REPORT_HEADER } from './cost-report.js';
@@ -319,6 +320,10 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
 
   private async send({ headers, body, signal }: Outgoing): Promise<SubgraphReply> {
     const started = performance.now();
+    // Counted in the request's access record; with traces on, a client span whose
+    // `traceparent` (added to these headers) the subgraph continues.
+    const observed = observeSubgraphFetch(this.subgraphName, headers);
+    let status: number | undefined;
     let ok = false;
     try {
       const response = await undiciRequest(this.url, {
@@ -328,6 +333,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
         signal,
         dispatcher: this.dispatcher,
       });
+      status = response.statusCode;
       const text = await response.body.text();
       ok = response.statusCode >= 200 && response.statusCode < 300;
       const header = (name: string): string | undefined => {
@@ -349,6 +355,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       });
     } finally {
       this.onFetch?.(this.subgraphName, ok, (performance.now() - started) / 1000);
+      observed?.end(status);
     }
   }
 

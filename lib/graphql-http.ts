@@ -2,11 +2,13 @@
 // variables-size cap, a request id on every response, health endpoints, and nothing else.
 // Used by the gateway and by every subgraph, so that limits and health checks behave the
 // same in each process.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { logUnexpectedError, silentLogger, type Logger } from './log.js';
+import { closeRequestScope, currentRequest, runInRequestScope } from './request-scope.js';
+import { TRACEPARENT_HEADER, type Tracing } from './telemetry.js';
 
 export interface GraphQLHttpOptions<TContext extends BaseContext> {
   server: ApolloServer<TContext>;
@@ -33,6 +35,16 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
    * Default 10000 ms (a request's whole budget).
    */
   drainMs?: number;
+  /** Where each request's access record and errors go (lib/log.ts). Default: nowhere. */
+  logger?: Logger;
+  /** The process's traces (lib/telemetry.ts): a server span per request. Default: none. */
+  tracing?: Tracing | null;
+  /**
+   * Subgraphs: keep the gateway's request id (`x-request-id`, when it is a UUID) and continue
+   * its trace (`traceparent`), so that one client request has one id and one trace in every
+   * process. The gateway itself never takes either from its clients.
+   */
+  behindGateway?: boolean;
 }
 
 /** A process's readiness: may it be sent traffic, and what it says about its dependencies. */
@@ -52,14 +64,20 @@ class BodyTooLargeError extends Error {}
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
-const requestScope = new AsyncLocalStorage<{ requestId: string }>();
+/** The gateway's request ids are UUIDs; a subgraph repeats nothing else into its logs. */
+const GATEWAY_REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function singleHeader(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
 
 /**
  * The id of the request being served (also in its `x-request-id` response header), for
  * code that has no context at hand, such as an error formatter. Undefined outside a request.
  */
 export function currentRequestId(): string | undefined {
-  return requestScope.getStore()?.requestId;
+  return currentRequest()?.requestId;
 }
 
 function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
@@ -110,6 +128,7 @@ async function sendReadiness(
 }
 
 function errorBody(message: string, code: string, extra: Record<string, unknown> = {}): unknown {
+  currentRequest()?.facts.codes.add(code);
   return { errors: [{ message, extensions: { code, ...extra } }] };
 }
 
@@ -288,10 +307,21 @@ export async function serveGraphQL<TContext extends BaseContext>(
     // connection is closed.
     if (draining) res.setHeader('connection', 'close');
     // Generated here, never taken from the client: it correlates our logs and masked errors.
-    const requestId = randomUUID();
+    // A subgraph keeps the id its gateway gave the client request.
+    const given = options.behindGateway ? singleHeader(req, REQUEST_ID_HEADER) : undefined;
+    const requestId = given !== undefined && GATEWAY_REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader(REQUEST_ID_HEADER, requestId);
-    requestScope.run({ requestId }, () => {
-      handle(req, res, requestId).catch(() => {
+    const scope = {
+      requestId,
+      logger: options.logger ?? silentLogger,
+      tracing: options.tracing,
+      ...(options.behindGateway ? { traceparent: singleHeader(req, TRACEPARENT_HEADER) } : {}),
+    };
+    runInRequestScope(scope, req, (opened) => {
+      // One access record (and the span's end) per request, however the response ends.
+      res.once('close', () => closeRequestScope(opened, req, res));
+      handle(req, res, requestId).catch((error: unknown) => {
+        logUnexpectedError(error);
         // Never echo the cause: it may hold an upstream body or a fiscal code.
         if (!res.headersSent) {
           sendJson(

@@ -15,12 +15,15 @@ import {
   type GatewayOptions,
   type LimitOverrides,
 } from '../gateway/index.js';
-import { IN_MEMORY, type SharedStoreConfig } from '../gateway/shared-store/index.js';
+import type { SharedStoreConfig } from '../gateway/shared-store/index.js';
 import { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER } from '../gateway/config.js';
 import { mintDevToken, type DevTokenClaims } from '../lib/auth/dev-tokens.js';
 import { ensureKeys, keyFiles, loadPrivateKey, loadPublicKey } from '../lib/auth/keys.js';
 import type { RunningHttpServer } from '../lib/graphql-http.js';
 import type { UpstreamConfig } from '../subgraphs/shared/config.js';
+import { createLogger, type Logger } from '../lib/log.js';
+import { createTracing, type Tracing } from '../lib/telemetry.js';
+import type { DestinationStream } from 'pino';
 
 export const CREDENTIALS: Record<SystemName, string> = {
   registry: 'registry-test-key',
@@ -42,12 +45,15 @@ export interface StackOptions {
   trustedDocumentsPath?: string;
   /** The gateway's METRICS_TOKEN; by default none (no `/metrics` on the gateway). */
   metricsToken?: string;
-  /**
-   * The gateway's shared store (REDIS_URL...). By default in memory and without the response
-   * cache: tests count the subgraph and upstream requests each operation causes, and a cached
-   * answer causes none.
-   */
+  /** The gateway's shared store (REDIS_URL...); by default in memory. */
   sharedStore?: SharedStoreConfig;
+  /**
+   * Where every process of the stack writes its log records, JSON lines at debug level
+   * (lib/log.ts); by default none are written.
+   */
+  logStream?: DestinationStream;
+  /** The OTLP/HTTP traces URL the gateway and subgraphs export to; by default no traces. */
+  tracesEndpoint?: string;
   /** Retry and circuit-breaker settings of one upstream's client, where a test needs others. */
   upstreamSettings?: Partial<
     Record<
@@ -78,6 +84,8 @@ export interface Stack {
    * `replica`'s: a replica behind a load balancer. Stopped with the stack; returns its URL.
    */
   startGateway(replica?: ReplicaOptions): Promise<string>;
+  /** Sends the spans that ended and are still batched (with `tracesEndpoint`). */
+  flushTraces(): Promise<void>;
   /** A token for this stack's gateway, as `npm run token` would mint it. */
   token(claims: DevTokenClaims): Promise<string>;
   stop(): Promise<void>;
@@ -103,15 +111,35 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
   const upstreams: RunningUpstream[] = [];
   const servers: RunningHttpServer[] = [];
+  const tracings: Tracing[] = [];
+  // Each process's logger and tracing, named as its own process would name them.
+  const loggerFor = (name: string): Logger | undefined =>
+    options.logStream
+      ? createLogger({ name, level: 'debug', format: 'json', destination: options.logStream })
+      : undefined;
+  const observed = (name: string): { logger?: Logger; tracing?: Tracing } => {
+    const logger = loggerFor(name);
+    const tracing = options.tracesEndpoint
+      ? createTracing({ serviceName: name, endpoint: options.tracesEndpoint })
+      : undefined;
+    if (tracing) tracings.push(tracing);
+    return { ...(logger ? { logger } : {}), ...(tracing ? { tracing } : {}) };
+  };
   const stopAll = async () => {
     await Promise.allSettled(servers.reverse().map((s) => s.stop()));
     await Promise.allSettled(upstreams.map((u) => u.stop()));
+    await Promise.allSettled(tracings.map((t) => t.shutdown()));
   };
   try {
     const systems: SystemName[] = ['registry', 'idol', 'co', 'trio'];
     for (const system of systems) {
       upstreams.push(
-        await createUpstream({ system, dataDir: options.dataDir, credential: CREDENTIALS[system] }),
+        await createUpstream({
+          system,
+          dataDir: options.dataDir,
+          credential: CREDENTIALS[system],
+          logger: loggerFor(`upstream-${system}`),
+        }),
       );
     }
     const upstreamUrls = Object.fromEntries(upstreams.map((u) => [u.system, u.url])) as Record<
@@ -128,18 +156,30 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const desks = await createDesksSubgraph(
       {
         registry: { ...upstream('registry'), documentMaxAgeMs: options.registryMaxAgeMs ?? 60_000 },
+        ...observed('subgraph-desks'),
       },
       trust,
     );
     servers.push(desks);
     const workers = await createWorkersSubgraph(
-      { idol: upstream('idol'), pseudonymKey: randomBytes(32), auditLogPath },
+      {
+        idol: upstream('idol'),
+        pseudonymKey: randomBytes(32),
+        auditLogPath,
+        ...observed('subgraph-workers'),
+      },
       trust,
     );
     servers.push(workers);
-    const employers = await createEmployersSubgraph({ co: upstream('co') }, trust);
+    const employers = await createEmployersSubgraph(
+      { co: upstream('co'), ...observed('subgraph-employers') },
+      trust,
+    );
     servers.push(employers);
-    const training = await createTrainingSubgraph({ trio: upstream('trio') }, trust);
+    const training = await createTrainingSubgraph(
+      { trio: upstream('trio'), ...observed('subgraph-training') },
+      trust,
+    );
     servers.push(training);
     const subgraphUrls = {
       desks: desks.url,
@@ -156,7 +196,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       limits: options.gatewayLimits,
       trustedDocumentsPath: options.trustedDocumentsPath,
       metricsToken: options.metricsToken ?? null,
-      sharedStore: options.sharedStore ?? { ...IN_MEMORY, responseCache: false },
+      sharedStore: options.sharedStore,
+      ...observed('gateway'),
     };
     const startGateway = async (replica: ReplicaOptions = {}) => {
       const started = await createGateway({ ...gatewayOptions, ...replica }, security);
@@ -171,6 +212,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       auditLogPath,
       keysDir,
       startGateway: async (replica) => (await startGateway(replica)).url,
+      flushTraces: async () => {
+        await Promise.all(tracings.map((t) => t.forceFlush()));
+      },
       token: (claims) =>
         mintDevToken(tokenKey, claims, { issuer: DEV_TOKEN_ISSUER, audience: DEV_TOKEN_AUDIENCE }),
       stop: async () => {

@@ -4,6 +4,7 @@
  * and names the variable and the bad value on error.
  */
 import type { SystemName } from './types.js';
+import { readLogConfig, type LogConfig } from '../lib/log.js';
 
 export interface UpstreamsConfig {
   /** Dataset folder (UPSTREAM_DATA_DIR, default data/default). */
@@ -109,6 +110,11 @@ export function readUpstreamsConfig(env: Env): UpstreamsConfig {
 }
 
 /** The configuration of this process. */
+/** LOG_LEVEL and LOG_FORMAT (lib/log.ts), as the gateway and the subgraphs read them. */
+export function loadUpstreamsLogConfig(): LogConfig {
+  return readLogConfig(process.env);
+}
+
 export function loadUpstreamsConfig(): UpstreamsConfig {
   return readUpstreamsConfig(process.env);
 }

@@ -4,7 +4,7 @@
  * envelope, credential check, latency, rate quota, per-route request counters,
  * /healthz and the loopback-only /_admin endpoints.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -14,6 +14,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import { FaultInjector, type PickedFault } from './faults.js';
 import type { SystemName } from './types.js';
+import { loggedError, type Logger } from '../lib/log.js';
 
 export type ErrorCode =
   | 'PARAMETRO_NON_VALIDO'
@@ -363,6 +364,8 @@ export interface ServerSpec {
    * before it cuts the remaining connections. Default 5000 ms.
    */
   drainMs?: number;
+  /** Where each request served is logged (lib/log.ts); default nowhere. */
+  logger?: Logger;
 }
 
 export interface HttpUpstream {
@@ -494,6 +497,23 @@ function readJsonBody(
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+/** The gateway's request ids (passed on by the subgraphs' clients) are UUIDs. */
+const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * One record per request served, when its response ends: the route's pattern
+ * (`GET /v1/lavoratori/{cf}`), never the path or query, which may hold a fiscal code.
+ */
+function logServed(logger: Logger, req: IncomingMessage, res: ServerResponse, route: string): void {
+  const started = performance.now();
+  const given = req.headers['x-request-id'];
+  const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  res.once('close', () => {
+    const ms = Math.round((performance.now() - started) * 10) / 10;
+    logger.info({ requestId, route, status: res.statusCode, ms }, 'request');
+  });
+}
+
 export function startHttpServer(
   spec: ServerSpec,
   host: string,
@@ -566,9 +586,14 @@ export function startHttpServer(
     if (err instanceof URIError) {
       return { status: 400, body: errorBody('PARAMETRO_NON_VALIDO', 'codifica URL non valida') };
     }
-    process.stderr.write(
-      `[${spec.system}] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
+    // The error's class and redacted message and stack: a message may quote a fiscal code.
+    const logged = loggedError(err);
+    if (spec.logger) spec.logger.error({ err: logged }, 'unexpected error');
+    else {
+      process.stderr.write(
+        `[${spec.system}] ${logged.class}: ${logged.message}\n${logged.stack ?? ''}\n`,
+      );
+    }
     return { status: 500, body: errorBody('ERRORE_INTERNO', 'errore interno') };
   };
 
@@ -672,6 +697,7 @@ export function startHttpServer(
       : `${method} ${path.startsWith('/v1/') ? '/v1/*' : '/*'}`;
     total++;
     bump(key);
+    if (spec.logger) logServed(spec.logger, req, res, key);
     // Served until answered: stop() waits for these (a hung fault is not work, see below).
     serving.add(res);
     res.once('close', () => serving.delete(res));

@@ -4,7 +4,8 @@
  * the environment (built first if missing). Stops cleanly on SIGTERM / SIGINT.
  */
 import { parseArgs } from 'node:util';
-import { loadUpstreamsConfig } from './config.js';
+import { createLogger, loggedError } from '../lib/log.js';
+import { loadUpstreamsConfig, loadUpstreamsLogConfig } from './config.js';
 import { ensureDataset } from './dataset/index.js';
 import { createUpstream } from './server.js';
 import { DEFAULT_PORTS, SYSTEMS, type SystemName } from './types.js';
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
   const config = loadUpstreamsConfig();
   await ensureDataset({ dir: config.dataDir, seed: config.seed, scale: config.scale });
   const today = config.today;
+  const logger = createLogger({ name: `upstream-${system}`, ...loadUpstreamsLogConfig() });
   const upstream = await createUpstream({
     system,
     dataDir: config.dataDir,
@@ -35,20 +37,21 @@ async function main(): Promise<void> {
     host: values.host ?? '127.0.0.1',
     latencyMs: config.latencyMs,
     ...(today !== undefined ? { today: () => today } : {}),
+    logger,
   });
-  console.log(`upstream ${system} listening on ${upstream.url} (data ${config.dataDir})`);
+  logger.info({ url: upstream.url, data: config.dataDir }, 'upstream ready');
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     upstream.stop().then(
       () => {
-        console.log(`upstream ${system} stopped (${signal})`);
+        logger.info({ signal }, 'upstream stopped');
         // Exit explicitly: an IPC channel from `npm start` would keep the process alive.
         process.exit(0);
       },
       (err: unknown) => {
-        console.error(err);
+        logger.error({ err: loggedError(err) }, 'upstream failed to stop');
         process.exit(1);
       },
     );

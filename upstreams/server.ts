@@ -100,6 +100,7 @@ export async function createUpstream(opts: UpstreamOptions): Promise<RunningUpst
         ...(opts.system === 'co' ? { quota: new RateLimiter(opts.quotaPerSecond ?? 1000) } : {}),
         onClose: () => db.close(),
         now: clockOf(opts),
+        ...(opts.logger ? { logger: opts.logger } : {}),
       },
       opts.host ?? '127.0.0.1',
       opts.port ?? 0,

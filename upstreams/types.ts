@@ -1,4 +1,5 @@
 /** The public shapes of the simulated upstreams (re-exported by index.ts). */
+import type { Logger } from '../lib/log.js';
 
 export type SystemName = 'registry' | 'idol' | 'co' | 'trio';
 
@@ -36,6 +37,8 @@ export interface UpstreamOptions {
    * (UPSTREAM_TODAY). Not both.
    */
   today?: () => string;
+  /** Where it logs each request it serves (lib/log.ts); default nowhere. */
+  logger?: Logger;
 }
 
 export interface RunningUpstream {

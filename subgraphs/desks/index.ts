@@ -25,6 +25,8 @@ export async function createDesksSubgraph(
     host: config.host,
     requestDeadlineMs: config.requestDeadlineMs,
     upstreams,
+    logger: config.logger,
+    tracing: config.tracing,
     onStop: () => client.close(),
   });
 }

@@ -36,6 +36,8 @@ export async function createEmployersSubgraph(
     host: config.host,
     requestDeadlineMs: config.requestDeadlineMs,
     upstreams,
+    logger: config.logger,
+    tracing: config.tracing,
     onStop: () => client.close(),
   });
 }

@@ -3,6 +3,8 @@
 import { envInt, envString, envUrl, type Env } from '../../lib/env.js';
 import { DEFAULT_BREAKER_COOLDOWN_MS, DEFAULT_BREAKER_FAILURES } from './circuit-breaker.js';
 import { DEFAULT_REQUEST_DEADLINE_MS } from './request-deadline.js';
+import { readLogConfig, type LogConfig, type Logger } from '../../lib/log.js';
+import { readTelemetryConfig, type TelemetryConfig, type Tracing } from '../../lib/telemetry.js';
 
 /** Retries of a failed read (or keyed write) after the first attempt, unless configured. */
 export const DEFAULT_UPSTREAM_RETRIES = 2;
@@ -39,6 +41,10 @@ export interface SubgraphProcessConfig {
    * the budget when the gateway states none, and the cap on the budget it states. Default 10 s.
    */
   requestDeadlineMs?: number;
+  /** Where the subgraph logs. Default: nowhere. */
+  logger?: Logger;
+  /** Its traces; whoever made them shuts them down. Default: none. */
+  tracing?: Tracing | null;
 }
 
 export function readListenConfig(
@@ -85,6 +91,11 @@ export function readUpstreamConfig(
       max: 1024 * 1024 * 1024,
     }),
   };
+}
+
+/** LOG_LEVEL, LOG_FORMAT and OTEL_* for a subgraph process (its main.ts makes the logger and tracing). */
+export function readObservabilityConfig(env: Env): { log: LogConfig; telemetry: TelemetryConfig } {
+  return { log: readLogConfig(env), telemetry: readTelemetryConfig(env) };
 }
 
 /** Where the gateway's public assertion key is read from (a JWK set file). */

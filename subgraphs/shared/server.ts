@@ -18,6 +18,8 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { GraphQLError, parse, type GraphQLFormattedError } from 'graphql';
 import { serveGraphQL, type Readiness, type RunningHttpServer } from '../../lib/graphql-http.js';
+import { accessLogPlugin, logUnexpectedError, type Logger } from '../../lib/log.js';
+import type { Tracing } from '../../lib/telemetry.js';
 import { readProjectFile } from '../../lib/project-files.js';
 import type { Assertion } from '../../lib/auth/assertion.js';
 import { extractPolicy } from '../../lib/auth/policy.js';
@@ -69,6 +71,10 @@ export interface SubgraphServerOptions<TContext extends CallerContext> {
   requestDeadlineMs?: number;
   /** The subgraph's upstream clients, whose circuits `/readyz` reports. */
   upstreams?: readonly UpstreamCircuit[];
+  /** Where access records, upstream requests (debug) and unexpected errors go. Default: nowhere. */
+  logger?: Logger;
+  /** The subgraph's traces (lib/telemetry.ts); its owner shuts it down. Default: none. */
+  tracing?: Tracing | null;
 }
 
 /** What readiness and metrics need of an upstream client (UpstreamHttpClient). */
@@ -168,6 +174,8 @@ export function formatSubgraphError(
     // graphql-js execution errors (e.g. null for a non-null field) carry no secrets.
     return formatted;
   }
+  // The gateway masks it again and gives the client the request id, which this record carries.
+  logUnexpectedError(original);
   return {
     message: 'Internal error',
     path: formatted.path,
@@ -193,6 +201,8 @@ export async function createSubgraphServer<TContext extends CallerContext>(
       plugins: [
         ApolloServerPluginInlineTraceDisabled(),
         metrics.plugin<TContext>(),
+        // Fills in each request's access record: operation, role, outcome.
+        accessLogPlugin<TContext>({ roleOf: (context) => context.caller.principal.role }),
         costReportPlugin<TContext>(),
         policyRecheckPlugin<TContext>(extractPolicy(typeDefs)),
         ...(options.plugins ?? []),
@@ -212,6 +222,10 @@ export async function createSubgraphServer<TContext extends CallerContext>(
     host: options.host,
     // Internal like /readyz: a subgraph answers only the gateway (README, "Metrics").
     extraRoutes: metrics.route,
+    logger: options.logger,
+    tracing: options.tracing,
+    // The gateway's request id and trace go on here.
+    behindGateway: true,
     readiness: () => subgraphReadiness(upstreams),
   });
   return {

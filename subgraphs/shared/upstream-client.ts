@@ -13,6 +13,11 @@
 // Clients know nothing of GraphQL.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, errors as undiciErrors } from 'undici';
+import {
+  currentRequest,
+  observeUpstreamAttempt,
+  type ObservedAttempt,
+} from '../../lib/request-scope.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { DEFAULT_RETRY_BASE_MS, DEFAULT_UPSTREAM_RETRIES, type UpstreamConfig } from './config.js';
 import {
@@ -370,14 +375,19 @@ export class UpstreamHttpClient {
       // Whole milliseconds, at least one (AbortSignal.timeout takes no fractions).
       const attemptMs = Math.max(1, Math.ceil(Math.min(this.timeoutMs, remaining)));
       const started = this.now();
+      // A debug record and, with traces on, a span per attempt: each is a request the upstream
+      // serves (and counts). Undefined when neither is wanted.
+      const observed = observeUpstreamAttempt(this.name, request.method, request.path, attempt);
       let result: Attempt;
       try {
-        result = await this.attempt(request, attemptMs);
+        result = await this.attempt(request, attemptMs, observed);
       } catch (unexpected) {
         permit.release();
+        observed?.end('error');
         this.account(account, request, attempt, started, 'error');
         throw unexpected;
       }
+      observed?.end(attemptOutcome(result));
       this.account(account, request, attempt, started, result);
       if (result.ok) {
         permit.success();
@@ -426,14 +436,25 @@ export class UpstreamHttpClient {
     return step / 2 + (this.random() * step) / 2;
   }
 
-  private async attempt(request: Request, timeoutMs: number): Promise<Attempt> {
+  private async attempt(
+    request: Request,
+    timeoutMs: number,
+    observed?: ObservedAttempt,
+  ): Promise<Attempt> {
     const signal = AbortSignal.timeout(timeoutMs);
+    // The gateway's id of the client request, so that the upstream's own logs can be joined
+    // to ours: a UUID, nothing about the caller.
+    const requestId = currentRequest()?.requestId;
     let response: PoolResponse;
     try {
       response = await this.pool.request({
         method: request.method,
         path: request.path,
-        headers: { ...request.headers, [this.auth.header]: this.auth.value },
+        headers: {
+          ...request.headers,
+          [this.auth.header]: this.auth.value,
+          ...(requestId !== undefined ? { 'x-request-id': requestId } : {}),
+        },
         body: request.body ?? null,
         signal,
       });
@@ -446,6 +467,7 @@ export class UpstreamHttpClient {
       };
     }
     const { statusCode, headers } = response;
+    if (observed) observed.status = statusCode;
     const etag = firstHeader(headers.etag);
     if (request.accept?.includes(statusCode) && (statusCode === 304 || statusCode === 404)) {
       await response.body.dump();

@@ -36,6 +36,8 @@ export async function createTrainingSubgraph(
     host: config.host,
     requestDeadlineMs: config.requestDeadlineMs,
     upstreams,
+    logger: config.logger,
+    tracing: config.tracing,
     onStop: () => client.close(),
   });
 }

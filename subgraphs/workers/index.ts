@@ -70,6 +70,8 @@ export async function createWorkersSubgraph(
       host: config.host,
       requestDeadlineMs: config.requestDeadlineMs,
       upstreams,
+      logger: config.logger,
+      tracing: config.tracing,
       onStop: closeAll,
       plugins: [workersAuditPlugin(auditLog, pseudonymOf)],
     });
