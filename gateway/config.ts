@@ -139,8 +139,9 @@ export function readSubgraphUrls(env: Env): SubgraphUrls {
 
 /**
  * REDIS_URL (`redis://` or `rediss://`), REDIS_KEY_PREFIX and, with a URL, REDIS_KEY_SECRET
- * (the key of the hash that names rate-limit buckets, the same on every replica). The URL may
- * hold a password and the secret is one: neither is repeated in an error.
+ * (the key of the hash that names rate-limit buckets, the same on every replica); RESPONSE_CACHE
+ * (default true). The URL may hold a password and the secret is one: neither is repeated in an
+ * error.
  */
 export function readSharedStore(env: Env): SharedStoreConfig {
   const keyPrefix = envString(env, 'REDIS_KEY_PREFIX', DEFAULT_KEY_PREFIX);
@@ -149,9 +150,10 @@ export function readSharedStore(env: Env): SharedStoreConfig {
       `REDIS_KEY_PREFIX=${JSON.stringify(keyPrefix)} is not valid: expected 1 to 64 letters, digits or . _ : -`,
     );
   }
+  const responseCache = envBoolean(env, 'RESPONSE_CACHE', true);
   const url = env.REDIS_URL;
   if (url === undefined || url === '') {
-    return Object.freeze({ redisUrl: null, keyPrefix, keySecret: null });
+    return Object.freeze({ redisUrl: null, keyPrefix, keySecret: null, responseCache });
   }
   let parsed: URL | null;
   try {
@@ -170,7 +172,7 @@ export function readSharedStore(env: Env): SharedStoreConfig {
       'REDIS_KEY_SECRET is not valid: with REDIS_URL, expected 32 or more characters',
     );
   }
-  return Object.freeze({ redisUrl: url, keyPrefix, keySecret });
+  return Object.freeze({ redisUrl: url, keyPrefix, keySecret, responseCache });
 }
 
 /** METRICS_TOKEN, at least 16 characters; never repeated in the error, being a secret. */

@@ -15,7 +15,7 @@ import {
   type GatewayOptions,
   type LimitOverrides,
 } from '../gateway/index.js';
-import type { SharedStoreConfig } from '../gateway/shared-store/index.js';
+import { IN_MEMORY, type SharedStoreConfig } from '../gateway/shared-store/index.js';
 import { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER } from '../gateway/config.js';
 import { mintDevToken, type DevTokenClaims } from '../lib/auth/dev-tokens.js';
 import { ensureKeys, keyFiles, loadPrivateKey, loadPublicKey } from '../lib/auth/keys.js';
@@ -45,7 +45,11 @@ export interface StackOptions {
   trustedDocumentsPath?: string;
   /** The gateway's METRICS_TOKEN; by default none (no `/metrics` on the gateway). */
   metricsToken?: string;
-  /** The gateway's shared store (REDIS_URL...); by default in memory. */
+  /**
+   * The gateway's shared store (REDIS_URL...). By default in memory and without the response
+   * cache: tests count the subgraph and upstream requests each operation causes, and a cached
+   * answer causes none.
+   */
   sharedStore?: SharedStoreConfig;
   /**
    * Where every process of the stack writes its log records, JSON lines at debug level
@@ -196,7 +200,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       limits: options.gatewayLimits,
       trustedDocumentsPath: options.trustedDocumentsPath,
       metricsToken: options.metricsToken ?? null,
-      sharedStore: options.sharedStore,
+      sharedStore: options.sharedStore ?? { ...IN_MEMORY, responseCache: false },
       ...observed('gateway'),
     };
     const startGateway = async (replica: ReplicaOptions = {}) => {
