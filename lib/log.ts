@@ -1,5 +1,6 @@
-// Structured logs for operators (DESIGN.md §2: pino): one JSON record per line on stdout, or
-// a short human line on a terminal. SECURITY.md: no fiscal code or other personal data in a
+// Structured logs for operators (DESIGN.md §2: pino): one JSON record per line on stderr, or
+// a short human line on a terminal. Stderr, because stdout carries each process's human
+// "ready at <url>" line, which `npm start`, the benchmarks and the tests read or ignore. SECURITY.md: no fiscal code or other personal data in a
 // log line. Records carry names, codes and numbers chosen by this code, never a person; the
 // only free text that reaches a log, an unexpected error's message, goes through redact()
 // first; and pino's own redaction blanks credentials wherever a record would carry them.
@@ -66,17 +67,17 @@ export interface LoggerOptions {
   name: string;
   level?: LogLevel;
   format?: LogFormat;
-  /** Where records go; default stdout. Tests give a stream of their own. */
+  /** Where records go; default stderr. Tests give a stream of their own. */
   destination?: DestinationStream;
 }
 
 /** A logger per process; every record has `level`, `time` (epoch ms), `name` and `msg`. */
 export function createLogger(options: LoggerOptions): Logger {
   const format = options.format ?? 'auto';
-  const pretty = format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
-  // Synchronous writes to stdout (pino's default): a record written just before the process
-  // exits is not lost in a buffer.
-  const out = options.destination ?? pino.destination(1);
+  const pretty = format === 'pretty' || (format === 'auto' && process.stderr.isTTY === true);
+  // Synchronous writes (pino's default): a record written just before the process exits is
+  // not lost in a buffer.
+  const out = options.destination ?? pino.destination(2);
   return pino(
     {
       name: options.name,

@@ -127,10 +127,10 @@ try {
     for (const service of layer) {
       service.child = spawn(process.execPath, [join(distDir, service.script), ...service.args], {
         // The IPC channel lets each child notice when this process dies, however it dies.
-        // Their log records share this terminal (lib/log.ts: one line each, pretty on a
-        // terminal): warnings and errors only unless LOG_LEVEL says otherwise, so that the
-        // summary below stays readable; `LOG_LEVEL=info npm start` shows every request too.
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        // Their log records (stderr, lib/log.ts) share this terminal: warnings and errors only
+        // unless LOG_LEVEL says otherwise, so that the summary below stays readable;
+        // `LOG_LEVEL=info npm start` shows every request too.
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
         env: { LOG_LEVEL: 'warn', ...process.env, ...service.env },
       });
       service.child.once('exit', (code, signal) => {

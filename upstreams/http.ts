@@ -502,7 +502,9 @@ const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 
 /**
  * One record per request served, when its response ends: the route's pattern
- * (`GET /v1/lavoratori/{cf}`), never the path or query, which may hold a fiscal code.
+ * (`GET /v1/lavoratori/{cf}`), never the path or query, which may hold a fiscal code. At debug,
+ * as the subgraphs record their side of it: a simulator's traffic is not what an operator of
+ * `npm start` reads at info.
  */
 function logServed(logger: Logger, req: IncomingMessage, res: ServerResponse, route: string): void {
   const started = performance.now();
@@ -510,7 +512,7 @@ function logServed(logger: Logger, req: IncomingMessage, res: ServerResponse, ro
   const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
   res.once('close', () => {
     const ms = Math.round((performance.now() - started) * 10) / 10;
-    logger.info({ requestId, route, status: res.statusCode, ms }, 'request');
+    logger.debug({ requestId, route, status: res.statusCode, ms }, 'request');
   });
 }
 

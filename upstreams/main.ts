@@ -39,14 +39,15 @@ async function main(): Promise<void> {
     ...(today !== undefined ? { today: () => today } : {}),
     logger,
   });
-  logger.info({ url: upstream.url, data: config.dataDir }, 'upstream ready');
+  // A human line, not a log record: `npm run bench` and the tests read the URL from it.
+  console.log(`upstream ${system} listening on ${upstream.url} (data ${config.dataDir})`);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     upstream.stop().then(
       () => {
-        logger.info({ signal }, 'upstream stopped');
+        console.log(`upstream ${system} stopped (${signal})`);
         // Exit explicitly: an IPC channel from `npm start` would keep the process alive.
         process.exit(0);
       },
