@@ -309,6 +309,7 @@ export async function createGateway(
   const shared = await createSharedStore({
     ...(options.sharedStore ?? IN_MEMORY),
     rateLimit: limits.rateLimit,
+    logger: options.logger,
   });
   const metrics = createGatewayMetrics({
     knownOperationNames: manifestPath === null ? [] : registeredOperationNames(manifestPath),

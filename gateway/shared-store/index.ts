@@ -16,7 +16,7 @@ import type { Redis } from 'ioredis';
 import { isValidFiscalCode, normalizeFiscalCode } from '../../lib/fiscal-code.js';
 import { createMemoryRateLimitStore, type RateLimitStore } from '../limits/rate-limit.js';
 import { guardedCache, memoryCache, redisCache, type GuardedCache } from './cache.js';
-import { closeRedis, connectRedis, consoleLogger, type SharedStoreLogger } from './redis.js';
+import { closeRedis, connectRedis, type SharedStoreLogger } from './redis.js';
 import { createRedisRateLimitStore } from './rate-limit.js';
 
 export { publicResponseCachePlugin } from './response-cache.js';
@@ -100,7 +100,8 @@ export interface SharedStore {
 
 export interface SharedStoreOptions extends SharedStoreConfig {
   rateLimit: { perSecond: number; burst: number };
-  logger?: SharedStoreLogger;
+  /** Where changes of Redis's state are told (the gateway's logger); default nowhere. */
+  logger?: SharedStoreLogger | undefined;
   /** How long one Redis command may take before the request goes on without it. Default 500 ms. */
   commandTimeoutMs?: number;
 }
@@ -127,7 +128,7 @@ export async function createSharedStore(options: SharedStoreOptions): Promise<Sh
   const client: Redis = await connectRedis({
     url: options.redisUrl,
     keyPrefix: options.keyPrefix,
-    logger: options.logger ?? consoleLogger,
+    ...(options.logger ? { logger: options.logger } : {}),
     ...(options.commandTimeoutMs ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
   });
   const rateLimits = createRedisRateLimitStore(client, { ...rate, keySecret: options.keySecret });

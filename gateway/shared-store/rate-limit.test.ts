@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type RunningRedis } from '../../test/redis.js';
+import { freePort, startRedis, type RunningRedis } from '../../test/redis.js';
 import { createMemoryRateLimitStore, type RateLimitStore } from '../limits/rate-limit.js';
 import { bucketKey, createRedisRateLimitStore, TAKE_TOKEN_SCRIPT } from './rate-limit.js';
 import { closeRedis, connectRedis } from './redis.js';
@@ -157,7 +157,12 @@ describe('createRedisRateLimitStore', () => {
 describe('createRedisRateLimitStore without Redis', () => {
   it('counts in this replica’s memory while Redis is down, and in Redis again once it is back', async () => {
     const own = await startRedis();
-    const c = await connectRedis({ url: own.url, keyPrefix: PREFIX, logger: silent });
+    const told: string[] = [];
+    const logger = {
+      info: (message: string) => told.push(`info: ${message}`),
+      warn: (message: string) => told.push(`warn: ${message}`),
+    };
+    const c = await connectRedis({ url: own.url, keyPrefix: PREFIX, logger });
     try {
       const time = clock();
       const store = createRedisRateLimitStore(c, {
@@ -185,12 +190,44 @@ describe('createRedisRateLimitStore without Redis', () => {
           { allowed: false, retryAfterSeconds: 1 },
         ]);
         expect(store.fallbacks()).toBe(3);
+        // One line when Redis went, one when it came back, however many attempts in between;
+        // no address, key or caller in them.
+        expect(told).toEqual([
+          'warn: shared store: no connection to Redis: persisted queries and the response ' +
+            'cache do without it, rate limits count per replica until it is back',
+          'info: shared store: Redis is reachable again',
+        ]);
       } finally {
         await back.stop();
       }
     } finally {
       await closeRedis(c);
       await own.stop();
+    }
+  });
+});
+
+describe('connectRedis', () => {
+  it('starts without Redis, says so once with the cause, and keeps no caller waiting', async () => {
+    const told: string[] = [];
+    const c = await connectRedis({
+      url: `redis://127.0.0.1:${await freePort()}`,
+      keyPrefix: PREFIX,
+      logger: { info: (m) => told.push(`info: ${m}`), warn: (m) => told.push(`warn: ${m}`) },
+    });
+    try {
+      const store = createRedisRateLimitStore(c, { ratePerSecond: 1, burst: 1, keySecret: SECRET });
+      expect(await takeMany(store, 'a', 2)).toEqual([
+        { allowed: true },
+        { allowed: false, retryAfterSeconds: 1 },
+      ]);
+      expect(store.fallbacks()).toBe(2);
+      expect(told).toEqual([
+        'warn: shared store: no connection to Redis (ECONNREFUSED): persisted queries and the ' +
+          'response cache do without it, rate limits count per replica until it is back',
+      ]);
+    } finally {
+      await closeRedis(c);
     }
   });
 });

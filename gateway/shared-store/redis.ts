@@ -10,9 +10,10 @@ export interface SharedStoreLogger {
   warn(message: string): void;
 }
 
-export const consoleLogger: SharedStoreLogger = {
-  info: (message) => console.log(message),
-  warn: (message) => console.warn(message),
+/** Says nothing: the gateway's default when it is given no logger. */
+export const silentLogger: SharedStoreLogger = {
+  info: () => {},
+  warn: () => {},
 };
 
 export interface RedisClientOptions {
@@ -24,6 +25,7 @@ export interface RedisClientOptions {
   commandTimeoutMs?: number;
   /** How long a connection attempt may take. Default 2 s. */
   connectTimeoutMs?: number;
+  /** Where changes of Redis's state are told; default nowhere. */
   logger?: SharedStoreLogger;
 }
 
@@ -42,7 +44,7 @@ export function reconnectDelay(attempt: number): number {
  * answered: a gateway starts and serves without it, and the client keeps reconnecting.
  */
 export async function connectRedis(options: RedisClientOptions): Promise<Redis> {
-  const logger = options.logger ?? consoleLogger;
+  const logger = options.logger ?? silentLogger;
   const client = new Redis(options.url, {
     keyPrefix: options.keyPrefix,
     lazyConnect: true,
@@ -61,19 +63,26 @@ export async function connectRedis(options: RedisClientOptions): Promise<Redis> 
     // Only a gateway stopping ends the connection (close()), not a failed command.
     reconnectOnError: () => false,
   });
-  // One line per change of state, not one per failed attempt; the error's code says why
-  // (ECONNREFUSED, ETIMEDOUT...) and holds no key, value or password.
+  // One line per change of state, not one per failed attempt. A connection that closes (Redis
+  // stopped, the network gone, or an attempt refused) is a change once; the cause, when an
+  // error gave one, is its code (ECONNREFUSED, ETIMEDOUT...), which holds no key, value or
+  // password.
   let reachable: boolean | null = null;
+  let cause: string | null = null;
   client.on('ready', () => {
     if (reachable === false) logger.info('shared store: Redis is reachable again');
     reachable = true;
+    cause = null;
   });
   client.on('error', (error: NodeJS.ErrnoException) => {
+    cause = error.code ?? error.name;
+  });
+  client.on('close', () => {
     if (reachable === false) return;
     reachable = false;
     logger.warn(
-      `shared store: Redis is unreachable (${error.code ?? error.name}): persisted queries and ` +
-        'the response cache do without it, rate limits count per replica until it is back',
+      `shared store: no connection to Redis${cause ? ` (${cause})` : ''}: persisted queries ` +
+        'and the response cache do without it, rate limits count per replica until it is back',
     );
   });
   try {

@@ -12,6 +12,7 @@ import {
   type HTTPGraphQLRequest,
   type HTTPGraphQLResponse,
 } from '@apollo/server';
+import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -200,6 +201,10 @@ export async function createSubgraphServer<TContext extends CallerContext>(
       // Inline tracing (ftv1) costs CPU on every request that asks for it; nothing here wants it.
       plugins: [
         ApolloServerPluginInlineTraceDisabled(),
+        // Apollo's default, stated: every answer says how long it may be cached, from the
+        // @cacheControl hints of schema/<name>.graphql (no-store without one). The gateway
+        // takes the minimum over its fetches for the response cache of public answers.
+        ApolloServerPluginCacheControl({ calculateHttpHeaders: true, defaultMaxAge: 0 }),
         metrics.plugin<TContext>(),
         // Fills in each request's access record: operation, role, outcome.
         accessLogPlugin<TContext>({ roleOf: (context) => context.caller.principal.role }),
