@@ -33,6 +33,16 @@ export interface GatewayConfig {
   requestDeadlineMs: number;
   /** Connections kept open to each subgraph. */
   subgraphConnections: number;
+  /**
+   * Whether identical subgraph fetches of anonymous callers in flight at the same time share
+   * one request (gateway/subgraph-data-source.ts). Never for signed-in callers.
+   */
+  coalesceAnonymousFetches: boolean;
+  /**
+   * Whether a request's query fetches to one subgraph that are ready at the same moment go as
+   * one request (gateway/fetch-batch.ts).
+   */
+  batchSubgraphFetches: boolean;
   /** Largest request body accepted. */
   maxBodyBytes: number;
   /**
@@ -80,6 +90,8 @@ export function readGatewayConfig(env: Env): Readonly<GatewayConfig> {
     subgraphTimeoutMs: envInt(env, 'SUBGRAPH_TIMEOUT_MS', 10_000, { min: 1 }),
     requestDeadlineMs: envInt(env, 'GATEWAY_REQUEST_DEADLINE_MS', 10_000, { min: 1 }),
     subgraphConnections: envInt(env, 'SUBGRAPH_CONNECTIONS', 32, { min: 1, max: 1024 }),
+    coalesceAnonymousFetches: envBoolean(env, 'COALESCE_ANONYMOUS_FETCHES', true),
+    batchSubgraphFetches: envBoolean(env, 'BATCH_SUBGRAPH_FETCHES', true),
     maxBodyBytes: envInt(env, 'MAX_BODY_BYTES', 1_000_000, { min: 1024 }),
     ideEnabled: envBoolean(env, 'IDE_ENABLED', true),
     limits: readLimits(env),

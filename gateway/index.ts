@@ -102,12 +102,18 @@ export type GatewayOptions = Omit<
   | 'ideEnabled'
   | 'sharedStore'
   | 'coalesceAnonymousFetches'
+  | 'batchSubgraphFetches'
 > & {
   /**
    * Whether anonymous callers' identical subgraph fetches in flight share one request
    * (COALESCE_ANONYMOUS_FETCHES). Default true.
    */
   coalesceAnonymousFetches?: boolean;
+  /**
+   * Whether a request's fetches to one subgraph that start together go as one request
+   * (BATCH_SUBGRAPH_FETCHES). Default true.
+   */
+  batchSubgraphFetches?: boolean;
   /** The bearer token `/metrics` wants (METRICS_TOKEN); default none: no `/metrics`. */
   metricsToken?: string | null;
   /** GraphiQL for browsers at `/` (gateway/ide/; IDE_ENABLED). Default true. */
@@ -342,6 +348,7 @@ export async function createGateway(
         url: configured ?? url,
         dispatcher: agent,
         coalesceAnonymous: options.coalesceAnonymousFetches ?? true,
+        batch: options.batchSubgraphFetches ?? true,
         sign,
         requestDeadlineMs,
         subgraphName: name,

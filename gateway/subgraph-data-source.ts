@@ -11,6 +11,7 @@ import { getGlobalDispatcher, request as undiciRequest, type Dispatcher } from '
 import { ASSERTION_HEADER, REQUEST_ID_HEADER } from '../lib/auth/assertion.js';
 import { observeSubgraphFetch } from '../lib/request-scope.js';
 import type { AssertionSigner } from './assertion-signer.js';
+import { mergeFetches, splitResponse, type BatchableFetch } from './fetch-batch.js';
 import type { GatewayContext } from './context.js';
 import { SUBGRAPH_COST_EXTENSION, SUBGRAPH_COST_REPORT_HEADER } from './cost-report.js';
 
@@ -80,6 +81,20 @@ function firstError(
         field: typeof field === 'string' && INPUT_FIELD.test(field) ? field : undefined,
       }
     : undefined;
+}
+
+/** A subgraph's reply and the GraphQL response in it (one fetch's part of a batched one). */
+interface Answer {
+  reply: SubgraphReply;
+  response: GatewayGraphQLResponse;
+}
+
+/** A fetch held for its request's batch. */
+interface PendingFetch {
+  fetch: BatchableFetch;
+  outgoing: Outgoing;
+  resolve: (answer: Answer) => void;
+  reject: (error: unknown) => void;
 }
 
 /** A fetch's parts once the request's headers are set: what goes on the wire. */
@@ -182,6 +197,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   private readonly dispatcher: Dispatcher;
   private readonly onFetch: FetchObserver | undefined;
   private readonly coalesce: boolean;
+  private readonly batch: boolean;
+  /** Each client request's fetches waiting to go out together, until the flush. */
+  private readonly pending = new WeakMap<GatewayContext, PendingFetch[]>();
   /** Anonymous fetches in flight, by body: identical ones wait for the first one's reply. */
   private readonly inFlight = new Map<string, Promise<SubgraphReply>>();
   /** The subgraph's name in the supergraph (cost reports and metrics). */
@@ -203,6 +221,11 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
        * request (see `process`). Default false.
        */
       coalesceAnonymous?: boolean;
+      /**
+       * Whether a request's query fetches to this subgraph that are ready at the same moment
+       * go as one request (gateway/fetch-batch.ts). Default true.
+       */
+      batch?: boolean;
     },
   ) {
     const {
@@ -212,6 +235,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       onFetch,
       dispatcher,
       coalesceAnonymous,
+      batch,
       ...rest
     } = config;
     super(rest);
@@ -221,6 +245,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     this.dispatcher = dispatcher ?? getGlobalDispatcher();
     this.onFetch = onFetch;
     this.coalesce = coalesceAnonymous ?? false;
+    this.batch = batch ?? true;
   }
 
   /**
@@ -244,14 +269,11 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     if (!request.query) throw new Error('Missing query');
     const outgoing = await this.outgoing(context);
     const { variables, positions } = uniqueRepresentations(request.variables);
-    outgoing.body = JSON.stringify({
-      query: request.query,
-      ...(variables === undefined ? {} : { variables }),
-      ...(request.operationName ? { operationName: request.operationName } : {}),
-      ...(request.extensions ? { extensions: request.extensions } : {}),
-    });
-    const reply = await this.replyTo(outgoing, context);
-    const response = this.decode(reply);
+    const fetch: BatchableFetch = { query: request.query, variables };
+    const { reply, response } =
+      this.batch && request.query.startsWith('query') && !request.extensions
+        ? await this.enqueue(context, outgoing, fetch)
+        : await this.sendAlone(context, outgoing, fetch, request.operationName, request.extensions);
     if (positions) expandEntities(response, positions);
     // The subgraph's own report of its upstream requests joins the client request's.
     context.costReport?.add(response.extensions?.[SUBGRAPH_COST_EXTENSION]);
@@ -262,6 +284,67 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       policy.restrict(cacheHint(reply.cacheControl));
     }
     return response;
+  }
+
+  /** One fetch in a request of its own. */
+  private async sendAlone(
+    context: GatewayContext,
+    outgoing: Outgoing,
+    fetch: BatchableFetch,
+    operationName?: string,
+    extensions?: Record<string, unknown>,
+  ): Promise<Answer> {
+    outgoing.body = JSON.stringify({
+      query: fetch.query,
+      ...(fetch.variables === undefined ? {} : { variables: fetch.variables }),
+      ...(operationName ? { operationName } : {}),
+      ...(extensions ? { extensions } : {}),
+    });
+    const reply = await this.replyTo(outgoing, context);
+    return { reply, response: this.decode(reply) };
+  }
+
+  /**
+   * Holds the fetch until the request's other fetches to this subgraph that are starting at the
+   * same moment (the branches of a Parallel node) have joined it, then sends them together.
+   * The flush waits for the microtasks already queued, as DataLoader does: the branches of a
+   * plan node start together and reach this point after a few promise steps, with no I/O.
+   */
+  private enqueue(
+    context: GatewayContext,
+    outgoing: Outgoing,
+    fetch: BatchableFetch,
+  ): Promise<Answer> {
+    let waiting = this.pending.get(context);
+    if (waiting === undefined) {
+      waiting = [];
+      this.pending.set(context, waiting);
+      void Promise.resolve().then(() => process.nextTick(() => void this.flush(context)));
+    }
+    return new Promise<Answer>((resolve, reject) => {
+      waiting.push({ fetch, outgoing, resolve, reject });
+    });
+  }
+
+  private async flush(context: GatewayContext): Promise<void> {
+    const waiting = this.pending.get(context) ?? [];
+    this.pending.delete(context);
+    const merged = waiting.length > 1 ? mergeFetches(waiting.map((w) => w.fetch)) : null;
+    if (merged === null) {
+      for (const w of waiting) {
+        this.sendAlone(context, w.outgoing, w.fetch).then(w.resolve, w.reject);
+      }
+      return;
+    }
+    try {
+      // The fetches share the request's headers: one assertion, one deadline.
+      const outgoing = { ...waiting[0]!.outgoing, body: JSON.stringify(merged) };
+      const reply = await this.replyTo(outgoing, context);
+      const parts = splitResponse(this.decode(reply), waiting.length);
+      waiting.forEach((w, i) => w.resolve({ reply, response: parts[i]! }));
+    } catch (error) {
+      for (const w of waiting) w.reject(error);
+    }
   }
 
   /**
@@ -286,11 +369,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       [DEADLINE_HEADER]: String(subgraphBudget(remaining)),
     };
     // Only when the client asked for a cost report: the subgraph counts nothing otherwise.
-    const report = context.costReport;
-    if (report) {
-      headers[SUBGRAPH_COST_REPORT_HEADER] = '1';
-      report.fetched(this.subgraphName);
-    }
+    if (context.costReport) headers[SUBGRAPH_COST_REPORT_HEADER] = '1';
     // One timer per client request, shared by all its fetches, rather than one per fetch.
     context.deadlineSignal ??= AbortSignal.timeout(remaining);
     return { headers, body: '', signal: context.deadlineSignal };
@@ -304,6 +383,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
    * whose reads are audited one by one, nor for a mutation or a cost report.
    */
   private replyTo(outgoing: Outgoing, context: GatewayContext): Promise<SubgraphReply> {
+    // Counted per request sent, batched fetches once.
+    context.costReport?.fetched(this.subgraphName);
     const shareable =
       this.coalesce &&
       context.principal.role === 'public' &&
