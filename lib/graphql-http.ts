@@ -321,7 +321,8 @@ export async function serveGraphQL<TContext extends BaseContext>(
       // One access record (and the span's end) per request, however the response ends.
       res.once('close', () => closeRequestScope(opened, req, res));
       handle(req, res, requestId).catch((error: unknown) => {
-        logUnexpectedError(error);
+        // A client that went away mid-body is not our error; anything else is.
+        if (!req.destroyed) logUnexpectedError(error);
         // Never echo the cause: it may hold an upstream body or a fiscal code.
         if (!res.headersSent) {
           sendJson(

@@ -103,9 +103,8 @@ describe('logUnexpectedError', () => {
 });
 
 describe('loggedOperationName', () => {
-  it('shows registered names and short GraphQL names, redacted', () => {
+  it('shows short GraphQL names, redacted', () => {
     expect(loggedOperationName('CommunicationFlows')).toBe('CommunicationFlows');
-    expect(loggedOperationName('Trusted', new Set(['Trusted']))).toBe('Trusted');
     // A valid GraphQL name that is a fiscal code.
     expect(loggedOperationName(CODE)).toBe('[fiscal-code]');
   });

@@ -194,15 +194,11 @@ export function logUnexpectedError(error: unknown, fallback?: Logger): void {
 const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
 
 /**
- * An operation's name as a record shows it: a registered name as itself, a client's own name
- * only when it is a short GraphQL name, redacted (`query RSSMRA85T10A562S` is valid GraphQL).
+ * An operation's name as a record shows it: only a short GraphQL name, and redacted, since the
+ * client chose it (`query RSSMRA85T10A562S` is valid GraphQL). Registered names pass unchanged.
  */
-export function loggedOperationName(
-  name: string | null | undefined,
-  known: ReadonlySet<string> = new Set(),
-): string | undefined {
+export function loggedOperationName(name: string | null | undefined): string | undefined {
   if (name === null || name === undefined || name === '') return undefined;
-  if (known.has(name)) return name;
   return GRAPHQL_NAME.test(name) ? redact(name) : '[invalid]';
 }
 
@@ -212,8 +208,6 @@ const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
 export interface AccessLogPluginOptions<TContext> {
   /** The caller's role, never their subject (a citizen's is their worker id). */
   roleOf: (context: TContext) => string | undefined;
-  /** Registered operation names, shown as themselves. */
-  knownOperationNames?: Iterable<string>;
   /** The gateway: the record counts the request's subgraph fetches (0 included). */
   countSubgraphFetches?: boolean;
 }
@@ -225,7 +219,6 @@ export interface AccessLogPluginOptions<TContext> {
 export function accessLogPlugin<TContext extends BaseContext>(
   options: AccessLogPluginOptions<TContext>,
 ): ApolloServerPlugin<TContext> {
-  const known = new Set(options.knownOperationNames ?? []);
   // Stateless: everything it needs is in the hook's arguments and the request scope, so one
   // listener serves every request.
   const listener: GraphQLRequestListener<TContext> = {
@@ -233,14 +226,14 @@ export function accessLogPlugin<TContext extends BaseContext>(
       const facts = currentRequest()?.facts;
       if (facts) {
         facts.operationType = operation?.operation;
-        facts.operation = loggedOperationName(operation?.name?.value ?? operationName, known);
+        facts.operation = loggedOperationName(operation?.name?.value ?? operationName);
       }
       return Promise.resolve();
     },
     willSendResponse({ response, contextValue, operation, operationName }) {
       const facts = currentRequest()?.facts;
       if (!facts) return Promise.resolve();
-      facts.operation ??= loggedOperationName(operation?.name?.value ?? operationName, known);
+      facts.operation ??= loggedOperationName(operation?.name?.value ?? operationName);
       facts.role = options.roleOf(contextValue);
       if (response.body.kind === 'single') {
         const { data, errors } = response.body.singleResult;

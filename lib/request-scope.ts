@@ -70,7 +70,9 @@ export function runInRequestScope<T>(
   req: IncomingMessage,
   serve: (scope: RequestScope) => T,
 ): T {
-  const tracer = options.tracing?.tracer;
+  const path = pathOf(req);
+  // Probes and scrapes get no trace: a load balancer's every few seconds would bury the rest.
+  const tracer = PROBE_PATHS.has(path) ? undefined : options.tracing?.tracer;
   const scope: RequestScope = {
     requestId: options.requestId,
     // No child logger to make when nothing is logged (LOG_LEVEL=silent, tests' stacks).
@@ -84,10 +86,10 @@ export function runInRequestScope<T>(
           tracer,
           span: startServerSpan(
             tracer,
-            `${req.method ?? 'GET'} ${pathOf(req)}`,
+            `${req.method ?? 'GET'} ${path}`,
             {
               'http.request.method': req.method ?? 'GET',
-              'url.path': pathOf(req),
+              'url.path': path,
               'app.request.id': options.requestId,
             },
             parseTraceparent(options.traceparent),

@@ -81,6 +81,20 @@ describe('a request scope', () => {
     });
   });
 
+  it('traces no probe: a load balancer asks every few seconds', async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracing = createTracing({ serviceName: 'gateway', endpoint: 'http://unused', exporter });
+    for (const url of ['/healthz', '/readyz', '/metrics']) {
+      const probe = { method: 'GET', url, headers: {} } as IncomingMessage;
+      runInRequestScope({ requestId: 'r-3', logger: silentLogger, tracing }, probe, () => {
+        expect(currentRequest()?.span).toBeUndefined();
+      });
+    }
+    await tracing.forceFlush();
+    expect(exporter.getFinishedSpans()).toEqual([]);
+    await tracing.shutdown();
+  });
+
   it('with traces, parents fetch and upstream spans to the server span and propagates it', async () => {
     const exporter = new InMemorySpanExporter();
     const tracing = createTracing({ serviceName: 'gateway', endpoint: 'http://unused', exporter });
