@@ -6,8 +6,8 @@
 // one fiscal code anywhere, although the operations read and send many.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DevTokenClaims } from '../lib/auth/dev-tokens.js';
-import { isValidFiscalCode } from '../lib/fiscal-code.js';
 import { redact } from '../lib/log.js';
+import { fiscalCodesIn } from './fiscal-codes.js';
 import {
   resetUpstreamStats,
   startStack,
@@ -50,15 +50,6 @@ function records(): LogRecord[] {
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as LogRecord);
-}
-
-/** The valid fiscal codes in `text`, any case, over overlapping 16-character windows. */
-function fiscalCodesIn(text: string): string[] {
-  const found: string[] = [];
-  for (const match of text.toUpperCase().matchAll(/(?=([A-Z0-9]{16}))/g)) {
-    if (isValidFiscalCode(match[1] ?? '')) found.push(match[1] ?? '');
-  }
-  return found;
 }
 
 async function headersFor(

@@ -8,17 +8,7 @@ import { join } from 'node:path';
 import { format } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, inject, type RunnerTask } from 'vitest';
-import { isValidFiscalCode } from '../lib/fiscal-code.js';
-
-/** The valid fiscal codes in `text`, any case, over overlapping 16-character windows. */
-function fiscalCodesIn(text: string): string[] {
-  const found: string[] = [];
-  for (const match of text.toUpperCase().matchAll(/(?=([A-Z0-9]{16}))/g)) {
-    const candidate = match[1] ?? '';
-    if (isValidFiscalCode(candidate)) found.push(candidate);
-  }
-  return found;
-}
+import { fiscalCodesIn } from './fiscal-codes.js';
 
 /** Everyone's fiscal code in the test dataset: IDOL's people, co's workers, TRIO's learners. */
 function datasetFiscalCodes(dataDir: string): Set<string> {

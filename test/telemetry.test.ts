@@ -7,8 +7,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { isValidFiscalCode } from '../lib/fiscal-code.js';
 import { redact } from '../lib/log.js';
+import { fiscalCodesIn } from './fiscal-codes.js';
 import {
   resetUpstreamStats,
   startStack,
@@ -87,15 +87,6 @@ function attribute(span: ExportedSpan | undefined, key: string): unknown {
   if ('stringValue' in value) return value.stringValue;
   if ('intValue' in value) return Number(value.intValue);
   return value;
-}
-
-/** The valid fiscal codes in `text`, any case, over overlapping 16-character windows. */
-function fiscalCodesIn(text: string): string[] {
-  const found: string[] = [];
-  for (const match of text.toUpperCase().matchAll(/(?=([A-Z0-9]{16}))/g)) {
-    if (isValidFiscalCode(match[1] ?? '')) found.push(match[1] ?? '');
-  }
-  return found;
 }
 
 /**
