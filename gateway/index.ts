@@ -5,7 +5,10 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { isAbsolute } from 'node:path';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { CryptoKey, KeyObject } from 'jose';
@@ -380,6 +383,8 @@ export async function createGateway(
     // plans the operation, the dearest check).
     plugins: [
       ApolloServerPluginInlineTraceDisabled(),
+      // Apollo's landing page loads from its CDN: browsers get the IDE (gateway/ide/) or nothing.
+      ApolloServerPluginLandingPageDisabled(),
       // Counts every request, refused ones included (gateway/metrics.ts).
       metrics.plugin<GatewayContext>(),
       // Fills in each request's access record: operation, role, outcome, subgraph fetches.

@@ -270,6 +270,10 @@ describe('the IDE over HTTP', () => {
     const head = await get('/', { accept: 'text/html' }, 'HEAD');
     expect(head.status).toBe(200);
     expect(await head.text()).toBe('');
+    // A browser opened on the endpoint itself gets the same page.
+    const endpoint = await get('/graphql', { accept: 'text/html,*/*;q=0.8' });
+    expect(endpoint.status).toBe(200);
+    expect(await endpoint.text()).toBe(html);
   });
 
   it('serves each asset under its content hash for a year, gzipped when asked', async () => {
@@ -341,7 +345,10 @@ describe('the IDE over HTTP', () => {
     try {
       const base = new URL(gateway.url).origin;
       const page = await fetch(`${base}/`, { headers: { accept: 'text/html' } });
-      expect(await page.text()).not.toContain('ide-config');
+      const text = await page.text();
+      expect(text).not.toContain('ide-config');
+      // Nor Apollo's landing page, which would load from the internet.
+      expect(text).not.toMatch(/https?:\/\//);
       expect((await fetch(`${base}${asset}`)).status).toBe(404);
       const posted = await graphql<{ desks: { id: string }[] }>(
         new URL('/', base).href,

@@ -147,7 +147,9 @@ export function createIde(): Ide {
         serveAsset(req, res, asset);
         return true;
       }
-      if (path === '/' && readOnly && wantsHtml(req)) {
+      // At /graphql too: a browser opened on the endpoint gets the IDE, never a landing page
+      // that loads from the internet.
+      if ((path === '/' || path === '/graphql') && readOnly && wantsHtml(req)) {
         servePage(req, res);
         return true;
       }
