@@ -72,7 +72,11 @@ function byName<N extends string, T>(names: readonly N[], values: readonly T[]):
 export async function startBackends<T extends { url: string }>(
   options: BackendOptions<T>,
 ): Promise<{ upstreams: Record<System, T>; subgraphs: Record<SubgraphName, T> }> {
+  // The upstreams and subgraphs serve every gateway alike and are not what is measured: their
+  // access records (LOG_LEVEL info) would only fill the terminal. Warnings and errors still show.
+  const quiet = { LOG_LEVEL: process.env.BENCH_BACKEND_LOG_LEVEL ?? 'warn' };
   const upstreamEnv = {
+    ...quiet,
     UPSTREAM_DATA_DIR: options.dataDir,
     DATASET_SEED: options.seed,
     DATASET_SCALE: options.scale,
@@ -88,6 +92,7 @@ export async function startBackends<T extends { url: string }>(
   );
   const upstreams = byName(SYSTEMS, upstreamList);
   const subgraphEnv: Record<string, string> = {
+    ...quiet,
     KEYS_DIR: options.keysDir,
     AUDIT_LOG_PATH: options.auditLogPath,
     ...Object.fromEntries(SUBGRAPHS.map((name) => [`${name.toUpperCase()}_PORT`, '0'])),
