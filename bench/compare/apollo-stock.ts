@@ -28,10 +28,7 @@ function env(name: string): string {
 }
 
 const urls = JSON.parse(env('BENCH_SUBGRAPH_URLS')) as Record<string, string>;
-const assertions = await createAssertionTable(
-  env('BENCH_CALLERS'),
-  env('BENCH_ASSERTION_KEY'),
-);
+const assertions = await createAssertionTable(env('BENCH_CALLERS'), env('BENCH_ASSERTION_KEY'));
 const gateway = new ApolloGateway({
   supergraphSdl: withoutSecurityPurpose(readFileSync(env('BENCH_SUPERGRAPH'), 'utf8')),
   buildService: ({ name, url }) =>

@@ -19,10 +19,7 @@ function env(name: string): string {
 }
 
 const urls = JSON.parse(env('BENCH_SUBGRAPH_URLS')) as Record<string, string>;
-const assertions = await createAssertionTable(
-  env('BENCH_CALLERS'),
-  env('BENCH_ASSERTION_KEY'),
-);
+const assertions = await createAssertionTable(env('BENCH_CALLERS'), env('BENCH_ASSERTION_KEY'));
 
 interface HeaderSource {
   request: { headers: { get(name: string): string | null } };
