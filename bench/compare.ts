@@ -34,16 +34,8 @@
 //        [--workloads operator-worker,...] [--variants ours,apollo,hive,direct]
 //        [--json results.json] [--logs <dir>: each process's output]
 //        [--cpu-prof <dir>: a V8 CPU profile of each gateway that stops cleanly]
-import { spawn, fork, type ChildProcess } from 'node:child_process';
-import {
-  appendFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { createServer } from 'node:net';
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -64,7 +56,6 @@ import type { Principal, Purpose } from '../lib/auth/principal.js';
 import { projectPath } from '../lib/project-files.js';
 import { ensureDataset } from '../upstreams/index.js';
 import type { BenchCaller } from './compare/assertions.js';
-import type { CountQuery, CountReply } from './compare/count-requests.js';
 import type {
   BenchRequest,
   CheckResult,
@@ -72,15 +63,15 @@ import type {
   ClientReply,
   LoadResult,
 } from './compare/load-client.js';
-import { cpuMs, peakRssMiB, resetPeakRss, rssMiB } from './compare/proc.js';
 import {
-  SUBGRAPHS,
-  SYSTEMS,
-  startBackends,
-  stopChildren,
-  type SubgraphName,
-  type System,
-} from './backends.js';
+  benchChildren,
+  numberOption,
+  type Started,
+  subgraphCount as subgraphCounter,
+  waitUntilServing,
+} from './compare/children.js';
+import { cpuMs, peakRssMiB, resetPeakRss, rssMiB } from './compare/proc.js';
+import { SUBGRAPHS, SYSTEMS, startBackends, type SubgraphName, type System } from './backends.js';
 import {
   buildProbes,
   buildWorkloads,
@@ -89,6 +80,7 @@ import {
   type Operation,
   type Workload,
 } from './compare/workloads.js';
+import { freePort } from '../lib/free-port.js';
 
 const { values } = parseArgs({
   options: {
@@ -108,20 +100,17 @@ const { values } = parseArgs({
   },
 });
 
-function number(name: string, raw: string, min: number, max: number): number {
-  const n = Number(raw);
-  if (!(n >= min && n <= max)) throw new Error(`--${name} must be in [${min}, ${max}], got ${raw}`);
-  return n;
-}
-const seconds = number('seconds', values.seconds, 1, 40);
-const warmupSeconds = number('warmup', values.warmup, 0, 15);
-const concurrency = Math.round(number('concurrency', values.concurrency, 1, 256));
-const userCount = Math.round(number('users', values.users ?? values.concurrency, 1, 256));
-const maxRequests = Math.round(number('max-requests', values['max-requests'], concurrency, 1e7));
-number('scale', values.scale, 0.001, 10);
+const seconds = numberOption('seconds', values.seconds, 1, 40);
+const warmupSeconds = numberOption('warmup', values.warmup, 0, 15);
+const concurrency = Math.round(numberOption('concurrency', values.concurrency, 1, 256));
+const userCount = Math.round(numberOption('users', values.users ?? values.concurrency, 1, 256));
+const maxRequests = Math.round(
+  numberOption('max-requests', values['max-requests'], concurrency, 1e7),
+);
+numberOption('scale', values.scale, 0.001, 10);
 const latencies = values.latencies
   .split(',')
-  .map((l) => Math.round(number('latencies', l, 0, 1000)));
+  .map((l) => Math.round(numberOption('latencies', l, 0, 1000)));
 const OURS = ['ours', 'ours-nocoalesce', 'ours-nocache', 'ours-plain'] as const;
 const VARIANTS = [...OURS, 'apollo', 'hive', 'hive-nodedupe', 'direct'] as const;
 /** How each of our variants differs from (a): sharing between requests turned off. */
@@ -160,7 +149,6 @@ const mapCallers = <T>(
 const CREDENTIALS = { idol: 'idol-dev-key', co: 'co-dev-key' } as const;
 const PARTNER_ORGANISATION = 'CNA';
 
-if (values.logs) mkdirSync(values.logs, { recursive: true });
 const benchDir = dirname(fileURLToPath(import.meta.url));
 /** With --cpu-prof <dir>: V8 CPU profiles of the gateways, written when they stop. */
 const profile = (variant: string): string[] =>
@@ -175,11 +163,11 @@ const profile = (variant: string): string[] =>
     : [];
 const distDir = dirname(benchDir);
 const tempDir = mkdtempSync(join(tmpdir(), 'prato-compare-bench-'));
-const children: ChildProcess[] = [];
 const log = (line: string) => process.stderr.write(`${line}\n`);
+const children = benchChildren({ logsDir: values.logs, log });
 
 async function stopAll(): Promise<void> {
-  await stopChildren(children);
+  await children.stopAll();
   rmSync(tempDir, { recursive: true, force: true });
 }
 
@@ -188,69 +176,6 @@ function watchdogSeconds(runs: number): number {
   return runs * (warmupSeconds + seconds + 20) + 300;
 }
 let watchdog: NodeJS.Timeout | undefined;
-
-interface Started {
-  child: ChildProcess;
-  /** The last lines it wrote, for the message if it fails. */
-  tail: () => string;
-}
-
-/** Starts a node script as a child with an IPC channel (it stops if this process dies). */
-function startChild(
-  name: string,
-  args: string[],
-  env: Record<string, string>,
-  onLine?: (line: string) => void,
-): Started {
-  const child = spawn(process.execPath, args, {
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    env: { ...process.env, ...env },
-  });
-  children.push(child);
-  let tail = '';
-  const file = values.logs ? join(values.logs, `${name.replace(/[^\w.-]+/g, '-')}.log`) : null;
-  const keep = (chunk: string) => {
-    tail = (tail + chunk).slice(-4000);
-    if (file) appendFileSync(file, chunk);
-    if (onLine) for (const line of chunk.split('\n')) onLine(line);
-  };
-  child.stdout?.setEncoding('utf8').on('data', keep);
-  child.stderr?.setEncoding('utf8').on('data', keep);
-  child.once('exit', (code, signal) => {
-    if (!stopping) log(`${name} exited (${code ?? signal}); its last output:\n${tail}`);
-  });
-  return { child, tail: () => tail };
-}
-let stopping = false;
-
-/** Starts a service and resolves with the URL it prints once listening. */
-function startService(
-  name: string,
-  args: string[],
-  env: Record<string, string>,
-): Promise<Started & { url: string }> {
-  return new Promise((resolve, reject) => {
-    let started: Started | undefined = undefined;
-    const onLine = (line: string) => {
-      const url = /(http:\/\/[\w.:[\]]+(\/graphql)?)/.exec(line)?.[1];
-      if (url && started) resolve({ ...started, url: url.replace('localhost', '127.0.0.1') });
-    };
-    started = startChild(name, args, env, onLine);
-    started.child.once('exit', (code) => reject(new Error(`${name} exited with code ${code}`)));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface GraphQLAnswer {
   status: number;
@@ -273,44 +198,17 @@ async function gql(
   return { status: res.status, ...((await res.json()) as Omit<GraphQLAnswer, 'status'>) };
 }
 
-async function waitUntilServing(name: string, url: string): Promise<void> {
-  const until = Date.now() + 60_000;
-  for (;;) {
-    try {
-      const answer = await gql(url, '{ __typename }');
-      if (answer.status === 200 && answer.data) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > until) throw new Error(`${name} did not answer { __typename } within 60 s`);
-    await sleep(250);
-  }
-}
-
 async function upstreamGet<T>(base: string, path: string, key: string): Promise<T> {
   const res = await fetch(`${base}${path}`, { headers: { 'x-api-key': key } });
   if (!res.ok) throw new Error(`${path}: ${res.status}`);
   return (await res.json()) as T;
 }
 
-/** Asks each subgraph's preloaded counter for its requests (and zeroes it when `reset`). */
+/** The GraphQL requests the subgraphs served since the last reset (and zeroes them when `reset`). */
 function subgraphRequests(subgraphs: readonly ChildProcess[], reset: boolean): Promise<number> {
-  return Promise.all(
-    subgraphs.map(
-      (child) =>
-        new Promise<number>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error('subgraph count: no answer')), 5000);
-          const onMessage = (message: CountReply) => {
-            if (message?.type !== 'bench-count') return;
-            clearTimeout(timer);
-            child.off('message', onMessage);
-            resolve(message.requests);
-          };
-          child.on('message', onMessage);
-          child.send({ type: 'bench-count', reset } satisfies CountQuery);
-        }),
-    ),
-  ).then((counts) => counts.reduce((a, b) => a + b, 0));
+  return Promise.all(subgraphs.map((child) => subgraphCounter(child, reset))).then((counts) =>
+    counts.reduce((a, b) => a + b, 0),
+  );
 }
 
 async function upstreamRequests(urls: readonly string[], reset: boolean): Promise<number> {
@@ -532,7 +430,7 @@ async function main(): Promise<void> {
   mkdirSync(auditDir, { recursive: true });
   const counter = pathToFileURL(join(benchDir, 'compare', 'count-requests.js')).href;
   const backends = await startBackends({
-    start: startService,
+    start: children.startService,
     distDir,
     dataDir,
     seed: values.seed,
@@ -617,7 +515,7 @@ async function main(): Promise<void> {
   const supergraphUrlsEnv = JSON.stringify(subgraphUrls);
   const gateways: Partial<Record<Variant, Started & { url: string }>> = {};
   const startOurs = (variant: Variant, label: string, env: Record<string, string> = {}) =>
-    startService(label, [...profile(variant), join(distDir, 'gateway/main.js')], {
+    children.startService(label, [...profile(variant), join(distDir, 'gateway/main.js')], {
       HOST: '127.0.0.1',
       GATEWAY_PORT: '0',
       KEYS_DIR: keysDir,
@@ -649,7 +547,7 @@ async function main(): Promise<void> {
     BENCH_ASSERTION_KEY: assertionKeyFile,
   };
   if (variants.includes('apollo')) {
-    gateways.apollo = await startService(
+    gateways.apollo = await children.startService(
       'gateway (b) stock Apollo',
       [...profile('apollo'), join(benchDir, 'compare', 'apollo-stock.js')],
       { ...stockEnv, BENCH_PORT: '0' },
@@ -664,7 +562,7 @@ async function main(): Promise<void> {
       'dist',
       'bin.js',
     );
-    const hive = startChild(
+    const hive = children.start(
       `gateway ${LABEL[variant]}`,
       [
         ...profile(variant),
@@ -771,7 +669,7 @@ async function main(): Promise<void> {
   const client = fork(join(benchDir, 'compare', 'load-client.js'), [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  children.push(client);
+  children.list.push(client);
   const ask = createClientChannel(client);
   const expect = async <T extends ClientReply['type']>(
     message: ClientMessage,
@@ -887,7 +785,6 @@ async function main(): Promise<void> {
   watchdog = setTimeout(
     () => {
       log('compare benchmark: overran its time budget, stopping');
-      stopping = true;
       void stopAll().finally(() => process.exit(1));
     },
     watchdogSeconds(plan.length) * 1000,
@@ -1196,7 +1093,6 @@ function report(input: {
 try {
   await main();
 } finally {
-  stopping = true;
   clearTimeout(watchdog);
   await stopAll();
 }

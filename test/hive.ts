@@ -3,13 +3,13 @@
 // bench/compare.ts), under tsx so that the configuration can be this project's TypeScript.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { keyFiles } from '../lib/auth/keys.js';
 import type { Principal } from '../lib/auth/principal.js';
 import { SUPERGRAPH_PATH } from '../schema/compose.js';
 import type { Stack } from './stack.js';
+import { freePort } from '../lib/free-port.js';
 
 const CONFIG_PATH = fileURLToPath(new URL('hive.config.ts', import.meta.url));
 
@@ -17,18 +17,6 @@ export interface HiveGateway {
   /** Its GraphQL endpoint. */
   url: string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

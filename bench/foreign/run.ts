@@ -27,26 +27,22 @@
 // Usage: npm run build && node dist/bench/foreign/run.js [--seconds 5] [--warmup 2]
 //        [--concurrency 16] [--latencies 0,20] [--variants ours,apollo,hive] [--max-requests N]
 //        [--json results.json] [--logs <dir>]
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import {
-  appendFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureKeys, keyFiles } from '../../lib/auth/keys.js';
 import type { Principal } from '../../lib/auth/principal.js';
 import { projectPath } from '../../lib/project-files.js';
-import { listeningUrl, stopChildren } from '../backends.js';
+import {
+  benchChildren,
+  numberOption,
+  waitUntilServing,
+  type Started as Child,
+} from '../compare/children.js';
 import type { BenchCaller } from '../compare/assertions.js';
 import type { CountQuery, CountReply } from '../compare/count-requests.js';
 import type {
@@ -60,6 +56,7 @@ import { cpuMs } from '../compare/proc.js';
 import { FOREIGN_QUERY_PATH, FOREIGN_SUPERGRAPH_PATH } from './compose.js';
 import type { DelayMessage } from './main.js';
 import { FOREIGN_SUBGRAPHS, type ForeignSubgraphName } from './subgraphs.js';
+import { freePort } from '../../lib/free-port.js';
 
 const { values } = parseArgs({
   options: {
@@ -74,18 +71,15 @@ const { values } = parseArgs({
   },
 });
 
-function number(name: string, raw: string, min: number, max: number): number {
-  const n = Number(raw);
-  if (!(n >= min && n <= max)) throw new Error(`--${name} must be in [${min}, ${max}], got ${raw}`);
-  return n;
-}
-const seconds = number('seconds', values.seconds, 1, 60);
-const warmupSeconds = number('warmup', values.warmup, 0, 30);
-const concurrency = Math.round(number('concurrency', values.concurrency, 1, 256));
-const maxRequests = Math.round(number('max-requests', values['max-requests'], concurrency, 1e7));
+const seconds = numberOption('seconds', values.seconds, 1, 60);
+const warmupSeconds = numberOption('warmup', values.warmup, 0, 30);
+const concurrency = Math.round(numberOption('concurrency', values.concurrency, 1, 256));
+const maxRequests = Math.round(
+  numberOption('max-requests', values['max-requests'], concurrency, 1e7),
+);
 const latencies = values.latencies
   .split(',')
-  .map((l) => Math.round(number('latencies', l, 0, 1000)));
+  .map((l) => Math.round(numberOption('latencies', l, 0, 1000)));
 
 const VARIANTS = ['ours', 'ours-nocoalesce', 'apollo', 'hive', 'hive-nodedupe'] as const;
 type Variant = (typeof VARIANTS)[number];
@@ -107,74 +101,14 @@ const foreignDir = dirname(fileURLToPath(import.meta.url));
 const benchDir = dirname(foreignDir);
 const distDir = dirname(benchDir);
 const tempDir = mkdtempSync(join(tmpdir(), 'prato-foreign-bench-'));
-const children: ChildProcess[] = [];
 const log = (line: string) => process.stderr.write(`${line}\n`);
-if (values.logs) mkdirSync(values.logs, { recursive: true });
-let stopping = false;
+const children = benchChildren({ logsDir: values.logs, log });
 
-interface Started {
-  child: ChildProcess;
-  url: string;
-}
+type Started = Pick<Child, 'child'> & { url: string };
 
-/** Starts `node <args>` with an IPC channel and resolves with the URL it prints when listening. */
-function start(name: string, args: string[], env: Record<string, string>): Promise<Started> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: { ...process.env, ...env },
-    });
-    children.push(child);
-    let tail = '';
-    let pending = '';
-    const file = values.logs ? join(values.logs, `${name.replace(/[^\w.-]+/g, '-')}.log`) : null;
-    const keep = (chunk: string) => {
-      tail = (tail + chunk).slice(-4000);
-      if (file) appendFileSync(file, chunk);
-      pending += chunk;
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      const url = lines.map(listeningUrl).find((u) => u !== undefined);
-      if (url) resolve({ child, url });
-    };
-    child.stdout?.setEncoding('utf8').on('data', keep);
-    child.stderr?.setEncoding('utf8').on('data', keep);
-    child.once('exit', (code, signal) => {
-      if (!stopping) log(`${name} exited (${code ?? signal}); its last output:\n${tail}`);
-      reject(new Error(`${name} exited with code ${code ?? signal}`));
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUntilServing(name: string, url: string): Promise<void> {
-  const until = Date.now() + 60_000;
-  for (;;) {
-    try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: '{ __typename }' }),
-      });
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > until) throw new Error(`${name} did not answer { __typename } within 60 s`);
-    await sleep(250);
-  }
-}
+/** Starts `node <args>` and resolves with the URL it prints when listening. */
+const start = (name: string, args: string[], env: Record<string, string>): Promise<Started> =>
+  children.startService(name, args, env);
 
 /** Sends `message` to a child and waits for its reply of the same type. */
 function ask<R extends { type: string }>(
@@ -219,7 +153,7 @@ function loadClient(): (message: ClientMessage) => Promise<ClientReply> {
   const child = fork(join(benchDir, 'compare', 'load-client.js'), [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  children.push(child);
+  children.list.push(child);
   return (message) =>
     new Promise((resolve, reject) => {
       const onExit = (code: number | null) => reject(new Error(`load generator exited (${code})`));
@@ -315,7 +249,8 @@ async function main(): Promise<void> {
         'bin.js',
       );
       const args = [hiveBin, 'supergraph', supergraphPath, '--config-path'];
-      const hive = start(
+      // Hive prints its own address in its own words: ready when it answers (below).
+      const hive = children.start(
         `gateway ${variant}`,
         [
           ...args,
@@ -327,10 +262,7 @@ async function main(): Promise<void> {
         ],
         { ...stockEnv, ...(variant === 'hive-nodedupe' ? { BENCH_HIVE_DEDUPE: 'off' } : {}) },
       );
-      // Hive prints its own address in its own words: ready when it answers.
-      hive.catch(() => undefined);
-      const child = children[children.length - 1] as ChildProcess;
-      gateways[variant] = { child, url: `http://127.0.0.1:${port}/graphql` };
+      gateways[variant] = { child: hive.child, url: `http://127.0.0.1:${port}/graphql` };
     }
   }
   for (const [variant, gateway] of Object.entries(gateways)) {
@@ -454,8 +386,7 @@ const watchdog = setTimeout(
 );
 
 async function stopAll(): Promise<void> {
-  stopping = true;
-  await stopChildren(children);
+  await children.stopAll();
   rmSync(tempDir, { recursive: true, force: true });
 }
 

@@ -3,7 +3,8 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startRedis, type RunningRedis } from '../../test/redis.js';
+import { freePort } from '../../lib/free-port.js';
+import { startRedis, type RunningRedis } from '../../test/redis.js';
 import { createMemoryRateLimitStore, type RateLimitStore } from '../limits/rate-limit.js';
 import { bucketKey, createRedisRateLimitStore, TAKE_TOKEN_SCRIPT } from './rate-limit.js';
 import { closeRedis, connectRedis } from './redis.js';

@@ -1,0 +1,143 @@
+// The child processes of a side-by-side benchmark (bench/compare.ts, bench/foreign/run.ts):
+// each started with an IPC channel (so that it stops if the benchmark dies, however it dies),
+// its output kept (the last lines for the message if it fails; all of it with --logs), and all
+// of them stopped together.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { listeningUrl, stopChildren } from '../backends.js';
+import type { CountQuery, CountReply } from './count-requests.js';
+
+/** A numeric command-line option within [min, max], or an error naming it. */
+export function numberOption(name: string, raw: string, min: number, max: number): number {
+  const n = Number(raw);
+  if (!(n >= min && n <= max)) throw new Error(`--${name} must be in [${min}, ${max}], got ${raw}`);
+  return n;
+}
+
+export interface Started {
+  child: ChildProcess;
+  /** The last lines it wrote, for the message if it fails. */
+  tail: () => string;
+}
+
+export interface Children {
+  /** Every child started, for the caller's own forks too. */
+  readonly list: ChildProcess[];
+  /** Starts `node <args>`; `onLine` hears each whole line it writes. */
+  start: (
+    name: string,
+    args: string[],
+    env: Record<string, string>,
+    onLine?: (line: string) => void,
+  ) => Started;
+  /** Starts a service and resolves with the URL it prints once listening. */
+  startService: (
+    name: string,
+    args: string[],
+    env: Record<string, string>,
+  ) => Promise<Started & { url: string }>;
+  /** Stops every child (SIGTERM, then SIGKILL); their exits are no longer reported. */
+  stopAll: () => Promise<void>;
+}
+
+export function benchChildren(options: {
+  /** Each child's whole output goes to `<logsDir>/<name>.log`. */
+  logsDir?: string | undefined;
+  log: (line: string) => void;
+}): Children {
+  const list: ChildProcess[] = [];
+  let stopping = false;
+  if (options.logsDir) mkdirSync(options.logsDir, { recursive: true });
+  const start: Children['start'] = (name, args, env, onLine) => {
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: { ...process.env, ...env },
+    });
+    list.push(child);
+    let tail = '';
+    let pending = '';
+    const file = options.logsDir
+      ? join(options.logsDir, `${name.replace(/[^\w.-]+/g, '-')}.log`)
+      : null;
+    const keep = (chunk: string) => {
+      tail = (tail + chunk).slice(-4000);
+      if (file) appendFileSync(file, chunk);
+      if (!onLine) return;
+      // Whole lines only: a chunk may end in the middle of one.
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) onLine(line);
+    };
+    child.stdout?.setEncoding('utf8').on('data', keep);
+    child.stderr?.setEncoding('utf8').on('data', keep);
+    child.once('exit', (code, signal) => {
+      if (!stopping) options.log(`${name} exited (${code ?? signal}); its last output:\n${tail}`);
+    });
+    return { child, tail: () => tail };
+  };
+  return {
+    list,
+    start,
+    startService: (name, args, env) =>
+      new Promise((resolve, reject) => {
+        let started: Started | undefined = undefined;
+        let resolved = false;
+        started = start(name, args, env, (line) => {
+          const url = listeningUrl(line);
+          if (url && started && !resolved) {
+            resolved = true;
+            resolve({ ...started, url });
+          }
+        });
+        started.child.once('exit', (code, signal) =>
+          reject(new Error(`${name} exited with code ${code ?? signal}`)),
+        );
+      }),
+    async stopAll() {
+      stopping = true;
+      await stopChildren(list);
+    },
+  };
+}
+
+/** Waits until a GraphQL endpoint answers `{ __typename }` with 200 (at most 60 s). */
+export async function waitUntilServing(name: string, url: string): Promise<void> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ __typename }' }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > until) throw new Error(`${name} did not answer { __typename } within 60 s`);
+    await sleep(250);
+  }
+}
+
+/**
+ * The GraphQL requests a subgraph served, from the counter preloaded into it
+ * (count-requests.ts), zeroed after reading when `reset`.
+ */
+export function subgraphCount(child: ChildProcess, reset: boolean): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('subgraph count: no answer')), 10_000);
+    const onMessage = (message: CountReply) => {
+      if (message?.type !== 'bench-count') return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(message.requests);
+    };
+    child.on('message', onMessage);
+    child.send({ type: 'bench-count', reset } satisfies CountQuery);
+  });
+}
