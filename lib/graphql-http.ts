@@ -65,7 +65,7 @@ class BodyTooLargeError extends Error {}
 export const REQUEST_ID_HEADER = 'x-request-id';
 
 /** The gateway's request ids are UUIDs; a subgraph repeats nothing else into its logs. */
-const GATEWAY_REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const GATEWAY_REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function singleHeader(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];

@@ -3,6 +3,7 @@
 // own SDL is checked again against it, so that nothing is served around the gateway.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { currentRequestId, GATEWAY_REQUEST_ID } from '../../lib/graphql-http.js';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { CryptoKey, KeyObject } from 'jose';
@@ -31,18 +32,18 @@ function refused(): GraphQLError {
   });
 }
 
-/** The gateway's request ids are UUIDs; anything else is not repeated into logs or audit. */
-const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 /**
  * The request id the gateway sent beside its assertion; a request without one (another
  * engine serving the supergraph, a test) gets an id of the subgraph's own, so that its logs
- * and audit records still have one.
+ * and audit records still have one. Inside a request served by lib/graphql-http.ts, the id its
+ * logs already carry (the same rule), so that audit records and logs agree.
  */
 export function requestIdOf(req: IncomingMessage): string {
+  const served = currentRequestId();
+  if (served !== undefined) return served;
   const header = req.headers[REQUEST_ID_HEADER];
   const id = Array.isArray(header) ? header[0] : header;
-  return id !== undefined && REQUEST_ID.test(id) ? id : randomUUID();
+  return id !== undefined && GATEWAY_REQUEST_ID.test(id) ? id : randomUUID();
 }
 
 /** Verified assertions kept at most, and what their tokens may weigh in all. */
