@@ -2,7 +2,7 @@
 // budget, none starts once it is spent, and a fetch still running at the deadline is aborted.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GraphQLError } from 'graphql';
+import { buildSchema, GraphQLError, graphqlSync } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ASSERTION_HEADER } from '../lib/auth/assertion.js';
 import type { GatewayContext } from './context.js';
@@ -175,6 +175,18 @@ describe('uniqueRepresentations and expandEntities', () => {
   });
 });
 
+const wireSchema = buildSchema(`
+  scalar _Any
+  type Desk { name: String }
+  type Query { x: Int, y(n: Int): Int, _entities(representations: [_Any!]!): [Desk]! }
+`);
+const wireRoot = {
+  x: 1,
+  y: ({ n }: { n: number }) => n * 2,
+  _entities: ({ representations }: { representations: { id: string }[] }) =>
+    representations.map((r) => ({ name: `desk ${r.id}` })),
+};
+
 describe('SubgraphDataSource on the wire', () => {
   let wire: Server;
   let wireUrl: string;
@@ -189,12 +201,18 @@ describe('SubgraphDataSource on the wire', () => {
       req.on('end', () => {
         bodies.push(body);
         requestIds.push(req.headers['x-request-id']);
-        const { variables } = JSON.parse(body) as {
-          variables?: { representations?: { id: string }[] };
+        const { query, variables } = JSON.parse(body) as {
+          query: string;
+          variables?: Record<string, unknown>;
         };
-        const data = variables?.representations
-          ? { _entities: variables.representations.map((r) => ({ name: `desk ${r.id}` })) }
-          : { x: 1 };
+        // A real GraphQL execution, so that merged fetches get their aliased answers.
+        const result = graphqlSync({
+          schema: wireSchema,
+          rootValue: wireRoot,
+          source: query,
+          variableValues: variables,
+        });
+        const data = result.data;
         setTimeout(() => {
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end(JSON.stringify({ data }));
@@ -275,6 +293,25 @@ describe('SubgraphDataSource on the wire', () => {
     const off = source(false);
     await Promise.all([context(), context()].map((ctx) => fetchWith(off, ctx, '{ x }')));
     expect(bodies).toHaveLength(6);
+  });
+
+  it('sends one request for the fetches of a request that start together, once for identical ones', async () => {
+    const s = source(false);
+    const ctx = context();
+    const answers = await Promise.all([
+      fetchWith(s, ctx, 'query A($n: Int) { y(n: $n) }', { n: 2 }),
+      fetchWith(s, ctx, 'query B { x }'),
+      fetchWith(s, ctx, 'query A($n: Int) { y(n: $n) }', { n: 2 }),
+      fetchWith(s, ctx, 'query A($n: Int) { y(n: $n) }', { n: 5 }),
+    ]);
+    expect(bodies).toHaveLength(1);
+    const sent = JSON.parse(bodies[0]!) as { query: string; variables: Record<string, unknown> };
+    expect(Object.keys(sent.variables).sort()).toEqual(['_f0_n', '_f2_n']);
+    expect(answers.map((a) => a.data)).toEqual([{ y: 4 }, { x: 1 }, { y: 4 }, { y: 10 }]);
+    expect(answers[2].data).not.toBe(answers[0].data);
+    // Another request's fetches never join them.
+    await Promise.all([fetchWith(s, context(), '{ x }'), fetchWith(s, context(), '{ x }')]);
+    expect(bodies).toHaveLength(3);
   });
 
   it('sends the request id beside the assertion', async () => {

@@ -327,23 +327,41 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   }
 
   private async flush(context: GatewayContext): Promise<void> {
-    const waiting = this.pending.get(context) ?? [];
+    const all = this.pending.get(context) ?? [];
     this.pending.delete(context);
-    const merged = waiting.length > 1 ? mergeFetches(waiting.map((w) => w.fetch)) : null;
+    // Identical fetches of one request (the same operation and variables) are sent once; each
+    // gets its own copy of the answer, since the gateway merges later fetches into it.
+    const byKey = new Map<string, PendingFetch[]>();
+    for (const w of all) {
+      const key = `${w.fetch.query}\u0000${JSON.stringify(w.fetch.variables ?? null)}`;
+      const same = byKey.get(key);
+      if (same) same.push(w);
+      else byKey.set(key, [w]);
+    }
+    const groups = [...byKey.values()];
+    const answerAll = (group: PendingFetch[], answer: Answer) =>
+      group.forEach((w, i) =>
+        w.resolve(i === 0 ? answer : { ...answer, response: structuredClone(answer.response) }),
+      );
+    const merged = groups.length > 1 ? mergeFetches(groups.map((g) => g[0]!.fetch)) : null;
     if (merged === null) {
-      for (const w of waiting) {
-        this.sendAlone(context, w.outgoing, w.fetch).then(w.resolve, w.reject);
+      for (const group of groups) {
+        const first = group[0]!;
+        this.sendAlone(context, first.outgoing, first.fetch).then(
+          (answer) => answerAll(group, answer),
+          (error: unknown) => group.forEach((w) => w.reject(error)),
+        );
       }
       return;
     }
     try {
       // The fetches share the request's headers: one assertion, one deadline.
-      const outgoing = { ...waiting[0]!.outgoing, body: JSON.stringify(merged) };
+      const outgoing = { ...groups[0]![0]!.outgoing, body: JSON.stringify(merged) };
       const reply = await this.replyTo(outgoing, context);
-      const parts = splitResponse(this.decode(reply), waiting.length);
-      waiting.forEach((w, i) => w.resolve({ reply, response: parts[i]! }));
+      const parts = splitResponse(this.decode(reply), groups.length);
+      groups.forEach((group, i) => answerAll(group, { reply, response: parts[i]! }));
     } catch (error) {
-      for (const w of waiting) w.reject(error);
+      for (const w of all) w.reject(error);
     }
   }
 
