@@ -157,3 +157,4 @@ for (const s of services) {
   );
 }
 console.log('\nGraphQL endpoint: http://localhost:4000/graphql   (Ctrl-C stops everything)');
+console.log('IDE, in a browser: http://localhost:4000/');
