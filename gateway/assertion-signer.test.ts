@@ -78,4 +78,34 @@ describe('assertionSigner', () => {
     now += ASSERTION_REUSE_SECONDS * 1000 * 2;
     expect(await sign(context)).toBe(first);
   });
+
+  it('reuses an assertion only while it outlives a request starting now, less the clock skew', async () => {
+    const { privateKey } = await generateKeyPair('EdDSA');
+    const count = (maxRequestMs: number) => {
+      let now = 0;
+      let signatures = 0;
+      const sign = assertionSigner(privateKey, {
+        now: () => now,
+        maxRequestMs,
+        sign: (...args) => {
+          signatures += 1;
+          return signAssertion(...args);
+        },
+      });
+      return async (atMs: number) => {
+        now = atMs;
+        await sign(request(operator));
+        return signatures;
+      };
+    };
+    // A 40 s budget leaves 60 - 40 - 5 = 15 s of reuse.
+    const long = count(40_000);
+    expect(await long(0)).toBe(1);
+    expect(await long(14_999)).toBe(1);
+    expect(await long(15_000)).toBe(2);
+    // A budget as long as the assertion's life: a new one for every request.
+    const longest = count(55_000);
+    expect(await longest(0)).toBe(1);
+    expect(await longest(0)).toBe(2);
+  });
 });

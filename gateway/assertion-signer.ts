@@ -4,7 +4,11 @@
 // twentieth of the gateway's CPU. The request id, which does change per request, travels in
 // its own header (subgraph-data-source.ts).
 import type { CryptoKey, KeyObject } from 'jose';
-import { ASSERTION_REUSE_SECONDS, signAssertion } from '../lib/auth/assertion.js';
+import {
+  ASSERTION_REUSE_SECONDS,
+  ASSERTION_TTL_SECONDS,
+  signAssertion,
+} from '../lib/auth/assertion.js';
 import type { Principal } from '../lib/auth/principal.js';
 import type { GatewayContext } from './context.js';
 
@@ -12,17 +16,26 @@ import type { GatewayContext } from './context.js';
 export type AssertionSigner = (context: GatewayContext) => Promise<string>;
 
 /** Operations (with purposes) remembered per caller; the oldest is forgotten beyond it. */
-export const ASSERTIONS_PER_CALLER = 256;
+export const ASSERTIONS_PER_CALLER = 32;
+
+/** Clock differences between the gateway and the subgraphs the reuse window allows for. */
+export const ASSERTION_CLOCK_SKEW_MS = 5_000;
 
 interface Signed {
   token: Promise<string>;
-  /** Epoch milliseconds after which a new one is signed. */
+  /** When (on the signer's clock) a new one is signed instead. */
   reuseUntil: number;
 }
 
 export interface AssertionSignerOptions {
-  /** Clock in epoch milliseconds; injectable for tests. */
+  /** A monotonic clock in milliseconds (performance.now() by default); injectable for tests. */
   now?: () => number;
+  /**
+   * The longest a client request may last (GATEWAY_REQUEST_DEADLINE_MS): an assertion is
+   * reused only while it will outlive, at every subgraph, a request that starts now. Default
+   * 10 s.
+   */
+  maxRequestMs?: number;
   /** Makes the signature; lib/auth/assertion.ts's by default (tests count its calls). */
   sign?: typeof signAssertion;
 }
@@ -31,7 +44,16 @@ export function assertionSigner(
   key: CryptoKey | KeyObject | Uint8Array,
   options: AssertionSignerOptions = {},
 ): AssertionSigner {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => performance.now());
+  // Reused for at most ASSERTION_REUSE_SECONDS, and never so long that a request starting at
+  // the end of the window could outlast the assertion (less the clocks' skew).
+  const reuseMs = Math.max(
+    0,
+    Math.min(
+      ASSERTION_REUSE_SECONDS * 1000,
+      ASSERTION_TTL_SECONDS * 1000 - (options.maxRequestMs ?? 10_000) - ASSERTION_CLOCK_SKEW_MS,
+    ),
+  );
   const sign = options.sign ?? signAssertion;
   // Keyed by the principal object itself: the token cache (auth.ts) hands out one object per
   // verified token, and anonymous callers share PUBLIC_PRINCIPAL. A principal that is no
@@ -59,7 +81,7 @@ export function assertionSigner(
       const oldest = signed.keys().next();
       if (!oldest.done) signed.delete(oldest.value);
     }
-    const entry = { token, reuseUntil: at + ASSERTION_REUSE_SECONDS * 1000 };
+    const entry = { token, reuseUntil: at + reuseMs };
     signed.set(opKey, entry);
     // A failed signature is not kept: the next request tries again.
     token.catch(() => {

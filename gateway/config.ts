@@ -88,7 +88,8 @@ export function readGatewayConfig(env: Env): Readonly<GatewayConfig> {
     supergraphPath: envString(env, 'SUPERGRAPH_PATH', 'schema/supergraph.graphql'),
     subgraphUrls: readSubgraphUrls(env),
     subgraphTimeoutMs: envInt(env, 'SUBGRAPH_TIMEOUT_MS', 10_000, { min: 1 }),
-    requestDeadlineMs: envInt(env, 'GATEWAY_REQUEST_DEADLINE_MS', 10_000, { min: 1 }),
+    // At most 50 s: the subgraph assertion (60 s) must outlive any request it serves.
+    requestDeadlineMs: envInt(env, 'GATEWAY_REQUEST_DEADLINE_MS', 10_000, { min: 1, max: 50_000 }),
     subgraphConnections: envInt(env, 'SUBGRAPH_CONNECTIONS', 32, { min: 1, max: 1024 }),
     coalesceAnonymousFetches: envBoolean(env, 'COALESCE_ANONYMOUS_FETCHES', true),
     batchSubgraphFetches: envBoolean(env, 'BATCH_SUBGRAPH_FETCHES', true),

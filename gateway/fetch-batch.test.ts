@@ -1,7 +1,7 @@
 // Fetches merged into one request and the answer split back, names and paths intact.
 import { buildSchema, graphql, parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { mergeFetches, splitResponse } from './fetch-batch.js';
+import { answersEachFetch, mergeFetches, splitResponse } from './fetch-batch.js';
 
 const schema = buildSchema(`
   type Query { _entities(representations: [ID!]!): [Desk]!, desks(first: Int): [Desk!]! }
@@ -85,5 +85,19 @@ describe('mergeFetches and splitResponse', () => {
       expect(mergeFetches([plain, { query }]), query).toBeNull();
     }
     expect(mergeFetches([plain, plain])).not.toBeNull();
+  });
+
+  it('tells an answer that can be split from one that cannot', () => {
+    expect(answersEachFetch({ data: { _f0_a: 1 } })).toBe(true);
+    expect(
+      answersEachFetch({ data: { _f0_a: null }, errors: [{ message: 'x', path: ['_f0_a'] }] }),
+    ).toBe(true);
+    expect(answersEachFetch({ data: null, errors: [{ message: 'x', path: ['_f1_b'] }] })).toBe(
+      false,
+    );
+    expect(answersEachFetch({ data: { _f0_a: 1 }, errors: [{ message: 'whole request' }] })).toBe(
+      false,
+    );
+    expect(answersEachFetch({ errors: [{ message: 'refused' }] })).toBe(false);
   });
 });

@@ -147,6 +147,20 @@ export function mergeFetches(
 }
 
 /**
+ * Whether a merged request's answer can be split: its data is there and every error names the
+ * fetch it belongs to. A null that reached the root (a non-null field of one fetch failed)
+ * takes every fetch's data with it, and an error without a path may be any fetch's: then each
+ * fetch is better sent alone.
+ */
+export function answersEachFetch(response: GatewayGraphQLResponse): boolean {
+  if (typeof response.data !== 'object' || response.data === null) return false;
+  return (response.errors ?? []).every((error) => {
+    const first = error.path?.[0];
+    return typeof first === 'string' && /^_f\d+_/.test(first);
+  });
+}
+
+/**
  * The merged request's answer as one response per fetch: each fetch's root fields under their
  * own names, its errors with their own paths. An error that names no fetch (the whole request
  * failed) is every fetch's; the subgraph's extensions go with the first fetch only, so that

@@ -338,8 +338,8 @@ export async function createGateway(
     headersTimeout: options.subgraphTimeoutMs,
     bodyTimeout: options.subgraphTimeoutMs,
   });
-  const sign = assertionSigner(security.assertionKey);
   const requestDeadlineMs = options.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS;
+  const sign = assertionSigner(security.assertionKey, { maxRequestMs: requestDeadlineMs });
   const gateway = new ApolloGateway({
     supergraphSdl: executableSupergraphSdl,
     // On by default outside production: a client header would get the query plan back,

@@ -178,11 +178,19 @@ describe('uniqueRepresentations and expandEntities', () => {
 const wireSchema = buildSchema(`
   scalar _Any
   type Desk { name: String }
-  type Query { x: Int, y(n: Int): Int, _entities(representations: [_Any!]!): [Desk]! }
+  type Query {
+    x: Int
+    y(n: Int): Int
+    boom: Int!
+    _entities(representations: [_Any!]!): [Desk]!
+  }
 `);
 const wireRoot = {
   x: 1,
   y: ({ n }: { n: number }) => n * 2,
+  boom: () => {
+    throw new Error('boom failed');
+  },
   _entities: ({ representations }: { representations: { id: string }[] }) =>
     representations.map((r) => ({ name: `desk ${r.id}` })),
 };
@@ -212,10 +220,25 @@ describe('SubgraphDataSource on the wire', () => {
           source: query,
           variableValues: variables,
         });
-        const data = result.data;
+        // As Apollo Server answers: a request refused before execution (a bad variable) is a
+        // 400 with errors and no data.
+        const refused = result.data === undefined;
         setTimeout(() => {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ data }));
+          res.writeHead(refused ? 400 : 200, { 'content-type': 'application/json' });
+          res.end(
+            JSON.stringify({
+              ...(refused ? {} : { data: result.data }),
+              ...(result.errors
+                ? {
+                    errors: result.errors.map((e) => ({
+                      message: e.message,
+                      path: e.path,
+                      extensions: { code: refused ? 'BAD_USER_INPUT' : 'INTERNAL_SERVER_ERROR' },
+                    })),
+                  }
+                : {}),
+            }),
+          );
         }, 50);
       });
     });
@@ -312,6 +335,62 @@ describe('SubgraphDataSource on the wire', () => {
     // Another request's fetches never join them.
     await Promise.all([fetchWith(s, context(), '{ x }'), fetchWith(s, context(), '{ x }')]);
     expect(bodies).toHaveLength(3);
+  });
+
+  it('sends each fetch alone again when the merged answer cannot be split', async () => {
+    const s = source(false);
+    // A non-null root field failing nulls the merged answer's data: the other fetch's too.
+    const ctx = context();
+    const [good, bad] = await Promise.all([
+      fetchWith(s, ctx, 'query A { x }'),
+      fetchWith(s, ctx, 'query B { boom }'),
+    ]);
+    expect(bodies).toHaveLength(3);
+    expect(good.data).toEqual({ x: 1 });
+    expect(good.errors).toBeUndefined();
+    expect(bad.data).toBeNull();
+    expect(bad.errors?.map((e) => [e.message, e.path])).toEqual([['boom failed', ['boom']]]);
+    // A value one fetch's variables hold, refused with a 400: only that fetch fails, and its
+    // error names its own variable.
+    bodies = [];
+    const other = context();
+    const [fine, refused] = await Promise.allSettled([
+      fetchWith(s, other, 'query A { x }'),
+      fetchWith(s, other, 'query C($n: Int) { y(n: $n) }', { n: 'many' }),
+    ]);
+    expect(bodies).toHaveLength(3);
+    expect(fine).toMatchObject({ status: 'fulfilled', value: { data: { x: 1 } } });
+    expect(refused).toMatchObject({
+      status: 'rejected',
+      reason: { extensions: { code: 'BAD_USER_INPUT' } },
+    });
+    const message = String((refused as PromiseRejectedResult).reason);
+    expect(message).toContain('$n');
+    expect(message).not.toContain('_f');
+  });
+
+  it('lets an anonymous fetch join one in flight only within its own deadline', async () => {
+    const s = source(true);
+    // The first runs longer than the second may: the second joins it, and gives up at its own
+    // deadline while the first is answered.
+    const [first, second] = await Promise.allSettled([
+      fetchWith(s, context(deadlineClock() + 2000), '{ x }'),
+      fetchWith(s, context(deadlineClock() + 20), '{ x }'),
+    ]);
+    expect(bodies).toHaveLength(1);
+    expect(first).toMatchObject({ status: 'fulfilled', value: { data: { x: 1 } } });
+    expect(second).toMatchObject({
+      status: 'rejected',
+      reason: { message: 'A part of the graph did not answer in time' },
+    });
+    // The first has less than a second left and the second more: the second asks for itself.
+    bodies = [];
+    const answers = await Promise.all([
+      fetchWith(s, context(deadlineClock() + 300), '{ x }'),
+      fetchWith(s, context(deadlineClock() + 5000), '{ x }'),
+    ]);
+    expect(bodies).toHaveLength(2);
+    expect(answers.map((a) => a.data)).toEqual([{ x: 1 }, { x: 1 }]);
   });
 
   it('sends the request id beside the assertion', async () => {

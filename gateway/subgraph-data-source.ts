@@ -3,6 +3,7 @@
 // into errors a client can act on, every fetch held to the client request's deadline, entity
 // representations sent once each, and (for anonymous callers) identical fetches in flight
 // shared.
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
@@ -11,7 +12,12 @@ import { getGlobalDispatcher, request as undiciRequest, type Dispatcher } from '
 import { ASSERTION_HEADER, REQUEST_ID_HEADER } from '../lib/auth/assertion.js';
 import { observeSubgraphFetch } from '../lib/request-scope.js';
 import type { AssertionSigner } from './assertion-signer.js';
-import { mergeFetches, splitResponse, type BatchableFetch } from './fetch-batch.js';
+import {
+  answersEachFetch,
+  mergeFetches,
+  splitResponse,
+  type BatchableFetch,
+} from './fetch-batch.js';
 import type { GatewayContext } from './context.js';
 import { SUBGRAPH_COST_EXTENSION, SUBGRAPH_COST_REPORT_HEADER } from './cost-report.js';
 
@@ -83,6 +89,9 @@ function firstError(
     : undefined;
 }
 
+/** The budget an anonymous fetch in flight must have left for another to join it. */
+export const JOIN_MIN_REMAINING_MS = 1000;
+
 /** A subgraph's reply and the GraphQL response in it (one fetch's part of a batched one). */
 interface Answer {
   reply: SubgraphReply;
@@ -102,6 +111,8 @@ interface Outgoing {
   headers: Record<string, string>;
   body: string;
   signal: AbortSignal;
+  /** When the client request's budget runs out, on deadlineClock(). */
+  deadline: number;
 }
 
 /**
@@ -191,6 +202,42 @@ function cacheHint(header: string | undefined): { maxAge: number; scope?: 'PUBLI
   return hint;
 }
 
+/**
+ * Answers identical fetches with one reply: the first gets it, the others a copy of their own
+ * (the gateway merges later fetches into each), without the subgraph's extensions, whose cost
+ * report would otherwise be counted once per copy.
+ */
+function answerEach(group: readonly PendingFetch[], answer: Answer): void {
+  group.forEach((w, i) => {
+    if (i === 0) {
+      w.resolve(answer);
+      return;
+    }
+    const response = structuredClone(answer.response);
+    delete response.extensions;
+    w.resolve({ ...answer, response });
+  });
+}
+
+/** The reply, or this request's own timeout if its deadline comes first. */
+function withinDeadline<T>(reply: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(outOfTime());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(outOfTime());
+    signal.addEventListener('abort', onAbort, { once: true });
+    reply.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   private readonly sign: AssertionSigner;
   private readonly requestDeadlineMs: number;
@@ -201,7 +248,10 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   /** Each client request's fetches waiting to go out together, until the flush. */
   private readonly pending = new WeakMap<GatewayContext, PendingFetch[]>();
   /** Anonymous fetches in flight, by body: identical ones wait for the first one's reply. */
-  private readonly inFlight = new Map<string, Promise<SubgraphReply>>();
+  private readonly inFlight = new Map<
+    string,
+    { reply: Promise<SubgraphReply>; deadline: number }
+  >();
   /** The subgraph's name in the supergraph (cost reports and metrics). */
   readonly subgraphName: string;
 
@@ -329,37 +379,50 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   private async flush(context: GatewayContext): Promise<void> {
     const all = this.pending.get(context) ?? [];
     this.pending.delete(context);
-    // Identical fetches of one request (the same operation and variables) are sent once; each
-    // gets its own copy of the answer, since the gateway merges later fetches into it.
-    const byKey = new Map<string, PendingFetch[]>();
-    for (const w of all) {
-      const key = `${w.fetch.query}\u0000${JSON.stringify(w.fetch.variables ?? null)}`;
-      const same = byKey.get(key);
-      if (same) same.push(w);
-      else byKey.set(key, [w]);
-    }
-    const groups = [...byKey.values()];
-    const answerAll = (group: PendingFetch[], answer: Answer) =>
-      group.forEach((w, i) =>
-        w.resolve(i === 0 ? answer : { ...answer, response: structuredClone(answer.response) }),
-      );
-    const merged = groups.length > 1 ? mergeFetches(groups.map((g) => g[0]!.fetch)) : null;
-    if (merged === null) {
-      for (const group of groups) {
+    try {
+      // Identical fetches of one request (the same operation and variables) are sent once.
+      const byKey = new Map<string, PendingFetch[]>();
+      for (const w of all) {
+        const key = `${w.fetch.query}\u0000${JSON.stringify(w.fetch.variables ?? null)}`;
+        const same = byKey.get(key);
+        if (same) same.push(w);
+        else byKey.set(key, [w]);
+      }
+      const groups = [...byKey.values()];
+      const alone = (group: PendingFetch[]) => {
         const first = group[0]!;
         this.sendAlone(context, first.outgoing, first.fetch).then(
-          (answer) => answerAll(group, answer),
+          (answer) => answerEach(group, answer),
           (error: unknown) => group.forEach((w) => w.reject(error)),
         );
+      };
+      const merged = groups.length > 1 ? mergeFetches(groups.map((g) => g[0]!.fetch)) : null;
+      if (merged === null) {
+        groups.forEach(alone);
+        return;
       }
-      return;
-    }
-    try {
       // The fetches share the request's headers: one assertion, one deadline.
       const outgoing = { ...groups[0]![0]!.outgoing, body: JSON.stringify(merged) };
-      const reply = await this.replyTo(outgoing, context);
-      const parts = splitResponse(this.decode(reply), groups.length);
-      groups.forEach((group, i) => answerAll(group, { reply, response: parts[i]! }));
+      let answer: Answer;
+      try {
+        const reply = await this.replyTo(outgoing, context);
+        answer = { reply, response: this.decode(reply) };
+      } catch (error) {
+        if (outgoing.signal.aborted) throw error;
+        // Refused or failed as a whole (a value one fetch's variables hold, an audit outage
+        // one fetch's personal fields meet): each fetch alone, as Apollo would have sent it, so
+        // that only the one concerned fails and its error names its own variables.
+        groups.forEach(alone);
+        return;
+      }
+      // A null somewhere that nulled the whole answer, or an error that names no fetch: each
+      // alone again, rather than lose every fetch's data or give each the others' errors.
+      if (!answersEachFetch(answer.response)) {
+        groups.forEach(alone);
+        return;
+      }
+      const parts = splitResponse(answer.response, groups.length);
+      groups.forEach((group, i) => answerEach(group, { reply: answer.reply, response: parts[i]! }));
     } catch (error) {
       for (const w of all) w.reject(error);
     }
@@ -388,9 +451,13 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     };
     // Only when the client asked for a cost report: the subgraph counts nothing otherwise.
     if (context.costReport) headers[SUBGRAPH_COST_REPORT_HEADER] = '1';
-    // One timer per client request, shared by all its fetches, rather than one per fetch.
-    context.deadlineSignal ??= AbortSignal.timeout(remaining);
-    return { headers, body: '', signal: context.deadlineSignal };
+    // One timer per client request, shared by all its fetches, rather than one per fetch
+    // (each of which listens to it: a wide plan has more than Node's default of 10).
+    if (!context.deadlineSignal) {
+      context.deadlineSignal = AbortSignal.timeout(remaining);
+      setMaxListeners(0, context.deadlineSignal);
+    }
+    return { headers, body: '', signal: context.deadlineSignal, deadline };
   }
 
   /**
@@ -410,11 +477,27 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       !outgoing.body.startsWith('{"query":"mutation');
     if (!shareable) return this.send(outgoing);
     const key = outgoing.body;
+    // Joined only when it has time enough left: the subgraph was told the first caller's
+    // budget, and the fetch is aborted at that caller's deadline. Requests arriving later have
+    // later deadlines, so "at least as late as mine" would share almost nothing: a second of
+    // budget (or all this request has, if less) is far more than a fetch takes. The joiner
+    // still gives up at its own deadline.
     const pending = this.inFlight.get(key);
-    if (pending) return pending;
-    const sent = this.send(outgoing).finally(() => this.inFlight.delete(key));
-    this.inFlight.set(key, sent);
-    return sent;
+    const now = deadlineClock();
+    if (
+      pending &&
+      pending.deadline - now >= Math.min(outgoing.deadline - now, JOIN_MIN_REMAINING_MS)
+    ) {
+      return withinDeadline(pending.reply, outgoing.signal);
+    }
+    const entry = { reply: this.send(outgoing), deadline: outgoing.deadline };
+    this.inFlight.set(key, entry);
+    void entry.reply
+      .finally(() => {
+        if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
+      })
+      .catch(() => undefined);
+    return entry.reply;
   }
 
   private async send({ headers, body, signal }: Outgoing): Promise<SubgraphReply> {
