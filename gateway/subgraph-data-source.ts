@@ -379,6 +379,12 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   private async flush(context: GatewayContext): Promise<void> {
     const all = this.pending.get(context) ?? [];
     this.pending.delete(context);
+    const only = all.length === 1 ? all[0] : undefined;
+    if (only) {
+      // Alone in its batch (the common case): no grouping, no merging.
+      this.sendAlone(context, only.outgoing, only.fetch).then(only.resolve, only.reject);
+      return;
+    }
     try {
       // Identical fetches of one request (the same operation and variables) are sent once.
       const byKey = new Map<string, PendingFetch[]>();
