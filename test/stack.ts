@@ -73,7 +73,12 @@ export interface StackOptions {
 }
 
 /** What a replica started with `Stack.startGateway` may set otherwise than the first gateway. */
-export type ReplicaOptions = Partial<Pick<GatewayOptions, 'sharedStore' | 'limits'>>;
+export type ReplicaOptions = Partial<
+  Pick<
+    GatewayOptions,
+    'sharedStore' | 'limits' | 'batchSubgraphFetches' | 'coalesceAnonymousFetches'
+  >
+>;
 
 export interface Stack {
   gatewayUrl: string;
