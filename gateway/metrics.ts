@@ -10,10 +10,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAbsolute } from 'node:path';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { metricsPath, serveMetrics } from '../lib/metrics-http.js';
+import {
+  LATENCY_BUCKETS,
+  metricsPath,
+  responseOutcome,
+  serveMetrics,
+} from '../lib/metrics-http.js';
 import { projectPath } from '../lib/project-files.js';
-
-export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** The label of an operation whose name is not a known one. */
 export const OTHER_OPERATION = 'other';
@@ -100,47 +103,42 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
     registers,
   });
   // Counters read from the caches' own counts at each scrape.
-  const seen = new Map<string, number>();
-  const fromStats = (counter: Counter<'cache'>, cache: string, value: number | undefined): void => {
-    if (value === undefined) return;
-    const key = `${counter === hits ? 'h' : counter === misses ? 'm' : 'e'}:${cache}`;
-    const delta = value - (seen.get(key) ?? 0);
-    seen.set(key, value);
-    if (delta > 0) counter.inc({ cache }, delta);
-    else counter.inc({ cache }, 0);
+  const cacheCounter = (
+    name: string,
+    help: string,
+    pick: (stats: CacheStats) => number | undefined,
+  ): void => {
+    const seen = new Map<string, number>();
+    new Counter({
+      name,
+      help,
+      labelNames: ['cache'] as const,
+      registers,
+      collect() {
+        for (const [cache, stats] of Object.entries(options.caches)) {
+          const value = pick(stats());
+          if (value === undefined) continue;
+          this.inc({ cache }, Math.max(0, value - (seen.get(cache) ?? 0)));
+          seen.set(cache, value);
+        }
+      },
+    });
   };
-  const hits: Counter<'cache'> = new Counter({
-    name: 'gateway_cache_hits_total',
-    help: 'Lookups that found an entry, by cache (cost estimates, result-size estimates, parsed documents, persisted queries, public responses)',
-    labelNames: ['cache'] as const,
-    registers,
-    collect() {
-      for (const [cache, stats] of Object.entries(options.caches))
-        fromStats(hits, cache, stats().hits);
-    },
-  });
-  const misses: Counter<'cache'> = new Counter({
-    name: 'gateway_cache_misses_total',
-    help: 'Lookups that found no entry, by cache',
-    labelNames: ['cache'] as const,
-    registers,
-    collect() {
-      for (const [cache, stats] of Object.entries(options.caches)) {
-        fromStats(misses, cache, stats().misses);
-      }
-    },
-  });
-  const errors: Counter<'cache'> = new Counter({
-    name: 'gateway_cache_errors_total',
-    help: 'Reads and writes of the shared store (persisted queries, public responses, rate limits) that failed, Redis being unreachable or too slow, and were done without it, by cache',
-    labelNames: ['cache'] as const,
-    registers,
-    collect() {
-      for (const [cache, stats] of Object.entries(options.caches)) {
-        fromStats(errors, cache, stats().errors);
-      }
-    },
-  });
+  cacheCounter(
+    'gateway_cache_hits_total',
+    'Lookups that found an entry, by cache (cost estimates, result-size estimates, parsed documents, persisted queries, public responses)',
+    (stats) => stats.hits,
+  );
+  cacheCounter(
+    'gateway_cache_misses_total',
+    'Lookups that found no entry, by cache',
+    (stats) => stats.misses,
+  );
+  cacheCounter(
+    'gateway_cache_errors_total',
+    'Reads and writes of the shared store (persisted queries, public responses, rate limits) that failed, Redis being unreachable or too slow, and were done without it, by cache',
+    (stats) => stats.errors,
+  );
   new Gauge({
     name: 'gateway_cache_entries',
     help: 'Entries kept, by cache',
@@ -155,15 +153,6 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
   });
   const expected = options.token === null ? null : digest(`Bearer ${options.token}`);
 
-  const outcomeOf = (
-    data: unknown,
-    errors: readonly { extensions?: Record<string, unknown> }[] | undefined,
-  ): string => {
-    if (!errors || errors.length === 0) return 'ok';
-    if (data !== null && data !== undefined) return 'partial';
-    const code = errors[0]?.extensions?.code;
-    return typeof code === 'string' && options.knownCodes.has(code) ? code : 'error';
-  };
   const operationLabel = (name: string | null | undefined): string =>
     name === null || name === undefined ? 'anonymous' : known.has(name) ? name : OTHER_OPERATION;
 
@@ -173,10 +162,13 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
       return {
         // Refused before any request listener (rate limit, bad token or header).
         contextCreationDidFail({ error }) {
-          const code = (error as { extensions?: { code?: unknown } }).extensions?.code;
           requests.inc({
             operation: OTHER_OPERATION,
-            outcome: typeof code === 'string' && options.knownCodes.has(code) ? code : 'error',
+            outcome: responseOutcome(
+              null,
+              [error as { extensions?: Record<string, unknown> }],
+              options.knownCodes,
+            ),
           });
           return Promise.resolve();
         },
@@ -190,7 +182,11 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
               );
               const outcome =
                 body.kind === 'single'
-                  ? outcomeOf(body.singleResult.data, body.singleResult.errors)
+                  ? responseOutcome(
+                      body.singleResult.data,
+                      body.singleResult.errors,
+                      options.knownCodes,
+                    )
                   : 'ok';
               requests.inc({ operation: operation_, outcome });
               requestSeconds.observe(
@@ -217,12 +213,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
         res.end('metrics need the configured bearer token\n');
         return true;
       }
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.writeHead(405, { allow: 'GET' });
-        res.end();
-        return true;
-      }
-      serveMetrics(registry, res);
+      serveMetrics(registry, req, res);
       return true;
     },
   };

@@ -7,10 +7,12 @@ import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CircuitState } from './circuit-breaker.js';
 import type { UpstreamEvent, UpstreamObserver } from './upstream-client.js';
-import { metricsPath, serveMetrics } from '../../lib/metrics-http.js';
-
-/** Latency buckets in seconds, from a cached answer to the 10 s request budget. */
-export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+import {
+  LATENCY_BUCKETS,
+  metricsPath,
+  responseOutcome,
+  serveMetrics,
+} from '../../lib/metrics-http.js';
 
 const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'open', 'half-open'];
 
@@ -32,18 +34,6 @@ const KNOWN_CODES = new Set([
   'AUDIT_UNAVAILABLE',
   'INTERNAL_SERVER_ERROR',
 ]);
-
-/** A response's outcome: `ok`, `partial` (data and errors), or the first error's code. */
-export function responseOutcome(
-  data: unknown,
-  errors: readonly { extensions?: Record<string, unknown> }[] | undefined,
-  knownCodes: ReadonlySet<string> = KNOWN_CODES,
-): string {
-  if (!errors || errors.length === 0) return 'ok';
-  if (data !== null && data !== undefined) return 'partial';
-  const code = errors[0]?.extensions?.code;
-  return typeof code === 'string' && knownCodes.has(code) ? code : 'error';
-}
 
 /** What metrics need of an upstream client (UpstreamHttpClient). */
 export interface ObservedUpstream {
@@ -149,7 +139,7 @@ export function createSubgraphMetrics(
               const body = response.body;
               const outcome =
                 body.kind === 'single'
-                  ? responseOutcome(body.singleResult.data, body.singleResult.errors)
+                  ? responseOutcome(body.singleResult.data, body.singleResult.errors, KNOWN_CODES)
                   : 'ok';
               requests.inc({ outcome });
               requestSeconds.observe((performance.now() - started) / 1000);
@@ -161,12 +151,7 @@ export function createSubgraphMetrics(
     },
     route(req, res) {
       if (!metricsPath(req)) return false;
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.writeHead(405, { allow: 'GET' });
-        res.end();
-        return true;
-      }
-      serveMetrics(registry, res);
+      serveMetrics(registry, req, res);
       return true;
     },
   };
