@@ -2,6 +2,7 @@
 // sending megabyte bodies never runs on the gateway's event loop, which that benchmark
 // measures. Driven over the IPC channel: one `init`, then one `run` per phase, each answered
 // with the phase's counts. Loopback only; every phase stops by itself after its duration.
+import { count, post, summarize, type Answer, type LatencySummary } from './client-request.js';
 import { HOSTILE_KIND_NAMES, hostileRequest, type HostileKind } from './hostile-documents.js';
 
 export interface ClientInit {
@@ -28,13 +29,6 @@ export interface PhaseSpec {
   kinds?: HostileKind[];
 }
 
-export interface LatencySummary {
-  count: number;
-  p50: number;
-  p99: number;
-  max: number;
-}
-
 export interface PhaseCounts {
   name: string;
   seconds: number;
@@ -58,62 +52,6 @@ export type ClientMessage = ClientInit | { type: 'run'; phase: PhaseSpec } | { t
 export type ClientReply = { type: 'ready' } | { type: 'done'; counts: PhaseCounts };
 
 const PROBE = 'query Probe($id: ID!) { worker(id: $id) { id familyName sex } }';
-/** Bounds any single request; a phase never outlasts its duration by more than this. */
-const REQUEST_TIMEOUT_MS = 30_000;
-
-export function summarize(values: number[]): LatencySummary {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-  return {
-    count: sorted.length,
-    p50: at(0.5) ?? 0,
-    p99: at(0.99) ?? 0,
-    max: sorted[sorted.length - 1] ?? 0,
-  };
-}
-
-interface Answer {
-  status: number;
-  text: string;
-  ms: number;
-  /** `<status> <first error code>`, or `network error` when no response came. */
-  label: string;
-}
-
-async function post(url: string, body: string, headers: Record<string, string>): Promise<Answer> {
-  const started = performance.now();
-  try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body,
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-    const text = await res.text();
-    let code = '';
-    try {
-      const parsed = JSON.parse(text) as { errors?: { extensions?: { code?: unknown } }[] };
-      const first = parsed.errors?.[0]?.extensions?.code;
-      code = typeof first === 'string' ? first : '';
-    } catch {
-      code = 'non-JSON body';
-    }
-    const label = code ? `${res.status} ${code}` : String(res.status);
-    return { status: res.status, text, ms: performance.now() - started, label };
-  } catch (err) {
-    const name = err instanceof Error ? err.name : 'error';
-    return {
-      status: 0,
-      text: '',
-      ms: performance.now() - started,
-      label: `network error (${name})`,
-    };
-  }
-}
-
-function count(into: Record<string, number>, key: string): void {
-  into[key] = (into[key] ?? 0) + 1;
-}
 
 function createClient(init: ClientInit) {
   const probeHeaders = { authorization: `Bearer ${init.operatorToken}`, 'x-purpose': init.purpose };

@@ -22,20 +22,15 @@ import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createGateway, loadGatewaySecurity } from '../gateway/index.js';
 import { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER } from '../gateway/config.js';
 import { mintDevToken } from '../lib/auth/dev-tokens.js';
 import { ensureKeys, keyFiles, loadPrivateKey } from '../lib/auth/keys.js';
 import type { RunningHttpServer } from '../lib/graphql-http.js';
 import { ensureDataset } from '../upstreams/index.js';
-import { SUBGRAPHS, SYSTEMS, spawnService, startBackends, stopChildren } from './backends.js';
-import type {
-  ClientMessage,
-  ClientReply,
-  LatencySummary,
-  PhaseCounts,
-  PhaseSpec,
-} from './hostile-client.js';
+import { SYSTEMS, spawnService, startBackends, stopChildren } from './backends.js';
+import type { LatencySummary } from './client-request.js';
+import type { ClientMessage, ClientReply, PhaseCounts, PhaseSpec } from './hostile-client.js';
+import { startBenchGateway } from './gateway.js';
 import { HOSTILE_KIND_NAMES, HOSTILE_KINDS, type HostileKind } from './hostile-documents.js';
 
 const { values } = parseArgs({
@@ -147,36 +142,12 @@ async function main(): Promise<void> {
     auditLogPath: join(tempDir, 'audit', 'workers-audit.jsonl'),
   });
   const upstreamUrls = SYSTEMS.map((system) => backends.upstreams[system].url);
-  const subgraphUrls = SUBGRAPHS.map((name) => backends.subgraphs[name].url);
 
-  const security = await loadGatewaySecurity({
-    jwksUrl: null,
-    keysDir,
-    issuer: DEV_TOKEN_ISSUER,
-    audience: DEV_TOKEN_AUDIENCE,
-  });
-  gateway = await createGateway(
-    {
-      subgraphUrls: {
-        desks: subgraphUrls[0] ?? '',
-        workers: subgraphUrls[1] ?? '',
-        employers: subgraphUrls[2] ?? '',
-        training: subgraphUrls[3] ?? '',
-      },
-      subgraphTimeoutMs: 10_000,
-      subgraphConnections: 32,
-      maxBodyBytes: 1_000_000,
-      // Out of the way, so that every hostile document reaches the parser and validation: with
-      // the default (100 at once, 10/s per caller) an anonymous flood from one address is
-      // answered 429 after its first 100 requests, before parsing, which costs less still.
-      limits: { rateLimit: { perSecond: 1_000_000, burst: 1_000_000 } },
-    },
-    security,
-  );
+  gateway = await startBenchGateway(keysDir, backends.subgraphs);
 
   const tokenKey = await loadPrivateKey(keyFiles(keysDir, 'token-signing').privateFile);
   const audience = { issuer: DEV_TOKEN_ISSUER, audience: DEV_TOKEN_AUDIENCE };
-  const idolUrl = upstreamUrls[1] ?? '';
+  const idolUrl = backends.upstreams.idol.url;
   const search = (await (
     await fetch(`${idolUrl}/v1/lavoratori/ricerca?pagina=1&dimensione=20`, {
       headers: { 'x-api-key': IDOL_CREDENTIAL },

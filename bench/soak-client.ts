@@ -10,6 +10,7 @@
 // means), `start`, `phase` (from now on, requests count under that phase), `snapshot` (counts
 // since the last snapshot, for the timeline), `stop` (the loops finish their request and the
 // tallies come back), `exit`. Loopback only; never outlives the benchmark.
+import { count, post, summarize, type Answer, type LatencySummary } from './client-request.js';
 import { HOSTILE_KIND_NAMES, HOSTILE_KINDS, hostileRequest } from './hostile-documents.js';
 import {
   checkRead,
@@ -52,13 +53,6 @@ export type SoakRequest =
   | { type: 'snapshot' }
   | { type: 'stop' }
   | { type: 'exit' };
-
-export interface LatencySummary {
-  count: number;
-  p50: number;
-  p99: number;
-  max: number;
-}
 
 /** Valid requests of one kind in one phase. */
 export interface CategoryTally {
@@ -152,21 +146,8 @@ export type SoakReply =
   | { type: 'snapshot'; snapshot: Snapshot }
   | { type: 'results'; results: SoakResults };
 
-/** Bounds any single request: a drain at `stop` never takes longer than this. */
-const REQUEST_TIMEOUT_MS = 30_000;
 const EXAMPLES_PER_PHASE_AND_KIND = 3;
 const BODY_CLIP = 1500;
-
-export function summarize(values: number[]): LatencySummary {
-  const sorted = Float64Array.from(values).sort();
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-  return {
-    count: sorted.length,
-    p50: at(0.5) ?? 0,
-    p99: at(0.99) ?? 0,
-    max: sorted[sorted.length - 1] ?? 0,
-  };
-}
 
 /** mulberry32: a small seeded generator, so that each loop's mix is reproducible. */
 function prng(seed: number): () => number {
@@ -178,53 +159,6 @@ function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-interface Answer {
-  status: number;
-  text: string;
-  ms: number;
-  /** `<status> <first error code>`, or `network error (<name>)` when no response came. */
-  label: string;
-}
-
-async function post(url: string, body: string, headers: Record<string, string>): Promise<Answer> {
-  const started = performance.now();
-  try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body,
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-    const text = await res.text();
-    let code = '';
-    try {
-      const parsed = JSON.parse(text) as { errors?: { extensions?: { code?: unknown } }[] };
-      const first = parsed.errors?.[0]?.extensions?.code;
-      code = typeof first === 'string' ? first : '';
-    } catch {
-      code = 'non-JSON body';
-    }
-    return {
-      status: res.status,
-      text,
-      ms: performance.now() - started,
-      label: code ? `${res.status} ${code}` : String(res.status),
-    };
-  } catch (err) {
-    const name = err instanceof Error ? err.name : 'error';
-    return {
-      status: 0,
-      text: '',
-      ms: performance.now() - started,
-      label: `network error (${name})`,
-    };
-  }
-}
-
-function bump(into: Record<string, number>, key: string): void {
-  into[key] = (into[key] ?? 0) + 1;
 }
 
 const todayUtc = (offsetDays = 0): string => {
@@ -316,7 +250,7 @@ function createClient(init: SoakInit) {
     if (straddling) {
       at.straddled.sent += 1;
       at.straddled[outcome] += 1;
-      if (outcome !== 'ok') bump(at.straddled.labels, problem ?? answer.label);
+      if (outcome !== 'ok') count(at.straddled.labels, problem ?? answer.label);
     } else {
       let c = at.valid.get(kind);
       if (!c) {
@@ -338,7 +272,7 @@ function createClient(init: SoakInit) {
       const sincePhase = performance.now() - at.startedAt;
       if (outcome === 'ok') c.firstOkAtMs ??= sincePhase;
       else c.lastNotOkAtMs = sincePhase;
-      if (outcome !== 'ok') bump(c.labels, problem ?? answer.label);
+      if (outcome !== 'ok') count(c.labels, problem ?? answer.label);
     }
     if (outcome === 'ok') return;
     // A partial answer with a stable code is expected under faults; keep the failures.
@@ -411,7 +345,7 @@ function createClient(init: SoakInit) {
     at.hostile.sent += 1;
     at.hostile.latencies.push(answer.ms);
     if (answer.label === `${expected.status} ${expected.code}`) at.hostile.asExpected += 1;
-    bump((at.hostile.answers[request.kind] ??= {}), answer.label);
+    count((at.hostile.answers[request.kind] ??= {}), answer.label);
     interval.completed += 1;
     interval.hostile += 1;
   };

@@ -50,16 +50,15 @@ import {
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createGateway, loadGatewaySecurity } from '../gateway/index.js';
 import { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER } from '../gateway/config.js';
 import { mintDevToken } from '../lib/auth/dev-tokens.js';
 import { ensureKeys, keyFiles, loadPrivateKey } from '../lib/auth/keys.js';
 import type { RunningHttpServer } from '../lib/graphql-http.js';
 import { clearFaults, getFaults, setFaults, type FaultRule } from '../upstreams/faults.js';
 import { ensureDataset } from '../upstreams/index.js';
+import type { LatencySummary } from './client-request.js';
 import type {
   CategoryTally,
-  LatencySummary,
   PhaseTally,
   Snapshot,
   SoakReply,
@@ -75,7 +74,9 @@ import {
   stopChildren,
   type System,
 } from './backends.js';
+import { numberOption } from './compare/children.js';
 import { rssMiB } from './compare/proc.js';
+import { startBenchGateway } from './gateway.js';
 
 const { values } = parseArgs({
   options: {
@@ -91,20 +92,15 @@ const { values } = parseArgs({
   },
 });
 
-function inRange(name: string, raw: string, min: number, max: number): number {
-  const n = Number(raw);
-  if (!(n >= min && n <= max)) throw new Error(`--${name} must be in [${min}, ${max}], got ${raw}`);
-  return n;
-}
-const seconds = inRange('seconds', values.seconds, 20, 600);
-const concurrency = Math.round(inRange('concurrency', values.concurrency, 1, 64));
-const hostileShare = inRange('hostile-share', values['hostile-share'], 0, 0.5);
-const writeShare = inRange('write-share', values['write-share'], 0, 0.5);
-const faultRate = inRange('fault-rate', values['fault-rate'], 0, 0.5);
-const sampleSeconds = inRange('sample-seconds', values['sample-seconds'], 1, 60);
-const scale = inRange('scale', values.scale, 0.001, 1);
-const seed = Math.round(inRange('seed', values.seed, 0, 2 ** 31));
-const maxRequests = Math.round(inRange('max-requests', values['max-requests'], 1, 10_000_000));
+const seconds = numberOption('seconds', values.seconds, 20, 600);
+const concurrency = Math.round(numberOption('concurrency', values.concurrency, 1, 64));
+const hostileShare = numberOption('hostile-share', values['hostile-share'], 0, 0.5);
+const writeShare = numberOption('write-share', values['write-share'], 0, 0.5);
+const faultRate = numberOption('fault-rate', values['fault-rate'], 0, 0.5);
+const sampleSeconds = numberOption('sample-seconds', values['sample-seconds'], 1, 60);
+const scale = numberOption('scale', values.scale, 0.001, 1);
+const seed = Math.round(numberOption('seed', values.seed, 0, 2 ** 31));
+const maxRequests = Math.round(numberOption('max-requests', values['max-requests'], 1, 10_000_000));
 
 /** The event-loop delay histogram's sampling interval; reported delays are beyond it. */
 const RESOLUTION_MS = 10;
@@ -338,34 +334,10 @@ async function main(): Promise<void> {
   const upstreams = Object.fromEntries(
     SYSTEMS.map((system) => [system, backends.upstreams[system].url]),
   ) as Record<System, string>;
-  const subgraphs = SUBGRAPHS.map((name) => backends.subgraphs[name]);
-  const subgraphPids = subgraphs.map((s) => s.pid);
-  const trainingUrl = subgraphs[3]?.url ?? '';
+  const subgraphPids = SUBGRAPHS.map((name) => backends.subgraphs[name].pid);
+  const trainingUrl = backends.subgraphs.training.url;
 
-  const security = await loadGatewaySecurity({
-    jwksUrl: null,
-    keysDir,
-    issuer: DEV_TOKEN_ISSUER,
-    audience: DEV_TOKEN_AUDIENCE,
-  });
-  gateway = await createGateway(
-    {
-      subgraphUrls: {
-        desks: subgraphs[0]?.url ?? '',
-        workers: subgraphs[1]?.url ?? '',
-        employers: subgraphs[2]?.url ?? '',
-        training: trainingUrl,
-      },
-      subgraphTimeoutMs: 10_000,
-      subgraphConnections: 32,
-      maxBodyBytes: 1_000_000,
-      // Out of the way: the loops are a handful of callers sending as fast as they are answered
-      // (hundreds a second each), which the default (10/s, burst 100 per caller) would refuse
-      // with 429 after the first seconds; and every hostile document should reach the parser.
-      limits: { rateLimit: { perSecond: 1_000_000, burst: 1_000_000 } },
-    },
-    security,
-  );
+  gateway = await startBenchGateway(keysDir, backends.subgraphs);
 
   const tokenKey = await loadPrivateKey(keyFiles(keysDir, 'token-signing').privateFile);
   const audience = { issuer: DEV_TOKEN_ISSUER, audience: DEV_TOKEN_AUDIENCE };
