@@ -16,6 +16,7 @@ import {
   type VariableDefinitionNode,
 } from 'graphql';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import { BoundedCache } from './limits/bounded-cache.js';
 import type { GraphQLFormattedError } from 'graphql';
 
 export interface BatchableFetch {
@@ -33,19 +34,18 @@ interface Renamed {
 /** Prefix of the `index`-th fetch's names in a merged request. */
 export const prefixOf = (index: number): string => `_f${index}_`;
 
-/** Most fetch operations (and merged documents) remembered: the plans' texts are few. */
-const CACHE_ENTRIES = 2_000;
+/**
+ * Fetch operations (and merged documents) remembered, by their text: the plans' texts are few.
+ * A rewritten operation is weighed as ten times its text (its syntax tree).
+ */
+const CACHE = { maxEntries: 2_000, maxBytes: 16 * 2 ** 20 };
 
-function remember<V>(cache: Map<string, V>, key: string, value: V): V {
-  if (cache.size >= CACHE_ENTRIES) {
-    const oldest = cache.keys().next();
-    if (!oldest.done) cache.delete(oldest.value);
-  }
-  cache.set(key, value);
+function remember<V>(cache: BoundedCache<V>, key: string, value: V, bytes: number): V {
+  cache.set(key, value, bytes);
   return value;
 }
 
-const renamedCache = new Map<string, Renamed | null>();
+const renamedCache = new BoundedCache<Renamed | null>(CACHE);
 
 /**
  * The fetch's operation with every variable, fragment and root response key prefixed, or null
@@ -60,7 +60,7 @@ function renamed(query: string, index: number): Renamed | null {
   try {
     document = parse(query, { noLocation: true });
   } catch {
-    return remember(renamedCache, key, null);
+    return remember(renamedCache, key, null, 0);
   }
   const operations = document.definitions.filter(
     (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
@@ -73,7 +73,7 @@ function renamed(query: string, index: number): Renamed | null {
     (operation.directives?.length ?? 0) > 0 ||
     operation.selectionSet.selections.some((s) => s.kind !== Kind.FIELD)
   ) {
-    return remember(renamedCache, key, null);
+    return remember(renamedCache, key, null, 0);
   }
   const rewritten = visit(document, {
     Variable: (node) => ({ ...node, name: { ...node.name, value: prefix + node.name.value } }),
@@ -90,20 +90,25 @@ function renamed(query: string, index: number): Renamed | null {
   const op = definitions.find(
     (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
   )!;
-  return remember(renamedCache, key, {
-    variables: op.variableDefinitions ?? [],
-    // Only the root fields are aliased: the answer under each alias is split back by prefix.
-    fields: (op.selectionSet.selections as FieldNode[]).map((field) => ({
-      ...field,
-      alias: { kind: Kind.NAME, value: prefix + (field.alias ?? field.name).value },
-    })),
-    fragments: definitions.filter(
-      (d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION,
-    ),
-  });
+  return remember(
+    renamedCache,
+    key,
+    {
+      variables: op.variableDefinitions ?? [],
+      // Only the root fields are aliased: the answer under each alias is split back by prefix.
+      fields: (op.selectionSet.selections as FieldNode[]).map((field) => ({
+        ...field,
+        alias: { kind: Kind.NAME, value: prefix + (field.alias ?? field.name).value },
+      })),
+      fragments: definitions.filter(
+        (d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION,
+      ),
+    },
+    20 * query.length,
+  );
 }
 
-const mergedCache = new Map<string, string>();
+const mergedCache = new BoundedCache<string>(CACHE);
 
 /**
  * One request for all of `fetches`, or null when any of them cannot be merged (then each is
@@ -136,6 +141,7 @@ export function mergeFetches(
           ...parts.flatMap((p) => p.fragments),
         ],
       }),
+      2 * key.length,
     );
   const variables: Record<string, unknown> = {};
   for (const [index, fetch] of fetches.entries()) {

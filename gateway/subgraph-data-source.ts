@@ -1,11 +1,11 @@
-// How the gateway talks to a subgraph: Apollo's RemoteGraphQLDataSource contract over
+// How the gateway talks to a subgraph: Apollo's GraphQLDataSource contract over
 // undici's `request` on the gateway's connection pool, with failed subgraph responses turned
 // into errors a client can act on, every fetch held to the client request's deadline, entity
 // representations sent once each, and (for anonymous callers) identical fetches in flight
 // shared.
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { getGlobalDispatcher, request as undiciRequest, type Dispatcher } from 'undici';
@@ -238,7 +238,9 @@ function withinDeadline<T>(reply: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
+  /** The subgraph's GraphQL endpoint. */
+  readonly url: string;
   private readonly sign: AssertionSigner;
   private readonly requestDeadlineMs: number;
   private readonly dispatcher: Dispatcher;
@@ -256,7 +258,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   readonly subgraphName: string;
 
   constructor(
-    config: ConstructorParameters<typeof RemoteGraphQLDataSource>[0] & {
+    config: {
+      url: string;
       sign: AssertionSigner;
       /** Budget of a request whose context has no deadline. Default 10 s. */
       requestDeadlineMs?: number;
@@ -278,34 +281,24 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       batch?: boolean;
     },
   ) {
-    const {
-      sign,
-      requestDeadlineMs,
-      subgraphName,
-      onFetch,
-      dispatcher,
-      coalesceAnonymous,
-      batch,
-      ...rest
-    } = config;
-    super(rest);
-    this.sign = sign;
-    this.requestDeadlineMs = requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS;
-    this.subgraphName = subgraphName ?? (rest.url ? new URL(rest.url).host : 'unknown');
-    this.dispatcher = dispatcher ?? getGlobalDispatcher();
-    this.onFetch = onFetch;
-    this.coalesce = coalesceAnonymous ?? false;
-    this.batch = batch ?? true;
+    this.url = config.url;
+    this.sign = config.sign;
+    this.requestDeadlineMs = config.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS;
+    this.subgraphName = config.subgraphName ?? new URL(config.url).host;
+    this.dispatcher = config.dispatcher ?? getGlobalDispatcher();
+    this.onFetch = config.onFetch;
+    this.coalesce = config.coalesceAnonymous ?? false;
+    this.batch = config.batch ?? true;
   }
 
   /**
-   * Apollo's contract (RemoteGraphQLDataSource.process) without its fetch machinery: headers
+   * What Apollo's RemoteGraphQLDataSource.process does, without its fetch machinery: headers
    * as a plain object, one JSON.stringify, undici's `request` on the gateway's pool, no WHATWG
    * Request or Response objects. Every subgraph request carries the gateway's signed
    * assertion of the caller and the request id, and nothing the client said about itself: the
    * headers are built here, not forwarded.
    */
-  override async process(
+  async process(
     options: GraphQLDataSourceProcessOptions<GatewayContext>,
   ): Promise<GatewayGraphQLResponse> {
     const { request } = options;
@@ -330,7 +323,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     // As Apollo's data source does: the client response's cache policy is the strictest of
     // its subgraph fetches' (the public data's response cache reads it).
     const policy: unknown = options.incomingRequestContext.overallCachePolicy;
-    if (this.honorSubgraphCacheControlHeader && isCachePolicy(policy)) {
+    if (isCachePolicy(policy)) {
       policy.restrict(cacheHint(reply.cacheControl));
     }
     return response;
