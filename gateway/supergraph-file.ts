@@ -12,6 +12,7 @@ import { isFed1Supergraph, Supergraph } from '@apollo/federation-internals';
 import { Kind, parse, type ConstDirectiveNode, type DocumentNode } from 'graphql';
 import { withoutSecurityPurpose } from '../lib/auth/policy.js';
 import { projectPath } from '../lib/project-files.js';
+import { directiveArgument, stringValue } from './limits/operation-walk.js';
 import { COST_MODEL, type CostModel, type Load } from './limits/query-cost.js';
 
 export const DEFAULT_SUPERGRAPH_PATH = 'schema/supergraph.graphql';
@@ -189,12 +190,11 @@ export function resolveSubgraphUrls(
 }
 
 function stringArgument(directive: ConstDirectiveNode, name: string): string | undefined {
-  const value = directive.arguments?.find((a) => a.name.value === name)?.value;
-  return value?.kind === Kind.STRING ? value.value : undefined;
+  return stringValue(directiveArgument(directive, name));
 }
 
 function enumArgument(directive: ConstDirectiveNode, name: string): string | undefined {
-  const value = directive.arguments?.find((a) => a.name.value === name)?.value;
+  const value = directiveArgument(directive, name);
   return value?.kind === Kind.ENUM ? value.value : undefined;
 }
 

@@ -9,6 +9,7 @@ import {
   isInterfaceType,
   isObjectType,
   Kind,
+  type DirectiveNode,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -17,6 +18,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
+  type ValueNode,
 } from 'graphql';
 
 export interface FieldVisit {
@@ -26,6 +28,16 @@ export interface FieldVisit {
   field: GraphQLField<unknown, unknown> | undefined;
   /** Response keys from the operation root to this field (aliases where given). */
   path: readonly string[];
+}
+
+/** The value a directive gives its argument `name`, as written; undefined when not given. */
+export function directiveArgument(directive: DirectiveNode, name: string): ValueNode | undefined {
+  return directive.arguments?.find((a) => a.name.value === name)?.value;
+}
+
+/** A string literal's value; undefined for any other value. */
+export function stringValue(value: ValueNode | undefined): string | undefined {
+  return value?.kind === Kind.STRING ? value.value : undefined;
 }
 
 export function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {

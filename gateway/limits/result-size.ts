@@ -61,7 +61,7 @@ import {
 } from 'graphql';
 import { BoundedCache, type BoundedCacheStats } from './bounded-cache.js';
 import { assertLimit } from './limit-error.js';
-import { coercedVariables, fragmentsOf } from './operation-walk.js';
+import { coercedVariables, directiveArgument, fragmentsOf, stringValue } from './operation-walk.js';
 
 /**
  * Most objects and list items one operation may return. Measured on this graph's `@listSize`:
@@ -92,14 +92,6 @@ export type ListSizes = ReadonlyMap<string, ListSize>;
 const COST_SPEC = /^https:\/\/specs\.apollo\.dev\/cost\/v\d+\.\d+$/;
 const FEDERATION_SPEC = /^https:\/\/specs\.apollo\.dev\/federation\/v\d+\.\d+$/;
 
-function constArgument(directive: DirectiveNode, name: string): ValueNode | undefined {
-  return directive.arguments?.find((a) => a.name.value === name)?.value;
-}
-
-function stringValue(value: ValueNode | undefined): string | undefined {
-  return value?.kind === Kind.STRING ? value.value : undefined;
-}
-
 /**
  * The names `@listSize` goes by in a schema: what its `@link` to the cost spec (a supergraph)
  * or to the federation spec (a subgraph) imports it as, or the link's namespaced name; plain
@@ -114,13 +106,13 @@ function listSizeNames(document: DocumentNode): Set<string> {
     }
     for (const link of definition.directives ?? []) {
       if (link.name.value !== 'link') continue;
-      const url = stringValue(constArgument(link, 'url'));
+      const url = stringValue(directiveArgument(link, 'url'));
       if (!url) continue;
       const cost = COST_SPEC.test(url);
       if (!cost && !FEDERATION_SPEC.test(url)) continue;
       linked = true;
       let imported: string | undefined;
-      const imports = constArgument(link, 'import');
+      const imports = directiveArgument(link, 'import');
       for (const entry of imports?.kind === Kind.LIST ? imports.values : []) {
         if (entry.kind === Kind.STRING && entry.value === '@listSize') imported = 'listSize';
         if (entry.kind === Kind.OBJECT) {
@@ -129,7 +121,8 @@ function listSizeNames(document: DocumentNode): Set<string> {
           if (field('name') === '@listSize') imported = (field('as') ?? '@listSize').slice(1);
         }
       }
-      const namespace = stringValue(constArgument(link, 'as')) ?? (cost ? 'cost' : 'federation');
+      const namespace =
+        stringValue(directiveArgument(link, 'as')) ?? (cost ? 'cost' : 'federation');
       names.add(imported ?? `${namespace}__listSize`);
     }
   }
@@ -164,9 +157,9 @@ export function readListSizes(sdl: string | DocumentNode): ListSizes {
     for (const field of definition.fields ?? []) {
       const directive = field.directives?.find((d) => names.has(d.name.value));
       if (!directive) continue;
-      const assumedSize = intValue(constArgument(directive, 'assumedSize'));
-      const slicingArguments = stringList(constArgument(directive, 'slicingArguments'));
-      const sizedFields = stringList(constArgument(directive, 'sizedFields'));
+      const assumedSize = intValue(directiveArgument(directive, 'assumedSize'));
+      const slicingArguments = stringList(directiveArgument(directive, 'slicingArguments'));
+      const sizedFields = stringList(directiveArgument(directive, 'sizedFields'));
       sizes.set(`${definition.name.value}.${field.name.value}`, {
         ...(assumedSize !== undefined ? { assumedSize: Math.max(0, assumedSize) } : {}),
         ...(slicingArguments?.length ? { slicingArguments } : {}),
@@ -226,7 +219,7 @@ export function estimateResultSize(
     for (const directive of directives ?? []) {
       const name = directive.name.value;
       if (name !== 'skip' && name !== 'include') continue;
-      const condition = constArgument(directive, 'if');
+      const condition = directiveArgument(directive, 'if');
       const value =
         condition?.kind === Kind.BOOLEAN
           ? condition.value
@@ -467,7 +460,7 @@ export function createResultSizeEstimator(
       },
       Directive(node) {
         if (node.name.value !== 'skip' && node.name.value !== 'include') return;
-        const condition = constArgument(node, 'if');
+        const condition = directiveArgument(node, 'if');
         if (condition?.kind === Kind.VARIABLE) names.add(condition.name.value);
       },
     });
