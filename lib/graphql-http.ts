@@ -7,7 +7,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { logUnexpectedError, silentLogger, type Logger } from './log.js';
-import { closeRequestScope, currentRequest, runInRequestScope } from './request-scope.js';
+import {
+  closeRequestScope,
+  currentRequest,
+  gatewayRequestIdOr,
+  REQUEST_ID_HEADER,
+  runInRequestScope,
+} from './request-scope.js';
 import { TRACEPARENT_HEADER, type Tracing } from './telemetry.js';
 
 export interface GraphQLHttpOptions<TContext extends BaseContext> {
@@ -61,11 +67,6 @@ export interface RunningHttpServer {
 }
 
 class BodyTooLargeError extends Error {}
-
-export const REQUEST_ID_HEADER = 'x-request-id';
-
-/** The gateway's request ids are UUIDs; a subgraph repeats nothing else into its logs. */
-export const GATEWAY_REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function singleHeader(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
@@ -308,8 +309,7 @@ export async function serveGraphQL<TContext extends BaseContext>(
     if (draining) res.setHeader('connection', 'close');
     // Generated here, never taken from the client: it correlates our logs and masked errors.
     // A subgraph keeps the id its gateway gave the client request.
-    const given = options.behindGateway ? singleHeader(req, REQUEST_ID_HEADER) : undefined;
-    const requestId = given !== undefined && GATEWAY_REQUEST_ID.test(given) ? given : randomUUID();
+    const requestId = options.behindGateway ? gatewayRequestIdOr(req) : randomUUID();
     res.setHeader(REQUEST_ID_HEADER, requestId);
     const scope = {
       requestId,

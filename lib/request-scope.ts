@@ -5,6 +5,7 @@
 // error formatter, the subgraph fetcher, the upstream client) reaches it through
 // AsyncLocalStorage instead of threading it through every call.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
@@ -35,6 +36,8 @@ export interface AccessFacts {
 
 export interface RequestScope {
   readonly requestId: string;
+  /** The request's path as its access record names it (`other` for one a client made up). */
+  readonly path: string;
   /** The process's logger with this request's id on every record. */
   readonly log: Logger;
   readonly facts: AccessFacts;
@@ -45,6 +48,19 @@ export interface RequestScope {
 }
 
 const storage = new AsyncLocalStorage<RequestScope>();
+
+/** Carries a request's id in responses, and from the gateway on to subgraphs and upstreams. */
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** The gateway's request ids are UUIDs; a process behind it repeats nothing else into its logs. */
+const GATEWAY_REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The request id the gateway sent with `req` when it is one of its ids, else a new one. */
+export function gatewayRequestIdOr(req: IncomingMessage): string {
+  const header = req.headers[REQUEST_ID_HEADER];
+  const given = Array.isArray(header) ? header[0] : header;
+  return given !== undefined && GATEWAY_REQUEST_ID.test(given) ? given : randomUUID();
+}
 
 /** The request being served, or undefined outside one. */
 export function currentRequest(): RequestScope | undefined {
@@ -75,6 +91,7 @@ export function runInRequestScope<T>(
   const tracer = PROBE_PATHS.has(path) ? undefined : options.tracing?.tracer;
   const scope: RequestScope = {
     requestId: options.requestId,
+    path,
     // No child logger to make when nothing is logged (LOG_LEVEL=silent, tests' stacks).
     log: options.logger.isLevelEnabled('fatal')
       ? options.logger.child({ requestId: options.requestId })
@@ -113,8 +130,7 @@ export function closeRequestScope(
   req: IncomingMessage,
   res: ServerResponse,
 ): void {
-  const { facts } = scope;
-  const path = pathOf(req);
+  const { facts, path } = scope;
   const status = res.statusCode;
   const outcome = facts.outcome ?? (status < 400 ? 'ok' : 'error');
   const codes = [...facts.codes];

@@ -109,12 +109,12 @@ export function readUpstreamsConfig(env: Env): UpstreamsConfig {
   });
 }
 
-/** The configuration of this process. */
 /** LOG_LEVEL and LOG_FORMAT (lib/log.ts), as the gateway and the subgraphs read them. */
 export function loadUpstreamsLogConfig(): LogConfig {
   return readLogConfig(process.env);
 }
 
+/** The configuration of this process. */
 export function loadUpstreamsConfig(): UpstreamsConfig {
   return readUpstreamsConfig(process.env);
 }

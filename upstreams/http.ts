@@ -4,7 +4,7 @@
  * envelope, credential check, latency, rate quota, per-route request counters,
  * /healthz and the loopback-only /_admin endpoints.
  */
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { FaultInjector, type PickedFault } from './faults.js';
 import type { SystemName } from './types.js';
 import { loggedError, type Logger } from '../lib/log.js';
+import { gatewayRequestIdOr } from '../lib/request-scope.js';
 
 export type ErrorCode =
   | 'PARAMETRO_NON_VALIDO'
@@ -497,9 +498,6 @@ function readJsonBody(
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-/** The gateway's request ids (passed on by the subgraphs' clients) are UUIDs. */
-const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 /**
  * One record per request served, when its response ends: the route's pattern
  * (`GET /v1/lavoratori/{cf}`), never the path or query, which may hold a fiscal code. At debug,
@@ -508,8 +506,8 @@ const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
  */
 function logServed(logger: Logger, req: IncomingMessage, res: ServerResponse, route: string): void {
   const started = performance.now();
-  const given = req.headers['x-request-id'];
-  const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  // The gateway's id, passed on by the subgraphs' clients.
+  const requestId = gatewayRequestIdOr(req);
   res.once('close', () => {
     const ms = Math.round((performance.now() - started) * 10) / 10;
     logger.debug({ requestId, route, status: res.statusCode, ms }, 'request');

@@ -26,7 +26,7 @@ export interface UpstreamCost {
   durationMs: number;
 }
 
-export function emptyCost(): UpstreamCost {
+function emptyCost(): UpstreamCost {
   return { requests: 0, attempts: 0, retries: 0, shortCircuited: 0, durationMs: 0 };
 }
 

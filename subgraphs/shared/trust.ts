@@ -1,16 +1,15 @@
 // Subgraphs trust only the gateway: every request must carry the gateway's signed assertion
 // of the caller (lib/auth/assertion.ts), and the field policy declared in this subgraph's
 // own SDL is checked again against it, so that nothing is served around the gateway.
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { currentRequestId, GATEWAY_REQUEST_ID } from '../../lib/graphql-http.js';
+import { currentRequestId } from '../../lib/graphql-http.js';
+import { gatewayRequestIdOr } from '../../lib/request-scope.js';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { CryptoKey, KeyObject } from 'jose';
 import {
   ASSERTION_HEADER,
   AssertionError,
-  REQUEST_ID_HEADER,
   verifyAssertion,
   type Assertion,
   type SignedFacts,
@@ -39,11 +38,7 @@ function refused(): GraphQLError {
  * logs already carry (the same rule), so that audit records and logs agree.
  */
 export function requestIdOf(req: IncomingMessage): string {
-  const served = currentRequestId();
-  if (served !== undefined) return served;
-  const header = req.headers[REQUEST_ID_HEADER];
-  const id = Array.isArray(header) ? header[0] : header;
-  return id !== undefined && GATEWAY_REQUEST_ID.test(id) ? id : randomUUID();
+  return currentRequestId() ?? gatewayRequestIdOr(req);
 }
 
 /** Verified assertions kept at most, and what their tokens may weigh in all. */

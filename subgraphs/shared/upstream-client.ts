@@ -16,6 +16,7 @@ import { Pool, errors as undiciErrors } from 'undici';
 import {
   currentRequest,
   observeUpstreamAttempt,
+  REQUEST_ID_HEADER,
   type ObservedAttempt,
 } from '../../lib/request-scope.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
@@ -453,7 +454,7 @@ export class UpstreamHttpClient {
         headers: {
           ...request.headers,
           [this.auth.header]: this.auth.value,
-          ...(requestId !== undefined ? { 'x-request-id': requestId } : {}),
+          ...(requestId !== undefined ? { [REQUEST_ID_HEADER]: requestId } : {}),
         },
         body: request.body ?? null,
         signal,
