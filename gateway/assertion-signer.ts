@@ -11,12 +11,16 @@ import {
 } from '../lib/auth/assertion.js';
 import type { Principal } from '../lib/auth/principal.js';
 import type { GatewayContext } from './context.js';
+import { BoundedCache } from './limits/bounded-cache.js';
 
 /** Signs (or reuses) the caller's assertion for one client request's subgraph fetches. */
 export type AssertionSigner = (context: GatewayContext) => Promise<string>;
 
 /** Operations (with purposes) remembered per caller; the oldest is forgotten beyond it. */
 export const ASSERTIONS_PER_CALLER = 32;
+
+/** What one kept assertion weighs at most: a compact JWS of a principal's claims. */
+const ASSERTION_BYTES = 2048;
 
 /** Clock differences between the gateway and the subgraphs the reuse window allows for. */
 export const ASSERTION_CLOCK_SKEW_MS = 5_000;
@@ -58,13 +62,14 @@ export function assertionSigner(
   // Keyed by the principal object itself: the token cache (auth.ts) hands out one object per
   // verified token, and anonymous callers share PUBLIC_PRINCIPAL. A principal that is no
   // longer referenced takes its assertions with it; nothing personal is copied into a key.
-  const byPrincipal = new WeakMap<Principal, Map<string, Signed>>();
+  const byPrincipal = new WeakMap<Principal, BoundedCache<Signed>>();
   const signFresh = (context: GatewayContext): Promise<string> => {
     const { principal, purpose, operation } = context;
     const opKey = `${purpose ?? ''}\u0000${operation.name ?? ''}\u0000${operation.hash ?? ''}`;
     let signed = byPrincipal.get(principal);
     if (signed === undefined) {
-      signed = new Map();
+      // The oldest operation is forgotten beyond ASSERTIONS_PER_CALLER (a token is under 1 KiB).
+      signed = new BoundedCache({ maxEntries: ASSERTIONS_PER_CALLER, maxBytes: 2 ** 20 });
       byPrincipal.set(principal, signed);
     }
     const at = now();
@@ -76,13 +81,8 @@ export function assertionSigner(
       operationName: operation.name,
       operationHash: operation.hash,
     });
-    signed.delete(opKey);
-    if (signed.size >= ASSERTIONS_PER_CALLER) {
-      const oldest = signed.keys().next();
-      if (!oldest.done) signed.delete(oldest.value);
-    }
     const entry = { token, reuseUntil: at + reuseMs };
-    signed.set(opKey, entry);
+    signed.set(opKey, entry, ASSERTION_BYTES);
     // A failed signature is not kept: the next request tries again.
     token.catch(() => {
       if (signed.get(opKey) === entry) signed.delete(opKey);
