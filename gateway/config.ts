@@ -1,6 +1,13 @@
 // The gateway's configuration, from the environment.
-import { envBoolean, envInt, envNumber, envString, envUrl, type Env } from '../lib/env.js';
-import { ConfigError } from '../lib/env.js';
+import {
+  ConfigError,
+  envBoolean,
+  envInt,
+  envNumber,
+  envString,
+  envUrl,
+  type Env,
+} from '../lib/env.js';
 import { DEFAULT_LIMITS, type Limits } from './limits/index.js';
 import { DEFAULT_TRUSTED_DOCUMENTS_PATH } from './trusted-documents.js';
 import { readLogConfig, type LogConfig } from '../lib/log.js';
