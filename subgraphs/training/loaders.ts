@@ -6,8 +6,8 @@ import { isValidFiscalCode } from '../../lib/fiscal-code.js';
 import {
   byId,
   chunk,
-  distinctBy,
   distinctPage,
+  distinctSorted,
   groupByKeys,
   mapWithConcurrency,
   orderByKeys,
@@ -154,7 +154,9 @@ export function createLoaders(client: TrioApi, options: LoaderOptions): Training
         list
           .map((w) => ({
             ...w,
-            bookings: distinctBy(w.bookings, (b) => b.id).sort(
+            bookings: distinctSorted(
+              w.bookings,
+              (b) => b.id,
               (a, b) => Date.parse(a.startsAt) - Date.parse(b.startsAt),
             ),
           }))
