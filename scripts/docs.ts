@@ -28,11 +28,11 @@ import {
 import { apiSchema, SUPERGRAPH_PATH } from '../schema/compose.js';
 import { extractPolicy, type Policy, type Requirement } from '../lib/auth/policy.js';
 import { PERSONAL_DATA_SCOPE } from '../lib/auth/scopes.js';
+import { projectPath } from '../lib/project-files.js';
 import { ROLE_PURPOSES, ROLE_SCOPES } from '../gateway/roles.js';
+import { DEFAULT_TRUSTED_DOCUMENTS_PATH } from '../gateway/trusted-documents.js';
 
-const projectDir = fileURLToPath(new URL('..', import.meta.url));
-export const DEFAULT_DOCS_DIR = join(projectDir, 'docs', 'reference');
-const TRUSTED_DOCUMENTS_PATH = join(projectDir, 'gateway', 'trusted-documents.json');
+export const DEFAULT_DOCS_DIR = projectPath('docs', 'reference');
 
 export interface DocsResult {
   /** The files written, relative to the output folder. */
@@ -227,10 +227,9 @@ interface Manifest {
 
 /** The partners' registered operations, once per name: real operations, checked at startup. */
 function registeredOperations(): { title: string; body: string }[] {
-  const manifests = JSON.parse(readFileSync(TRUSTED_DOCUMENTS_PATH, 'utf8')) as Record<
-    string,
-    Manifest
-  >;
+  const manifests = JSON.parse(
+    readFileSync(projectPath(DEFAULT_TRUSTED_DOCUMENTS_PATH), 'utf8'),
+  ) as Record<string, Manifest>;
   const byName = new Map<string, string>();
   for (const manifest of Object.values(manifests)) {
     for (const op of manifest.operations) if (!byName.has(op.name)) byName.set(op.name, op.body);

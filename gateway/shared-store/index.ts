@@ -14,6 +14,7 @@
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { Redis } from 'ioredis';
 import { isValidFiscalCode, normalizeFiscalCode } from '../../lib/fiscal-code.js';
+import type { CacheStats } from '../metrics.js';
 import { createMemoryRateLimitStore, type RateLimitStore } from '../limits/rate-limit.js';
 import { guardedCache, memoryCache, redisCache, type GuardedCache } from './cache.js';
 import { closeRedis, connectRedis, type SharedStoreLogger } from './redis.js';
@@ -78,14 +79,6 @@ export function holdsNoFiscalCode(text: string): boolean {
   return true;
 }
 
-/** What a store's use reports to the gateway's metrics (gateway/metrics.ts CacheStats). */
-export interface SharedStoreStats {
-  entries?: number;
-  hits?: number;
-  misses?: number;
-  errors?: number;
-}
-
 export interface SharedStore {
   readonly kind: 'redis' | 'memory';
   /** For Apollo's `persistedQueries.cache` (which prefixes its keys with `apq:`). */
@@ -94,7 +87,7 @@ export interface SharedStore {
   readonly responses: KeyValueCache | null;
   readonly rateLimits: RateLimitStore;
   /** By cache name, for gateway/metrics.ts `caches`. */
-  readonly stats: Readonly<Record<string, () => SharedStoreStats>>;
+  readonly stats: Readonly<Record<string, () => CacheStats>>;
   close(): Promise<void>;
 }
 
