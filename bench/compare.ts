@@ -34,7 +34,7 @@
 //        [--workloads operator-worker,...] [--variants ours,apollo,hive,direct]
 //        [--json results.json] [--logs <dir>: each process's output]
 //        [--cpu-prof <dir>: a V8 CPU profile of each gateway that stops cleanly]
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -65,6 +65,7 @@ import type {
 } from './compare/load-client.js';
 import {
   benchChildren,
+  loadClient,
   numberOption,
   type Started,
   subgraphCount as subgraphCounter,
@@ -219,26 +220,6 @@ async function upstreamRequests(urls: readonly string[], reset: boolean): Promis
     if (reset) await fetch(`${url}/_admin/stats`, { method: 'DELETE' });
   }
   return total;
-}
-
-/** One request, one reply at a time over the load generator's IPC channel. */
-function createClientChannel(child: ChildProcess) {
-  let pending: { resolve: (reply: ClientReply) => void; reject: (err: Error) => void } | null =
-    null;
-  child.on('message', (reply: ClientReply) => {
-    const p = pending;
-    pending = null;
-    if (reply.type === 'error') p?.reject(new Error(`load generator: ${reply.message}`));
-    else p?.resolve(reply);
-  });
-  child.once('exit', (code) =>
-    pending?.reject(new Error(`load generator exited with code ${code}`)),
-  );
-  return (message: ClientMessage): Promise<ClientReply> =>
-    new Promise((resolve, reject) => {
-      pending = { resolve, reject };
-      child.send(message);
-    });
 }
 
 /** How the planner splits an operation: its subgraph fetches and the subgraphs they go to. */
@@ -666,16 +647,12 @@ async function main(): Promise<void> {
       };
     });
 
-  const client = fork(join(benchDir, 'compare', 'load-client.js'), [], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  children.list.push(client);
-  const ask = createClientChannel(client);
+  const client = loadClient(children);
   const expect = async <T extends ClientReply['type']>(
-    message: ClientMessage,
+    message: Exclude<ClientMessage, { type: 'exit' }>,
     type: T,
   ): Promise<Extract<ClientReply, { type: T }>> => {
-    const reply = await ask(message);
+    const reply = await client.ask(message);
     if (reply.type !== type) throw new Error(`expected ${type}, got ${reply.type}`);
     return reply as Extract<ClientReply, { type: T }>;
   };
@@ -909,7 +886,7 @@ async function main(): Promise<void> {
     );
   }
   const loadAfter = loadavg();
-  client.send({ type: 'exit' } satisfies ClientMessage);
+  client.exit();
 
   const machine = {
     node: process.version,

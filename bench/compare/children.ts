@@ -2,12 +2,14 @@
 // each started with an IPC channel (so that it stops if the benchmark dies, however it dies),
 // its output kept (the last lines for the message if it fails; all of it with --logs), and all
 // of them stopped together.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { listeningUrl, stopChildren } from '../backends.js';
 import type { CountQuery, CountReply } from './count-requests.js';
+import type { ClientMessage, ClientReply } from './load-client.js';
 
 /** A numeric command-line option within [min, max], or an error naming it. */
 export function numberOption(name: string, raw: string, min: number, max: number): number {
@@ -124,20 +126,65 @@ export async function waitUntilServing(name: string, url: string): Promise<void>
   }
 }
 
+/** Sends `message` to a child and waits (at most 10 s) for its reply of the same type. */
+export function askChild<R extends { type: string }>(
+  child: ChildProcess,
+  message: { type: string } & Record<string, unknown>,
+): Promise<R> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer to ${message.type}`)), 10_000);
+    const onMessage = (reply: R) => {
+      if (reply?.type !== message.type) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(reply);
+    };
+    child.on('message', onMessage);
+    child.send(message);
+  });
+}
+
 /**
  * The GraphQL requests a subgraph served, from the counter preloaded into it
  * (count-requests.ts), zeroed after reading when `reset`.
  */
-export function subgraphCount(child: ChildProcess, reset: boolean): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('subgraph count: no answer')), 10_000);
-    const onMessage = (message: CountReply) => {
-      if (message?.type !== 'bench-count') return;
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      resolve(message.requests);
-    };
-    child.on('message', onMessage);
-    child.send({ type: 'bench-count', reset } satisfies CountQuery);
+export async function subgraphCount(child: ChildProcess, reset: boolean): Promise<number> {
+  const reply = await askChild<CountReply>(child, {
+    type: 'bench-count',
+    reset,
+  } satisfies CountQuery);
+  return reply.requests;
+}
+
+/**
+ * Forks the load generator (load-client.ts) into `children`: `ask` sends one request and waits
+ * for its reply, one at a time over its IPC channel; `exit` lets it go.
+ */
+export function loadClient(children: Children): {
+  ask: (message: Exclude<ClientMessage, { type: 'exit' }>) => Promise<ClientReply>;
+  exit: () => void;
+} {
+  const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'load-client.js'), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  children.list.push(child);
+  let pending: { resolve: (reply: ClientReply) => void; reject: (err: Error) => void } | null =
+    null;
+  child.on('message', (reply: ClientReply) => {
+    const p = pending;
+    pending = null;
+    if (reply.type === 'error') p?.reject(new Error(`load generator: ${reply.message}`));
+    else p?.resolve(reply);
+  });
+  child.once('exit', (code) =>
+    pending?.reject(new Error(`load generator exited with code ${code}`)),
+  );
+  return {
+    ask: (message) =>
+      new Promise((resolve, reject) => {
+        pending = { resolve, reject };
+        child.send(message);
+      }),
+    exit: () => child.send({ type: 'exit' } satisfies ClientMessage),
+  };
 }

@@ -27,7 +27,6 @@
 // Usage: npm run build && node dist/bench/foreign/run.js [--seconds 5] [--warmup 2]
 //        [--concurrency 16] [--latencies 0,20] [--variants ours,apollo,hive] [--max-requests N]
 //        [--json results.json] [--logs <dir>]
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -38,20 +37,16 @@ import { ensureKeys, keyFiles } from '../../lib/auth/keys.js';
 import type { Principal } from '../../lib/auth/principal.js';
 import { projectPath } from '../../lib/project-files.js';
 import {
+  askChild,
   benchChildren,
+  loadClient,
   numberOption,
+  subgraphCount,
   waitUntilServing,
   type Started as Child,
 } from '../compare/children.js';
 import type { BenchCaller } from '../compare/assertions.js';
-import type { CountQuery, CountReply } from '../compare/count-requests.js';
-import type {
-  BenchRequest,
-  CheckResult,
-  ClientMessage,
-  ClientReply,
-  LoadResult,
-} from '../compare/load-client.js';
+import type { BenchRequest, CheckResult, ClientReply, LoadResult } from '../compare/load-client.js';
 import { cpuMs } from '../compare/proc.js';
 import { FOREIGN_QUERY_PATH, FOREIGN_SUPERGRAPH_PATH } from './compose.js';
 import type { DelayMessage } from './main.js';
@@ -110,24 +105,6 @@ type Started = Pick<Child, 'child'> & { url: string };
 const start = (name: string, args: string[], env: Record<string, string>): Promise<Started> =>
   children.startService(name, args, env);
 
-/** Sends `message` to a child and waits for its reply of the same type. */
-function ask<R extends { type: string }>(
-  child: ChildProcess,
-  message: { type: string } & Record<string, unknown>,
-): Promise<R> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer to ${message.type}`)), 10_000);
-    const onMessage = (reply: R) => {
-      if (reply?.type !== message.type) return;
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      resolve(reply);
-    };
-    child.on('message', onMessage);
-    child.send(message);
-  });
-}
-
 type Subgraphs = Record<ForeignSubgraphName, Started>;
 
 /** GraphQL requests each subgraph served (its preloaded counter), zeroed when `reset`. */
@@ -137,35 +114,13 @@ async function subgraphRequests(
 ): Promise<Record<ForeignSubgraphName, number>> {
   const counts = await Promise.all(
     FOREIGN_SUBGRAPHS.map(async (name) => {
-      const reply = await ask<CountReply>(subgraphs[name].child, {
-        type: 'bench-count',
-        reset,
-      } satisfies CountQuery);
-      return [name, reply.requests] as const;
+      return [name, await subgraphCount(subgraphs[name].child, reset)] as const;
     }),
   );
   return Object.fromEntries(counts) as Record<ForeignSubgraphName, number>;
 }
 
 const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
-
-function loadClient(): (message: ClientMessage) => Promise<ClientReply> {
-  const child = fork(join(benchDir, 'compare', 'load-client.js'), [], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  children.list.push(child);
-  return (message) =>
-    new Promise((resolve, reject) => {
-      const onExit = (code: number | null) => reject(new Error(`load generator exited (${code})`));
-      child.once('exit', onExit);
-      child.once('message', (reply: ClientReply) => {
-        child.off('exit', onExit);
-        if (reply.type === 'error') reject(new Error(`load generator: ${reply.message}`));
-        else resolve(reply);
-      });
-      child.send(message);
-    });
-}
 
 interface RunRecord {
   latencyMs: number;
@@ -276,7 +231,7 @@ async function main(): Promise<void> {
     body: JSON.stringify({ query, operationName: 'TestQuery' }),
     unordered: [],
   };
-  const client = loadClient();
+  const client = loadClient(children).ask;
   const reference = (await client({
     type: 'reference',
     url: gateways.ours!.url,
@@ -313,7 +268,7 @@ async function main(): Promise<void> {
   for (const [round, latencyMs] of latencies.entries()) {
     await Promise.all(
       FOREIGN_SUBGRAPHS.map((name) =>
-        ask<DelayMessage>(subgraphs[name].child, {
+        askChild<DelayMessage>(subgraphs[name].child, {
           type: 'foreign-delay',
           ms: latencyMs,
         } satisfies DelayMessage),
