@@ -17,8 +17,9 @@ import {
   graphql,
   resetUpstreamStats,
   startStack,
+  totalRequests,
   upstreamGet,
-  upstreamStats,
+  upstreamRequests as requestsByRoute,
   type Stack,
 } from './stack.js';
 
@@ -42,11 +43,7 @@ const PROBE = 'query Probe($id: ID!) { worker(id: $id) { id familyName sex } }';
 const MAX_REFUSAL_BYTES = 16_384;
 
 async function upstreamRequests(): Promise<number> {
-  const stats = await upstreamStats(stack);
-  return Object.values(stats).reduce(
-    (sum, routes) => sum + Object.values(routes).reduce((a, b) => a + b, 0),
-    0,
-  );
+  return totalRequests(await requestsByRoute(stack));
 }
 
 /** Tokens as the parser counts them against its limit (comments are not tokens). */

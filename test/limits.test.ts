@@ -15,7 +15,8 @@ import {
   graphql,
   resetUpstreamStats,
   startStack,
-  upstreamStats,
+  totalRequests,
+  upstreamRequests as requestsByRoute,
   type GraphQLResponse,
   type Stack,
 } from './stack.js';
@@ -37,11 +38,7 @@ afterAll(async () => {
 });
 
 async function upstreamRequests(of: Stack = stack): Promise<number> {
-  const stats = await upstreamStats(of);
-  return Object.values(stats).reduce(
-    (sum, routes) => sum + Object.values(routes).reduce((a, b) => a + b, 0),
-    0,
-  );
+  return totalRequests(await requestsByRoute(of));
 }
 
 async function as(

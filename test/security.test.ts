@@ -8,8 +8,9 @@ import {
   graphql,
   resetUpstreamStats,
   startStack,
+  totalRequests,
   upstreamGet,
-  upstreamStats,
+  upstreamRequests as requestsByRoute,
   type Stack,
 } from './stack.js';
 
@@ -35,11 +36,7 @@ async function as(
 }
 
 async function upstreamRequests(): Promise<number> {
-  const stats = await upstreamStats(stack);
-  return Object.values(stats).reduce(
-    (sum, routes) => sum + Object.values(routes).reduce((a, b) => a + b, 0),
-    0,
-  );
+  return totalRequests(await requestsByRoute(stack));
 }
 
 /** Sends a query and returns its response with the number of upstream requests it caused. */
