@@ -174,17 +174,14 @@ export function documentLimitsPlugin<TContext extends BaseContext>(
     'cacheMaxTextLength',
     options.cacheMaxTextLength ?? DEFAULT_DOCUMENT_VERDICT_MAX_TEXT_LENGTH,
   );
-  const newCache = () =>
-    new BoundedCache<GraphQLError | null>({
-      maxEntries: assertLimit(
-        'cacheEntries',
-        options.cacheEntries ?? DEFAULT_DOCUMENT_VERDICT_CACHE_ENTRIES,
-      ),
-      maxBytes: assertLimit(
-        'cacheBytes',
-        options.cacheBytes ?? DEFAULT_DOCUMENT_VERDICT_CACHE_BYTES,
-      ),
-    });
+  const cacheLimits = {
+    maxEntries: assertLimit(
+      'cacheEntries',
+      options.cacheEntries ?? DEFAULT_DOCUMENT_VERDICT_CACHE_ENTRIES,
+    ),
+    maxBytes: assertLimit('cacheBytes', options.cacheBytes ?? DEFAULT_DOCUMENT_VERDICT_CACHE_BYTES),
+  };
+  const newCache = () => new BoundedCache<GraphQLError | null>(cacheLimits);
   let cache = newCache();
   let cachedFor: GraphQLSchema | null = null;
   let parses = 0;
