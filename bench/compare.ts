@@ -656,6 +656,10 @@ async function main(): Promise<void> {
     if (reply.type !== type) throw new Error(`expected ${type}, got ${reply.type}`);
     return reply as Extract<ClientReply, { type: T }>;
   };
+  /** The load generator's check of a workload's answers against the reference. */
+  const check = async (w: Workload, variant: Variant, url: string, headers: UserHeaders[]) =>
+    (await expect({ type: 'check', url, requests: requestsFor(w, variant, headers) }, 'check'))
+      .result;
 
   // Co's simulated rate quota (1,000/s) would answer 429 at the load's peak and make the
   // subgraph wait out Retry-After: out of the way, for every variant alike.
@@ -699,16 +703,7 @@ async function main(): Promise<void> {
   const probeResults: Partial<Record<Variant, CheckResult>> = {};
   for (const variant of Object.keys(gateways) as Variant[]) {
     const url = gateways[variant as Exclude<Variant, 'direct'>]?.url ?? '';
-    probeResults[variant] = (
-      await expect(
-        {
-          type: 'check',
-          url,
-          requests: requestsFor(probes, variant, await userHeadersFor(variant)),
-        },
-        'check',
-      )
-    ).result;
+    probeResults[variant] = await check(probes, variant, url, await userHeadersFor(variant));
   }
 
   /**
@@ -784,12 +779,7 @@ async function main(): Promise<void> {
     const url = gateway?.url ?? (subgraph ? subgraphUrls[subgraph] : '');
     const pid = gateway?.child.pid;
     let headers = await userHeadersFor(variant);
-    const checkBefore = (
-      await expect(
-        { type: 'check', url, requests: requestsFor(workload, variant, headers) },
-        'check',
-      )
-    ).result;
+    const checkBefore = await check(workload, variant, url, headers);
     if (warmupSeconds > 0) {
       await expect(
         {
@@ -841,16 +831,7 @@ async function main(): Promise<void> {
     const upstreamCpu = cpuOf(upstreamProcesses) - upstreamCpu0;
     const subgraphCount = await subgraphRequests(subgraphChildren, true);
     const upstreamCount = await upstreamRequests(upstreamUrls, true);
-    const checkAfter = (
-      await expect(
-        {
-          type: 'check',
-          url,
-          requests: requestsFor(workload, variant, await userHeadersFor(variant)),
-        },
-        'check',
-      )
-    ).result;
+    const checkAfter = await check(workload, variant, url, await userHeadersFor(variant));
     const alone = await countAlone(workload, variant, url);
     const per = (x: number) => x / Math.max(1, load.responses);
     const record: RunRecord = {
