@@ -7,6 +7,7 @@
 import type { ApolloServerPlugin, BaseContext, GraphQLRequestListener } from '@apollo/server';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { ConfigError, envString, type Env } from './env.js';
+import { FISCAL_CODE_PATTERN } from './fiscal-code.js';
 import { currentRequest } from './request-scope.js';
 
 export type { Logger };
@@ -120,10 +121,8 @@ function prettyStream(out: DestinationStream): DestinationStream {
 
 // SECURITY.md: no fiscal code, partita IVA or e-mail address in a log line. Matched without
 // word boundaries and in any case: a code inside a URL, a JSON string or a lowercased message
-// is still a code. A fiscal code's shape: 6 letters, 2 digits (or their omocodia letters),
-// the month's letter, 2 digits, a letter, 3 digits, the check letter.
-const FISCAL_CODE =
-  /[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]/gi;
+// is still a code.
+const FISCAL_CODE = new RegExp(FISCAL_CODE_PATTERN, 'gi');
 /** A partita IVA (or a temporary fiscal code): 11 digits, not part of a longer number. */
 const PARTITA_IVA = /(?<!\d)\d{11}(?!\d)/g;
 const EMAIL = /[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/g;
