@@ -103,17 +103,33 @@ export function forEachField(
   walk(operation.selectionSet, rootType, []);
 }
 
+/** The last coercion of each request's variables object, for the next check of that request. */
+const coercions = new WeakMap<
+  object,
+  {
+    schema: GraphQLSchema;
+    operation: OperationDefinitionNode;
+    coerced: Record<string, unknown> | null;
+  }
+>();
+
 /**
  * The operation's variables coerced as execution would coerce them (defaults applied), or
  * null when they do not coerce: the gateway then refuses the request itself, before any fetch.
+ * Several checks of one request ask in turn (list sizes, result size, cost): the request's
+ * variables are coerced once.
  */
 export function coercedVariables(
   schema: GraphQLSchema,
   operation: OperationDefinitionNode,
   inputs: Record<string, unknown> | undefined,
 ): Record<string, unknown> | null {
+  const known = inputs && coercions.get(inputs);
+  if (known && known.schema === schema && known.operation === operation) return known.coerced;
   const result = getVariableValues(schema, operation.variableDefinitions ?? [], inputs ?? {}, {
     maxErrors: 1,
   });
-  return result.coerced ?? null;
+  const coerced = result.coerced ?? null;
+  if (inputs) coercions.set(inputs, { schema, operation, coerced });
+  return coerced;
 }
