@@ -15,22 +15,15 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ASSERTION_HEADER } from '../../lib/auth/assertion.js';
 import { withoutSecurityPurpose } from '../../lib/auth/policy.js';
-import { createAssertionTable } from './assertions.js';
+import { requiredEnv, stockGatewayInputs } from './assertions.js';
 
 interface Context {
   assertion: string;
 }
 
-function env(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is required`);
-  return value;
-}
-
-const urls = JSON.parse(env('BENCH_SUBGRAPH_URLS')) as Record<string, string>;
-const assertions = await createAssertionTable(env('BENCH_CALLERS'), env('BENCH_ASSERTION_KEY'));
+const { urls, assertions } = await stockGatewayInputs();
 const gateway = new ApolloGateway({
-  supergraphSdl: withoutSecurityPurpose(readFileSync(env('BENCH_SUPERGRAPH'), 'utf8')),
+  supergraphSdl: withoutSecurityPurpose(readFileSync(requiredEnv('BENCH_SUPERGRAPH'), 'utf8')),
   buildService: ({ name, url }) =>
     new RemoteGraphQLDataSource<Context>({
       url: urls[name] ?? url,

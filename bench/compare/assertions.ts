@@ -73,3 +73,28 @@ export async function createAssertionTable(
     stop: () => clearInterval(timer),
   };
 }
+
+/** A variable the benchmark sets in a stock gateway's environment. */
+export function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is required`);
+  return value;
+}
+
+/**
+ * What a stock gateway's process is given by the benchmark: the subgraphs' URLs by name
+ * (BENCH_SUBGRAPH_URLS, JSON) and the assertion table of its callers (BENCH_CALLERS,
+ * BENCH_ASSERTION_KEY).
+ */
+export async function stockGatewayInputs(): Promise<{
+  urls: Record<string, string>;
+  assertions: AssertionTable;
+}> {
+  return {
+    urls: JSON.parse(requiredEnv('BENCH_SUBGRAPH_URLS')) as Record<string, string>,
+    assertions: await createAssertionTable(
+      requiredEnv('BENCH_CALLERS'),
+      requiredEnv('BENCH_ASSERTION_KEY'),
+    ),
+  };
+}

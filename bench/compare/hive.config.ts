@@ -10,16 +10,9 @@
 // Started by bench/compare.ts with `--config-path` pointing at the compiled file and
 // BENCH_SUBGRAPH_URLS, BENCH_CALLERS, BENCH_ASSERTION_KEY in the environment.
 import { ASSERTION_HEADER } from '../../lib/auth/assertion.js';
-import { createAssertionTable } from './assertions.js';
+import { stockGatewayInputs } from './assertions.js';
 
-function env(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is required`);
-  return value;
-}
-
-const urls = JSON.parse(env('BENCH_SUBGRAPH_URLS')) as Record<string, string>;
-const assertions = await createAssertionTable(env('BENCH_CALLERS'), env('BENCH_ASSERTION_KEY'));
+const { urls, assertions } = await stockGatewayInputs();
 
 interface HeaderSource {
   request: { headers: { get(name: string): string | null } };
