@@ -10,6 +10,7 @@ import { readTelemetryConfig, type TelemetryConfig, type Tracing } from '../../l
 export const DEFAULT_UPSTREAM_RETRIES = 2;
 /** Base of the jittered exponential backoff between attempts, unless configured. */
 export const DEFAULT_RETRY_BASE_MS = 100;
+/** Largest answer accepted from an upstream, unless configured. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 export interface UpstreamConfig {

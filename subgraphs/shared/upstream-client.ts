@@ -20,7 +20,12 @@ import {
   type ObservedAttempt,
 } from '../../lib/request-scope.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
-import { DEFAULT_RETRY_BASE_MS, DEFAULT_UPSTREAM_RETRIES, type UpstreamConfig } from './config.js';
+import {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_RETRY_BASE_MS,
+  DEFAULT_UPSTREAM_RETRIES,
+  type UpstreamConfig,
+} from './config.js';
 import {
   UPSTREAM_CODE_PATTERN,
   UpstreamBadResponseError,
@@ -258,7 +263,7 @@ export class UpstreamHttpClient {
     this.name = options.name;
     this.auth = options.auth;
     this.timeoutMs = options.timeoutMs ?? 5000;
-    this.maxResponseBytes = options.maxResponseBytes ?? 32 * 1024 * 1024;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.retries = Math.max(0, options.retries ?? DEFAULT_UPSTREAM_RETRIES);
     this.retryBaseMs = options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS;
     this.retryMaxMs = options.retryMaxMs ?? 2000;
