@@ -136,3 +136,14 @@ export async function stopChildren(children: readonly ChildProcess[]): Promise<v
       ),
   );
 }
+
+/** The requests an upstream served since its counters were last zeroed (`/_admin/stats`). */
+export async function upstreamTotal(url: string): Promise<number> {
+  const body = (await (await fetch(`${url}/_admin/stats`)).json()) as { totale: number };
+  return body.totale;
+}
+
+/** Zeroes the upstreams' request counters. */
+export async function resetUpstreamStats(urls: readonly string[]): Promise<void> {
+  await Promise.all(urls.map((url) => fetch(`${url}/_admin/stats`, { method: 'DELETE' })));
+}

@@ -72,7 +72,15 @@ import {
   waitUntilServing,
 } from './compare/children.js';
 import { cpuMs, peakRssMiB, resetPeakRss, rssMiB } from './compare/proc.js';
-import { SUBGRAPHS, SYSTEMS, startBackends, type SubgraphName, type System } from './backends.js';
+import {
+  resetUpstreamStats,
+  SUBGRAPHS,
+  SYSTEMS,
+  startBackends,
+  upstreamTotal,
+  type SubgraphName,
+  type System,
+} from './backends.js';
 import {
   buildProbes,
   buildWorkloads,
@@ -215,9 +223,8 @@ function subgraphRequests(subgraphs: readonly ChildProcess[], reset: boolean): P
 async function upstreamRequests(urls: readonly string[], reset: boolean): Promise<number> {
   let total = 0;
   for (const url of urls) {
-    const body = (await (await fetch(`${url}/_admin/stats`)).json()) as { totale: number };
-    total += body.totale;
-    if (reset) await fetch(`${url}/_admin/stats`, { method: 'DELETE' });
+    total += await upstreamTotal(url);
+    if (reset) await resetUpstreamStats([url]);
   }
   return total;
 }

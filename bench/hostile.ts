@@ -27,7 +27,13 @@ import { mintDevToken } from '../lib/auth/dev-tokens.js';
 import { ensureKeys, keyFiles, loadPrivateKey } from '../lib/auth/keys.js';
 import type { RunningHttpServer } from '../lib/graphql-http.js';
 import { ensureDataset } from '../upstreams/index.js';
-import { SYSTEMS, spawnService, startBackends, stopChildren } from './backends.js';
+import {
+  resetUpstreamStats,
+  SYSTEMS,
+  spawnService,
+  startBackends,
+  stopChildren,
+} from './backends.js';
 import type { LatencySummary } from './client-request.js';
 import type { ClientMessage, ClientReply, PhaseCounts, PhaseSpec } from './hostile-client.js';
 import { startBenchGateway } from './gateway.js';
@@ -89,10 +95,6 @@ async function upstreamRequests(urls: readonly string[]): Promise<number> {
     total += Object.values(body.richieste).reduce((a, b) => a + b, 0);
   }
   return total;
-}
-
-async function resetUpstreamRequests(urls: readonly string[]): Promise<void> {
-  await Promise.all(urls.map((url) => fetch(`${url}/_admin/stats`, { method: 'DELETE' })));
 }
 
 interface PhaseResult {
@@ -197,7 +199,7 @@ async function main(): Promise<void> {
   const results: PhaseResult[] = [];
   const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   for (const spec of phases) {
-    await resetUpstreamRequests(upstreamUrls);
+    await resetUpstreamStats(upstreamUrls);
     histogram.reset();
     histogram.enable();
     const busy = performance.eventLoopUtilization();

@@ -67,11 +67,13 @@ import type {
 } from './soak-client.js';
 import { READS } from './soak-operations.js';
 import {
+  resetUpstreamStats,
   SUBGRAPHS,
   SYSTEMS,
   spawnService,
   startBackends,
   stopChildren,
+  upstreamTotal,
   type System,
 } from './backends.js';
 import { numberOption } from './compare/children.js';
@@ -149,19 +151,8 @@ async function circuitOf(subgraphUrl: string): Promise<string> {
 
 async function upstreamTotals(urls: Record<System, string>): Promise<Record<System, number>> {
   const totals = {} as Record<System, number>;
-  for (const system of SYSTEMS) {
-    const body = (await (await fetch(`${urls[system]}/_admin/stats`)).json()) as {
-      totale: number;
-    };
-    totals[system] = body.totale;
-  }
+  for (const system of SYSTEMS) totals[system] = await upstreamTotal(urls[system]);
   return totals;
-}
-
-async function resetUpstreamStats(urls: Record<System, string>): Promise<void> {
-  await Promise.all(
-    SYSTEMS.map((system) => fetch(`${urls[system]}/_admin/stats`, { method: 'DELETE' })),
-  );
 }
 
 async function getJson<T>(url: string, headers: Record<string, string>): Promise<T> {
@@ -446,7 +437,7 @@ async function main(): Promise<void> {
           : clearFaults(upstreams[system]);
       }),
     );
-    await resetUpstreamStats(upstreams);
+    await resetUpstreamStats(Object.values(upstreams));
     currentPhase = plan.name;
     const reply = await ask(
       i === 0 ? { type: 'start', phase: plan.name } : { type: 'phase', phase: plan.name },
