@@ -10,7 +10,7 @@
 //   that differs, a null no error explains, a non-200 status, no answer).
 
 /** Codes that say "this part could not be had from an upstream (or a subgraph), now". */
-export const DEGRADED_CODES: ReadonlySet<string> = new Set([
+const DEGRADED_CODES: ReadonlySet<string> = new Set([
   'UPSTREAM_TIMEOUT',
   'UPSTREAM_UNAVAILABLE',
   'UPSTREAM_BAD_RESPONSE',
@@ -180,7 +180,7 @@ const showPath = (path: Path): string => (path.length === 0 ? '(root)' : path.jo
  * Where `actual` departs from `expected` in a way the errors at `errorPaths` do not explain,
  * or undefined when every value present is the recorded one and every one missing is covered.
  */
-export function unexplained(
+function unexplained(
   actual: unknown,
   expected: unknown,
   errorPaths: readonly Path[],

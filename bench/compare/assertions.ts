@@ -39,7 +39,7 @@ export interface AssertionTable {
  * Reads the callers from `callersFile` (JSON, BenchCaller[]) and signs their assertions with the
  * gateway's assertion key (`privateKeyFile`), then keeps them fresh.
  */
-export async function createAssertionTable(
+async function createAssertionTable(
   callersFile: string,
   privateKeyFile: string,
 ): Promise<AssertionTable> {

@@ -353,7 +353,7 @@ interface ManifestOperation {
 }
 
 /** The partner organisation's registered queries, from the gateway's manifest. */
-export function partnerOperations(organisation: string): Record<string, Operation> {
+function partnerOperations(organisation: string): Record<string, Operation> {
   const manifest = JSON.parse(
     readFileSync(projectPath('gateway/trusted-documents.json'), 'utf8'),
   ) as Record<string, { operations: ManifestOperation[] }>;

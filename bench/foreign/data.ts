@@ -39,7 +39,7 @@ const WORDS = (
 ).split(' ');
 
 /** Filler text of exactly `length` characters, the same for the same seed. */
-export function fillerText(length: number, seed: number): string {
+function fillerText(length: number, seed: number): string {
   let text = '';
   for (let i = 0; text.length < length; i += 1) {
     const word = WORDS[(seed * 7 + i * 3) % WORDS.length] ?? 'lorem';
