@@ -11,7 +11,6 @@
 //   `queryHash`, the sha256 of the client's text, when the plugin has it; the normalised
 //   document printed otherwise), the operation name and the values of the variables given to
 //   `first` (the only variables the estimate reads), in an LRU bounded by entries and by bytes.
-import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { operationFromDocument, Supergraph } from '@apollo/federation-internals';
 import { QueryPlanner, type QueryPlan } from '@apollo/query-planner';
@@ -19,14 +18,13 @@ import {
   getOperationAST,
   GraphQLError,
   Kind,
-  print,
   visit,
   type DocumentNode,
   type GraphQLSchema,
 } from 'graphql';
 import { BoundedCache, type BoundedCacheStats } from './bounded-cache.js';
 import { assertLimit } from './limit-error.js';
-import { coercedVariables } from './operation-walk.js';
+import { coercedVariables, estimateKey, perDocument } from './operation-walk.js';
 import {
   compilePlan,
   COST_MODEL,
@@ -109,13 +107,8 @@ export interface CostEstimator {
   stats(): CostEstimatorStats;
 }
 
-/** Page-size variables per document object (Apollo's document store hands out the same one). */
-const pageSizeNames = new WeakMap<DocumentNode, string[]>();
-
-/** Names of the variables given to a `first` argument anywhere in the document. */
-function pageSizeVariables(document: DocumentNode): string[] {
-  const known = pageSizeNames.get(document);
-  if (known) return known;
+/** Names of the variables given to a `first` argument anywhere in the document, sorted. */
+const pageSizeVariables = perDocument((document) => {
   const names = new Set<string>();
   visit(document, {
     Argument(node) {
@@ -124,31 +117,8 @@ function pageSizeVariables(document: DocumentNode): string[] {
       }
     },
   });
-  const sorted = [...names].sort();
-  pageSizeNames.set(document, sorted);
-  return sorted;
-}
-
-/**
- * The cache key of an estimate: the document's hash (`documentHash`, Apollo's `queryHash` of
- * the client's text, when given; else the document as graphql-js prints it, whitespace, commas
- * and comments normalised away), the operation, and the page sizes taken from variables.
- */
-function estimateKey(
-  document: DocumentNode,
-  operationName: string | undefined,
-  variables: Record<string, unknown>,
-  documentHash: string | undefined,
-): string {
-  const pageSizes = pageSizeVariables(document).map((name) => [name, variables[name] ?? null]);
-  return createHash('sha256')
-    .update(documentHash === undefined ? `printed\0${print(document)}` : `text\0${documentHash}`)
-    .update('\0')
-    .update(operationName ?? '')
-    .update('\0')
-    .update(JSON.stringify(pageSizes))
-    .digest('base64url');
-}
+  return [...names].sort();
+});
 
 export function createCostEstimator(
   supergraphSdl: string,
@@ -195,7 +165,13 @@ export function createCostEstimator(
     budget: number,
     documentHash?: string,
   ): CostEstimate | null {
-    const key = estimateKey(document, operationName, variables, documentHash);
+    const key = estimateKey(
+      document,
+      operationName,
+      variables,
+      pageSizeVariables(document),
+      documentHash,
+    );
     const cached = cache.get(key);
     if (cached !== undefined) return cached === null ? null : { cost: cached, floor: false };
     const operation = getOperationAST(document, operationName);

@@ -2,6 +2,7 @@
 // each field's definition and response path. Used by the checks that run once the operation
 // is resolved and the variables are known (list sizes, introspection). The expansion is
 // bounded by maxFieldsRule, which validation has already applied.
+import { createHash } from 'node:crypto';
 import {
   getNamedType,
   getVariableValues,
@@ -9,6 +10,7 @@ import {
   isInterfaceType,
   isObjectType,
   Kind,
+  print,
   type DirectiveNode,
   type DocumentNode,
   type FieldNode,
@@ -101,6 +103,45 @@ export function forEachField(
     }
   }
   walk(operation.selectionSet, rootType, []);
+}
+
+/**
+ * `compute` of a document, once per document object (Apollo's document store hands out the
+ * same one for the same text).
+ */
+export function perDocument<T>(
+  compute: (document: DocumentNode) => T,
+): (document: DocumentNode) => T {
+  const known = new WeakMap<DocumentNode, T>();
+  return (document) => {
+    if (known.has(document)) return known.get(document) as T;
+    const value = compute(document);
+    known.set(document, value);
+    return value;
+  };
+}
+
+/**
+ * The cache key of an estimate: the document's hash (`documentHash`, Apollo's `queryHash` of
+ * the client's text, when given; else the document as graphql-js prints it, whitespace, commas
+ * and comments normalised away), the operation's name, and the values of the variables the
+ * estimate reads (`read`, sorted).
+ */
+export function estimateKey(
+  document: DocumentNode,
+  operationName: string | undefined,
+  variables: Readonly<Record<string, unknown>>,
+  read: readonly string[],
+  documentHash: string | undefined,
+): string {
+  const values = read.map((name) => [name, variables[name] ?? null]);
+  return createHash('sha256')
+    .update(documentHash === undefined ? `printed\0${print(document)}` : `text\0${documentHash}`)
+    .update('\0')
+    .update(operationName ?? '')
+    .update('\0')
+    .update(JSON.stringify(values))
+    .digest('base64url');
 }
 
 /** The last coercion of each request's variables object, for the next check of that request. */

@@ -33,7 +33,6 @@
 // What is kept between requests is the number, keyed by a hash of the normalised document,
 // the operation and the values of the variables the estimate reads (those of slicing
 // arguments and of conditions), in an LRU bounded by entries and by bytes.
-import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import {
   getNamedType,
@@ -45,7 +44,6 @@ import {
   isObjectType,
   Kind,
   parse,
-  print,
   visit,
   type DirectiveNode,
   type DocumentNode,
@@ -61,7 +59,14 @@ import {
 } from 'graphql';
 import { BoundedCache, type BoundedCacheStats } from './bounded-cache.js';
 import { assertLimit } from './limit-error.js';
-import { coercedVariables, directiveArgument, fragmentsOf, stringValue } from './operation-walk.js';
+import {
+  coercedVariables,
+  directiveArgument,
+  estimateKey,
+  fragmentsOf,
+  perDocument,
+  stringValue,
+} from './operation-walk.js';
 
 /**
  * Most objects and list items one operation may return. Measured on this graph's `@listSize`:
@@ -442,13 +447,8 @@ export function createResultSizeEstimator(
     maxBytes: assertLimit('cacheBytes', options.cacheBytes ?? DEFAULT_RESULT_SIZE_CACHE_BYTES),
   });
 
-  /** Read variables per document object (Apollo's document store hands out the same one). */
-  const readNames = new WeakMap<DocumentNode, string[]>();
-
-  /** Names of the variables the estimate reads: slicing arguments' and conditions'. */
-  function readVariables(document: DocumentNode): string[] {
-    const known = readNames.get(document);
-    if (known) return known;
+  /** Names of the variables the estimate reads, sorted: slicing arguments' and conditions'. */
+  const readVariables = perDocument((document) => {
     const names = new Set<string>();
     visit(document, {
       Field(node) {
@@ -464,31 +464,19 @@ export function createResultSizeEstimator(
         if (condition?.kind === Kind.VARIABLE) names.add(condition.name.value);
       },
     });
-    const sorted = [...names].sort();
-    readNames.set(document, sorted);
-    return sorted;
-  }
-
-  function cacheKey(
-    document: DocumentNode,
-    operation: OperationDefinitionNode,
-    variables: Readonly<Record<string, unknown>>,
-    documentHash: string | undefined,
-  ): string {
-    const read = readVariables(document).map((name) => [name, variables[name] ?? null]);
-    return createHash('sha256')
-      .update(documentHash === undefined ? `printed\0${print(document)}` : `text\0${documentHash}`)
-      .update('\0')
-      .update(operation.name?.value ?? '')
-      .update('\0')
-      .update(JSON.stringify(read))
-      .digest('base64url');
-  }
+    return [...names].sort();
+  });
 
   return {
     listSizes,
     estimate(schema, document, operation, variables, documentHash) {
-      const key = cacheKey(document, operation, variables, documentHash);
+      const key = estimateKey(
+        document,
+        operation.name?.value,
+        variables,
+        readVariables(document),
+        documentHash,
+      );
       const cached = cache.get(key);
       if (cached !== undefined) return cached;
       const size = estimateResultSize(schema, document, operation, model, { values: variables });
