@@ -2,7 +2,7 @@
 // counted on the real stack: the worker page's two desks fetches (the desk of registration and
 // the guidance sessions' desks), with the same answer as with batching off.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startStack, type Stack } from './stack.js';
+import { startStack, subgraphRequests, type Stack } from './stack.js';
 
 let stack: Stack;
 let operator: Record<string, string>;
@@ -54,13 +54,7 @@ async function post(
 
 /** GraphQL requests the desks subgraph has served, from its own /metrics. */
 async function desksRequests(): Promise<number> {
-  const text = await (
-    await fetch(stack.subgraphUrls.desks.replace(/\/graphql$/, '/metrics'))
-  ).text();
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith('subgraph_requests_total{'))
-    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+  return (await subgraphRequests(stack)).desks;
 }
 
 describe('fetches batched per subgraph', () => {

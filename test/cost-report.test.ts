@@ -2,7 +2,14 @@
 // `x-cost-report: 1` against the upstreams' own request counters, and `x-cost-report: plan`
 // calling nothing.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { resetUpstreamStats, startStack, upstreamStats, type Stack } from './stack.js';
+import {
+  resetUpstreamStats,
+  startStack,
+  subgraphRequests as requestsBySubgraph,
+  totalRequests,
+  upstreamStats,
+  type Stack,
+} from './stack.js';
 
 let stack: Stack;
 let operator: Record<string, string>;
@@ -66,14 +73,7 @@ async function servedPerUpstream(): Promise<Record<string, number>> {
 
 /** Subgraph GraphQL requests served so far, from each subgraph's own /metrics. */
 async function subgraphRequests(): Promise<number> {
-  let total = 0;
-  for (const url of Object.values(stack.subgraphUrls)) {
-    const text = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
-    for (const line of text.split('\n')) {
-      if (line.startsWith('subgraph_requests_total{')) total += Number(line.split(' ').at(-1));
-    }
-  }
-  return total;
+  return totalRequests(await requestsBySubgraph(stack));
 }
 
 const OPERATIONS: { name: string; query: string; headers: () => Record<string, string> }[] = [

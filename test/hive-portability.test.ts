@@ -16,6 +16,7 @@ import {
   graphql,
   resetUpstreamStats,
   startStack,
+  subgraphRequests as requestsBySubgraph,
   totalRequests,
   upstreamRequests,
   type GraphQLResponse,
@@ -397,15 +398,7 @@ describe('Hive Gateway on the committed supergraph', () => {
 
 /** GraphQL requests each subgraph has answered so far, from its own `/metrics`. */
 async function subgraphRequests(): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (const [name, url] of Object.entries(stack.subgraphUrls)) {
-    const text = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
-    counts[name] = [...text.matchAll(/^subgraph_requests_total\{[^}]*\} (\d+)$/gm)].reduce(
-      (sum, m) => sum + Number(m[1]),
-      0,
-    );
-  }
-  return counts;
+  return requestsBySubgraph(stack);
 }
 
 /** The requests each subgraph and each upstream served during `run`. */

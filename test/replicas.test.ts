@@ -14,6 +14,7 @@ import { startRedis, type RunningRedis } from './redis.js';
 import {
   resetUpstreamStats,
   startStack,
+  subgraphRequests as requestsBySubgraph,
   totalRequests,
   upstreamRequests,
   type Stack,
@@ -100,14 +101,7 @@ const codeOf = (answer: Answer) => answer.errors?.[0]?.extensions?.code;
 
 /** GraphQL requests all four subgraphs have served so far (their own /metrics). */
 async function subgraphRequests(): Promise<number> {
-  let total = 0;
-  for (const url of Object.values(stack.subgraphUrls)) {
-    const text = await (await fetch(new URL('/metrics', url))).text();
-    for (const line of text.split('\n')) {
-      if (line.startsWith('subgraph_requests_total{')) total += Number(line.split(' ').pop());
-    }
-  }
-  return total;
+  return totalRequests(await requestsBySubgraph(stack));
 }
 
 /** What one request cost behind the gateway: subgraph and upstream requests. */

@@ -293,6 +293,23 @@ export async function upstreamRequests(stack: Stack): Promise<Record<string, num
   return flat;
 }
 
+/** GraphQL requests each subgraph has answered so far, from its own `/metrics`. */
+export async function subgraphRequests(
+  stack: Stack,
+): Promise<Record<keyof Stack['subgraphUrls'], number>> {
+  const counts = await Promise.all(
+    Object.entries(stack.subgraphUrls).map(async ([name, url]) => {
+      const text = await (await fetch(new URL('/metrics', url))).text();
+      let served = 0;
+      for (const line of text.split('\n')) {
+        if (line.startsWith('subgraph_requests_total{')) served += Number(line.split(' ').at(-1));
+      }
+      return [name, served] as const;
+    }),
+  );
+  return Object.fromEntries(counts) as Record<keyof Stack['subgraphUrls'], number>;
+}
+
 /** The sum of a set of request counters. */
 export function totalRequests(requests: Record<string, number>): number {
   return Object.values(requests).reduce((a, b) => a + b, 0);
