@@ -346,9 +346,11 @@ export async function createGateway(
     // subgraph names and internal field names included.
     __exposeQueryPlanExperimental: false,
     buildService({ name, url }) {
-      const configured = (urls as Record<string, string | undefined>)[name];
+      // resolveSubgraphUrls gives every subgraph of the file a URL, configured or its own.
+      const subgraphUrl = (urls as Record<string, string | undefined>)[name] ?? url;
+      if (subgraphUrl === undefined) throw new Error(`no URL for subgraph ${name}`);
       return new SubgraphDataSource({
-        url: configured ?? url,
+        url: subgraphUrl,
         dispatcher: agent,
         coalesceAnonymous: options.coalesceAnonymousFetches ?? true,
         batch: options.batchSubgraphFetches ?? true,
