@@ -49,7 +49,7 @@ import {
   costReportPlugin,
   planRefused,
 } from './cost-report.js';
-import { createGatewayMetrics, registeredOperationNames } from './metrics.js';
+import { createGatewayMetrics } from './metrics.js';
 import {
   deadlineClock,
   DEFAULT_REQUEST_DEADLINE_MS,
@@ -321,7 +321,7 @@ export async function createGateway(
     logger: options.logger,
   });
   const metrics = createGatewayMetrics({
-    knownOperationNames: manifestPath === null ? [] : registeredOperationNames(manifestPath),
+    knownOperationNames: trustedDocuments.operationNames,
     knownCodes: new Set([...CLIENT_VISIBLE_CODES, 'INTERNAL_SERVER_ERROR']),
     caches: {
       cost_estimate: () => costEstimator.stats(),

@@ -5,9 +5,7 @@
 // `other` (a free-text operation's name is the client's text and could be anything, a
 // person's name included); outcomes are `ok`, `partial` or a known error code.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isAbsolute } from 'node:path';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import {
@@ -16,7 +14,6 @@ import {
   responseOutcome,
   serveMetrics,
 } from '../lib/metrics-http.js';
-import { projectPath } from '../lib/project-files.js';
 
 /** The label of an operation whose name is not a known one. */
 export const OTHER_OPERATION = 'other';
@@ -49,22 +46,6 @@ export interface GatewayMetrics {
   fetched: (subgraph: string, ok: boolean, seconds: number) => void;
   /** lib/graphql-http.ts `extraRoutes`: answers `/metrics`, false for anything else. */
   route: (req: IncomingMessage, res: ServerResponse) => boolean;
-}
-
-/** The operation names of the partners' manifest (gateway/trusted-documents.json). */
-export function registeredOperationNames(manifestPath: string): string[] {
-  const path = isAbsolute(manifestPath) ? manifestPath : projectPath(manifestPath);
-  const manifest = JSON.parse(readFileSync(path, 'utf8')) as Record<
-    string,
-    { operations?: { name?: unknown }[] }
-  >;
-  const names = new Set<string>();
-  for (const organization of Object.values(manifest)) {
-    for (const operation of organization.operations ?? []) {
-      if (typeof operation.name === 'string') names.add(operation.name);
-    }
-  }
-  return [...names].sort();
 }
 
 function digest(text: string): Buffer {

@@ -50,6 +50,8 @@ export interface TrustedDocuments {
   lookup(organization: string, id: string): TrustedOperation | undefined;
   /** The organisations that have registered operations, sorted. */
   readonly organizations: readonly string[];
+  /** The registered operations' names, each once, sorted (the metrics' operation labels). */
+  readonly operationNames: readonly string[];
 }
 
 /** A manifest that cannot be served: every problem found, one per line. */
@@ -139,9 +141,14 @@ export function parseTrustedDocuments(
   }
   if (problems.length > 0) throw new TrustedDocumentsError(source, problems);
   const organizations = Object.freeze([...byOrganization.keys()].sort());
+  const names = new Set<string>();
+  for (const operations of byOrganization.values()) {
+    for (const operation of operations.values()) names.add(operation.name);
+  }
   return {
     lookup: (organization, id) => byOrganization.get(organization)?.get(id),
     organizations,
+    operationNames: Object.freeze([...names].sort()),
   };
 }
 
@@ -206,6 +213,7 @@ function checkOperation(
 export const NO_TRUSTED_DOCUMENTS: TrustedDocuments = Object.freeze({
   lookup: () => undefined,
   organizations: Object.freeze([]),
+  operationNames: Object.freeze([]),
 });
 
 /**
