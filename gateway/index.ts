@@ -1,7 +1,6 @@
 // The gateway: serves the composed supergraph, fetching from the subgraphs over undici.
 import { formatVariableError } from '../lib/variable-errors.js';
 import { INCOMPLETE_DATA, valueCompletionPlugin } from './value-completion.js';
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { isAbsolute } from 'node:path';
 import { ApolloServer } from '@apollo/server';
@@ -225,10 +224,6 @@ export function formatGatewayError(
     ...(formatted.path ? { path: formatted.path } : {}),
     extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}) },
   };
-}
-
-export function loadSupergraph(path: string): string {
-  return readFileSync(isAbsolute(path) ? path : projectPath(path), 'utf8');
 }
 
 export interface GatewaySecurity {

@@ -1,13 +1,12 @@
-import { Supergraph } from '@apollo/federation-internals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSchema, GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { withoutSecurityPurpose } from '../lib/auth/policy.js';
 import { PUBLIC_PRINCIPAL } from '../lib/auth/principal.js';
 import { readGatewayConfig } from './config.js';
-import { createGateway, loadSupergraph } from './index.js';
+import { createGateway } from './index.js';
+import { DEFAULT_SUPERGRAPH_PATH, readSupergraphFile } from './supergraph-file.js';
 import { maxDepthRule } from './limits/index.js';
 import {
   DEFAULT_TRUSTED_DOCUMENTS_PATH,
@@ -132,10 +131,8 @@ describe('configuration', () => {
 
 describe('the committed manifest', () => {
   it('validates against the supergraph and registers operations for partner organisations', () => {
-    const apiSchema = Supergraph.build(
-      withoutSecurityPurpose(loadSupergraph('schema/supergraph.graphql')),
-    )
-      .apiSchema()
+    const apiSchema = readSupergraphFile(DEFAULT_SUPERGRAPH_PATH)
+      .supergraph.apiSchema()
       .toGraphQLJSSchema();
     const documents = loadTrustedDocuments(DEFAULT_TRUSTED_DOCUMENTS_PATH, { schema: apiSchema });
     expect(documents.organizations).toEqual(['CGIL', 'CNA', 'CONFART', 'UIP']);
