@@ -17,18 +17,13 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { prettyFormatQueryPlan, type QueryPlan } from '@apollo/query-planner';
 import { GraphQLError, type DocumentNode } from 'graphql';
+import { emptyCost, reportedCost, type UpstreamCost } from '../lib/upstream-cost.js';
 import type { GatewayContext } from './context.js';
 import { coercedVariables } from './limits/operation-walk.js';
 import type { CostEstimator } from './limits/cost.js';
 
 /** The client's header asking for a cost report (`1`) or the query plan (`plan`). */
 export const COST_REPORT_HEADER = 'x-cost-report';
-
-/** Sent to a subgraph, with value `1`, when the client asked (subgraphs/shared/cost-report.ts). */
-export const SUBGRAPH_COST_REPORT_HEADER = 'x-upstream-cost-report';
-
-/** Where a subgraph puts its report in its response's `extensions`. */
-export const SUBGRAPH_COST_EXTENSION = 'upstreamCost';
 
 /** Where the gateway puts the report in the client response's `extensions`. */
 export const COST_REPORT_EXTENSION = 'costReport';
@@ -50,14 +45,6 @@ export function planRefused(): GraphQLError {
   return new GraphQLError('The query plan is shown to signed-in callers only', {
     extensions: { code: 'FORBIDDEN', http: { status: 403 } },
   });
-}
-
-export interface UpstreamCost {
-  requests: number;
-  attempts: number;
-  retries: number;
-  shortCircuited: number;
-  durationMs: number;
 }
 
 const COST_FIELDS = ['requests', 'attempts', 'retries', 'shortCircuited', 'durationMs'] as const;
@@ -86,7 +73,7 @@ export class CostReport {
       if (!UPSTREAM_NAME.test(name) || typeof cost !== 'object' || cost === null) continue;
       let total = this.upstreams.get(name);
       if (!total) {
-        total = { requests: 0, attempts: 0, retries: 0, shortCircuited: 0, durationMs: 0 };
+        total = emptyCost();
         this.upstreams.set(name, total);
       }
       for (const field of COST_FIELDS) {
@@ -101,7 +88,7 @@ export class CostReport {
     const upstreams: Record<string, UpstreamCost> = {};
     for (const name of [...this.upstreams.keys()].sort()) {
       const cost = this.upstreams.get(name) as UpstreamCost;
-      upstreams[name] = { ...cost, durationMs: Math.round(cost.durationMs * 10) / 10 };
+      upstreams[name] = reportedCost(cost);
     }
     const subgraphFetches: Record<string, number> = {};
     for (const name of [...this.subgraphFetches.keys()].sort()) {

@@ -19,7 +19,7 @@ import {
   type BatchableFetch,
 } from './fetch-batch.js';
 import type { GatewayContext } from './context.js';
-import { SUBGRAPH_COST_EXTENSION, SUBGRAPH_COST_REPORT_HEADER } from './cost-report.js';
+import { COST_REPORT_REQUEST_HEADER, UPSTREAM_COST_EXTENSION } from '../lib/upstream-cost.js';
 
 export type { AssertionSigner } from './assertion-signer.js';
 
@@ -257,30 +257,28 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   /** The subgraph's name in the supergraph (cost reports and metrics). */
   readonly subgraphName: string;
 
-  constructor(
-    config: {
-      url: string;
-      sign: AssertionSigner;
-      /** Budget of a request whose context has no deadline. Default 10 s. */
-      requestDeadlineMs?: number;
-      /** The subgraph's name in the supergraph. Default: its URL's host. */
-      subgraphName?: string;
-      /** Told of each fetch (metrics). */
-      onFetch?: FetchObserver;
-      /** The connection pool to the subgraphs. Default: undici's global dispatcher. */
-      dispatcher?: Dispatcher;
-      /**
-       * Whether identical fetches of anonymous callers in flight at once share one subgraph
-       * request (see `process`). Default false.
-       */
-      coalesceAnonymous?: boolean;
-      /**
-       * Whether a request's query fetches to this subgraph that are ready at the same moment
-       * go as one request (gateway/fetch-batch.ts). Default true.
-       */
-      batch?: boolean;
-    },
-  ) {
+  constructor(config: {
+    url: string;
+    sign: AssertionSigner;
+    /** Budget of a request whose context has no deadline. Default 10 s. */
+    requestDeadlineMs?: number;
+    /** The subgraph's name in the supergraph. Default: its URL's host. */
+    subgraphName?: string;
+    /** Told of each fetch (metrics). */
+    onFetch?: FetchObserver;
+    /** The connection pool to the subgraphs. Default: undici's global dispatcher. */
+    dispatcher?: Dispatcher;
+    /**
+     * Whether identical fetches of anonymous callers in flight at once share one subgraph
+     * request (see `process`). Default false.
+     */
+    coalesceAnonymous?: boolean;
+    /**
+     * Whether a request's query fetches to this subgraph that are ready at the same moment
+     * go as one request (gateway/fetch-batch.ts). Default true.
+     */
+    batch?: boolean;
+  }) {
     this.url = config.url;
     this.sign = config.sign;
     this.requestDeadlineMs = config.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS;
@@ -319,7 +317,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
         : await this.sendAlone(context, outgoing, fetch, request.operationName, request.extensions);
     if (positions) expandEntities(response, positions);
     // The subgraph's own report of its upstream requests joins the client request's.
-    context.costReport?.add(response.extensions?.[SUBGRAPH_COST_EXTENSION]);
+    context.costReport?.add(response.extensions?.[UPSTREAM_COST_EXTENSION]);
     // As Apollo's data source does: the client response's cache policy is the strictest of
     // its subgraph fetches' (the public data's response cache reads it).
     const policy: unknown = options.incomingRequestContext.overallCachePolicy;
@@ -449,7 +447,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       [DEADLINE_HEADER]: String(subgraphBudget(remaining)),
     };
     // Only when the client asked for a cost report: the subgraph counts nothing otherwise.
-    if (context.costReport) headers[SUBGRAPH_COST_REPORT_HEADER] = '1';
+    if (context.costReport) headers[COST_REPORT_REQUEST_HEADER] = '1';
     // One timer per client request, shared by all its fetches, rather than one per fetch
     // (each of which listens to it: a wide plan has more than Node's default of 10).
     if (!context.deadlineSignal) {

@@ -1,34 +1,16 @@
-// Cost transparency, the subgraph's half: when the gateway asks (CostReportRequestHeader, sent
+// Cost transparency, the subgraph's half: when the gateway asks (COST_REPORT_REQUEST_HEADER, sent
 // only when its client asked), the upstream requests made for one GraphQL request are counted
 // in the request's AsyncLocalStorage scope (request-deadline.ts) by the upstream client, and
 // reported in the response's `extensions` under UPSTREAM_COST_EXTENSION. Without the header
 // nothing is counted: the upstream client finds no account and moves on.
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import {
+  emptyCost,
+  reportedCost,
+  UPSTREAM_COST_EXTENSION,
+  type UpstreamCost,
+} from '../../lib/upstream-cost.js';
 import { currentCostAccount } from './request-deadline.js';
-
-/** Sent by the gateway to a subgraph, with value `1`, when its client asked for a cost report. */
-export const COST_REPORT_REQUEST_HEADER = 'x-upstream-cost-report';
-
-/** The key of a subgraph response's `extensions` holding the report. */
-export const UPSTREAM_COST_EXTENSION = 'upstreamCost';
-
-/** What one request cost one upstream system. */
-export interface UpstreamCost {
-  /** Calls made by the subgraph (one per read or write, whatever its retries). */
-  requests: number;
-  /** HTTP requests sent (what the upstream serves and counts): requests + retries. */
-  attempts: number;
-  /** Attempts after the first of a call. */
-  retries: number;
-  /** Calls refused at once by the open circuit breaker (no attempt sent). */
-  shortCircuited: number;
-  /** Sum of the attempts' durations, in milliseconds. */
-  durationMs: number;
-}
-
-function emptyCost(): UpstreamCost {
-  return { requests: 0, attempts: 0, retries: 0, shortCircuited: 0, durationMs: 0 };
-}
 
 /** The upstream requests of one GraphQL request, by upstream name. */
 export class UpstreamCostAccount {
@@ -64,7 +46,7 @@ export class UpstreamCostAccount {
   toJSON(): Record<string, UpstreamCost> {
     const report: Record<string, UpstreamCost> = {};
     for (const [name, cost] of this.byUpstream) {
-      report[name] = { ...cost, durationMs: Math.round(cost.durationMs * 10) / 10 };
+      report[name] = reportedCost(cost);
     }
     return report;
   }

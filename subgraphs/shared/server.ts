@@ -27,12 +27,8 @@ import { extractPolicy } from '../../lib/auth/policy.js';
 import type { CircuitState } from './circuit-breaker.js';
 import { formatVariableError } from '../../lib/variable-errors.js';
 import { toGraphQLError } from './errors.js';
-import {
-  COST_REPORT_REQUEST_HEADER,
-  costReportPlugin,
-  costReportRequested,
-  UpstreamCostAccount,
-} from './cost-report.js';
+import { COST_REPORT_REQUEST_HEADER } from '../../lib/upstream-cost.js';
+import { costReportPlugin, costReportRequested, UpstreamCostAccount } from './cost-report.js';
 import { createSubgraphMetrics, type ObservedUpstream } from './metrics.js';
 import {
   budgetFromHeader,
