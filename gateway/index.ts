@@ -465,7 +465,9 @@ export async function createGateway(
     tracing: options.tracing,
     // The IDE's page (GET `/` from a browser) and its files; `/metrics` only with METRICS_TOKEN,
     // and only for a scraper presenting it (README "Metrics").
-    extraRoutes: ide ? (req, res) => ide.route(req, res) || metrics.route(req, res) : metrics.route,
+    extraRoutes: ide
+      ? (req, res, path) => ide.route(req, res, path) || metrics.route(req, res, path)
+      : metrics.route,
     // 503 until the supergraph is loaded; then 200 whatever the subgraphs say (readiness.ts).
     readiness: gatewayReadiness({
       supergraphLoaded: () => supergraphLoaded,

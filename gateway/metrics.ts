@@ -8,12 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import {
-  LATENCY_BUCKETS,
-  metricsPath,
-  responseOutcome,
-  serveMetrics,
-} from '../lib/metrics-http.js';
+import { LATENCY_BUCKETS, responseOutcome, serveMetrics } from '../lib/metrics-http.js';
 
 /** The label of an operation whose name is not a known one. */
 export const OTHER_OPERATION = 'other';
@@ -45,7 +40,7 @@ export interface GatewayMetrics {
   /** For SubgraphDataSource's `onFetch`. */
   fetched: (subgraph: string, ok: boolean, seconds: number) => void;
   /** lib/graphql-http.ts `extraRoutes`: answers `/metrics`, false for anything else. */
-  route: (req: IncomingMessage, res: ServerResponse) => boolean;
+  route: (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
 }
 
 function digest(text: string): Buffer {
@@ -184,8 +179,8 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
       fetches.inc({ subgraph, outcome: ok ? 'ok' : 'error' });
       fetchSeconds.observe({ subgraph }, seconds);
     },
-    route(req, res) {
-      if (!metricsPath(req)) return false;
+    route(req, res, path) {
+      if (path !== '/metrics') return false;
       // Off unless configured: the path is then as unknown as any other (404 from the caller).
       if (expected === null) return false;
       const presented = digest(req.headers.authorization ?? '');

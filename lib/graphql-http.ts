@@ -29,8 +29,11 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
    * subgraph requests and upstream URLs, so they get a tighter cap than the body. Default: none.
    */
   maxVariablesBytes?: number;
-  /** Extra routes answered before GraphQL, e.g. metrics; return true when handled. */
-  extraRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /**
+   * Extra routes answered before GraphQL, e.g. metrics, given the request's path (its URL
+   * without the query string); return true when handled.
+   */
+  extraRoutes?: (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
   /**
    * What `/readyz` answers: 200 with `body` when `ready`, 503 otherwise (also when it throws).
    * Default: always ready. `/healthz` (liveness) is always 200 while the process serves.
@@ -219,7 +222,7 @@ export async function serveGraphQL<TContext extends BaseContext>(
       } else await sendReadiness(res, options.readiness);
       return;
     }
-    if (options.extraRoutes?.(req, res)) return;
+    if (options.extraRoutes?.(req, res, path)) return;
     if (path !== '/graphql' && path !== '/') {
       sendJson(res, 404, errorBody('Not found: the GraphQL endpoint is /graphql', 'NOT_FOUND'));
       return;

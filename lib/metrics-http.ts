@@ -18,13 +18,6 @@ export function responseOutcome(
   return typeof code === 'string' && knownCodes.has(code) ? code : 'error';
 }
 
-/** True when the request is for `/metrics` (any query string). */
-export function metricsPath(req: IncomingMessage): boolean {
-  const url = req.url ?? '/';
-  const queryIndex = url.indexOf('?');
-  return (queryIndex === -1 ? url : url.slice(0, queryIndex)) === '/metrics';
-}
-
 /** Serves a registry's text exposition to GET and HEAD (405 otherwise); errors become a bare 500. */
 export function serveMetrics(registry: Registry, req: IncomingMessage, res: ServerResponse): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') {

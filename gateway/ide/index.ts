@@ -23,7 +23,7 @@ export { IDE_CONTENT_SECURITY_POLICY } from './page.js';
 
 export interface Ide {
   /** lib/graphql-http.ts `extraRoutes`: true when it answered the request. */
-  route: (req: IncomingMessage, res: ServerResponse) => boolean;
+  route: (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
 }
 
 /** Hashed paths never change content: a year, and no revalidation. */
@@ -34,11 +34,6 @@ const COMMON_HEADERS = {
   'x-content-type-options': 'nosniff',
   'cross-origin-resource-policy': 'same-origin',
 };
-
-function pathOf(url: string): string {
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
-}
 
 /**
  * A browser navigating to the root. GraphQL clients ask for JSON (or send no Accept, or
@@ -130,8 +125,7 @@ export function createIde(): Ide {
   }
 
   return {
-    route(req, res) {
-      const path = pathOf(req.url ?? '/');
+    route(req, res, path) {
       const readOnly = req.method === 'GET' || req.method === 'HEAD';
       if (path.startsWith(ASSETS_PREFIX)) {
         const asset = assets.byPath.get(path);

@@ -7,12 +7,7 @@ import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CircuitState } from './circuit-breaker.js';
 import type { UpstreamEvent, UpstreamObserver } from './upstream-client.js';
-import {
-  LATENCY_BUCKETS,
-  metricsPath,
-  responseOutcome,
-  serveMetrics,
-} from '../../lib/metrics-http.js';
+import { LATENCY_BUCKETS, responseOutcome, serveMetrics } from '../../lib/metrics-http.js';
 
 const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'open', 'half-open'];
 
@@ -47,7 +42,7 @@ export interface SubgraphMetrics {
   /** Counts each GraphQL request and its latency. */
   plugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext>;
   /** Answers `GET /metrics`; false for any other path (lib/graphql-http.ts `extraRoutes`). */
-  route: (req: IncomingMessage, res: ServerResponse) => boolean;
+  route: (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
 }
 
 export function createSubgraphMetrics(
@@ -149,8 +144,8 @@ export function createSubgraphMetrics(
         },
       };
     },
-    route(req, res) {
-      if (!metricsPath(req)) return false;
+    route(req, res, path) {
+      if (path !== '/metrics') return false;
       serveMetrics(registry, req, res);
       return true;
     },
