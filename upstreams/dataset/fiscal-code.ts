@@ -4,6 +4,7 @@
  */
 
 import {
+  decodeOmocodia,
   fiscalCodeCheckChar,
   OMOCODIA_LETTERS,
   partitaIvaCheckDigit,
@@ -44,12 +45,7 @@ export function omocode(code: string, level: number): string {
 
 /** The code with omocodia letters turned back into digits (check letter recomputed). */
 export function deomocode(code: string): string {
-  const chars = code.slice(0, 15).split('');
-  for (const pos of DIGIT_POSITIONS) {
-    const idx = OMOCODIA_LETTERS.indexOf(chars[pos]!);
-    if (idx >= 0) chars[pos] = String(idx);
-  }
-  const first15 = chars.join('');
+  const first15 = decodeOmocodia(code.slice(0, 15));
   return first15 + fiscalCodeCheckChar(first15);
 }
 
