@@ -36,7 +36,6 @@
 //        [--cpu-prof <dir>: a V8 CPU profile of each gateway that stops cleanly]
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -90,6 +89,7 @@ import {
   type Workload,
 } from './compare/workloads.js';
 import { freePort } from '../lib/free-port.js';
+import { hiveGatewayArgs } from './hive-cli.js';
 
 const { values } = parseArgs({
   options: {
@@ -544,25 +544,11 @@ async function main(): Promise<void> {
   for (const variant of ['hive', 'hive-nodedupe'] as const) {
     if (!variants.includes(variant)) continue;
     const port = await freePort();
-    const require = createRequire(import.meta.url);
-    const hiveBin = join(
-      dirname(require.resolve('@graphql-hive/gateway/package.json')),
-      'dist',
-      'bin.js',
-    );
     const hive = children.start(
       `gateway ${LABEL[variant]}`,
       [
         ...profile(variant),
-        hiveBin,
-        'supergraph',
-        supergraphPath,
-        '--config-path',
-        join(benchDir, 'compare', 'hive.config.js'),
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(port),
+        ...hiveGatewayArgs(supergraphPath, join(benchDir, 'compare', 'hive.config.js'), port),
       ],
       { ...stockEnv, ...(variant === 'hive-nodedupe' ? { BENCH_HIVE_DEDUPE: 'off' } : {}) },
     );

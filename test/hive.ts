@@ -2,14 +2,13 @@
 // child process on a free port, configured by test/hive.config.ts (as `npm run bench` runs it,
 // bench/compare.ts), under tsx so that the configuration can be this project's TypeScript.
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { keyFiles } from '../lib/auth/keys.js';
 import type { Principal } from '../lib/auth/principal.js';
 import { SUPERGRAPH_PATH } from '../schema/compose.js';
 import type { Stack } from './stack.js';
 import { freePort } from '../lib/free-port.js';
+import { hiveGatewayArgs } from '../bench/hive-cli.js';
 
 const CONFIG_PATH = fileURLToPath(new URL('hive.config.ts', import.meta.url));
 
@@ -28,28 +27,11 @@ export async function startHiveGateway(
   stack: Stack,
   callers: Record<string, Principal> = {},
 ): Promise<HiveGateway> {
-  const require = createRequire(import.meta.url);
-  const hiveBin = join(
-    dirname(require.resolve('@graphql-hive/gateway/package.json')),
-    'dist',
-    'bin.js',
-  );
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      hiveBin,
-      'supergraph',
-      SUPERGRAPH_PATH,
-      '--config-path',
-      CONFIG_PATH,
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-    ],
+    // tsx: the config file is TypeScript.
+    ['--import', 'tsx', ...hiveGatewayArgs(SUPERGRAPH_PATH, CONFIG_PATH, port)],
     {
       // Output is kept to be shown if Hive fails to start; Hive logs no request data by default.
       stdio: ['ignore', 'pipe', 'pipe'],

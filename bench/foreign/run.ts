@@ -28,7 +28,6 @@
 //        [--concurrency 16] [--latencies 0,20] [--variants ours,apollo,hive] [--max-requests N]
 //        [--json results.json] [--logs <dir>]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -52,6 +51,7 @@ import { FOREIGN_QUERY_PATH, FOREIGN_SUPERGRAPH_PATH } from './compose.js';
 import type { DelayMessage } from './main.js';
 import { FOREIGN_SUBGRAPHS, type ForeignSubgraphName } from './subgraphs.js';
 import { freePort } from '../../lib/free-port.js';
+import { hiveGatewayArgs } from '../hive-cli.js';
 
 const { values } = parseArgs({
   options: {
@@ -198,23 +198,10 @@ async function main(): Promise<void> {
       );
     } else {
       const port = await freePort();
-      const hiveBin = join(
-        dirname(createRequire(import.meta.url).resolve('@graphql-hive/gateway/package.json')),
-        'dist',
-        'bin.js',
-      );
-      const args = [hiveBin, 'supergraph', supergraphPath, '--config-path'];
       // Hive prints its own address in its own words: ready when it answers (below).
       const hive = children.start(
         `gateway ${variant}`,
-        [
-          ...args,
-          join(benchDir, 'compare', 'hive.config.js'),
-          '--host',
-          '127.0.0.1',
-          '--port',
-          String(port),
-        ],
+        hiveGatewayArgs(supergraphPath, join(benchDir, 'compare', 'hive.config.js'), port),
         { ...stockEnv, ...(variant === 'hive-nodedupe' ? { BENCH_HIVE_DEDUPE: 'off' } : {}) },
       );
       gateways[variant] = { child: hive.child, url: `http://127.0.0.1:${port}/graphql` };
