@@ -120,6 +120,57 @@ describe('authorization decisions', () => {
     expect(plugin.stats().decisions).toBe(before + 3);
   });
 
+  it('say whether the public role could read everything selected, whoever asks', async () => {
+    let seen: boolean | undefined;
+    const own = new ApolloServer<GatewayContext>({
+      typeDefs,
+      plugins: [
+        plugin,
+        {
+          requestDidStart: () =>
+            Promise.resolve({
+              willSendResponse({ contextValue }) {
+                seen = contextValue.publicData;
+                return Promise.resolve();
+              },
+            }),
+        },
+      ],
+    });
+    await own.start();
+    const publicDataOf = async (query: string, who: Principal, purpose: Purpose | null = null) => {
+      seen = undefined;
+      await own.executeOperation(
+        { query },
+        {
+          contextValue: {
+            principal: who,
+            purpose,
+            requestId: 'r',
+            operation: { name: null, hash: null },
+          },
+        },
+      );
+      return seen;
+    };
+    try {
+      expect(await publicDataOf('{ desks }', PUBLIC_PRINCIPAL)).toBe(true);
+      expect(await publicDataOf('{ desks }', principal('analyst'))).toBe(true);
+      expect(await publicDataOf('{ desks }', principal('operator'))).toBe(true);
+      // A field the caller may read but the public role may not: the answer is the caller's.
+      expect(await publicDataOf('{ desks worker { pseudonym } }', principal('analyst'))).toBe(
+        false,
+      );
+      expect(
+        await publicDataOf('{ desks worker { familyName } }', principal('operator'), 'GUIDANCE'),
+      ).toBe(false);
+      // Refused: never set.
+      expect(await publicDataOf('{ worker { familyName } }', principal('analyst'))).toBeUndefined();
+    } finally {
+      await own.stop();
+    }
+  });
+
   it('is bounded', async () => {
     const small = authorizationPlugin(extractPolicy(parse(typeDefs)), { cacheEntries: 2 });
     const own = new ApolloServer<GatewayContext>({ typeDefs, plugins: [small] });

@@ -6,7 +6,9 @@
 // decision depends on the document (Apollo's queryHash, the sha256 of its text), the schema
 // (the cache is emptied when the schema object changes) and the caller's role and scopes, all
 // in the key, never on who else sent it. The purpose is checked on every request against the
-// kept "needs personal data", as it depends on the header's value and the role.
+// kept "needs personal data", as it depends on the header's value and the role. The decision
+// also says whether the public role could read everything selected: the response cache keeps
+// signed-in callers' answers only for such operations (gateway/shared-store/response-cache.ts).
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import {
@@ -17,7 +19,7 @@ import {
   type Policy,
   type Violation,
 } from '../lib/auth/policy.js';
-import type { Principal } from '../lib/auth/principal.js';
+import { PUBLIC_PRINCIPAL, type Principal } from '../lib/auth/principal.js';
 import type { GatewayContext } from './context.js';
 import { BoundedCache, type BoundedCacheStats } from './limits/bounded-cache.js';
 import { PERSONAL_DATA_SCOPE, ROLE_PURPOSES } from './roles.js';
@@ -42,6 +44,8 @@ interface Decision {
   violations: readonly Violation[];
   /** True when the operation selects personal data (a purpose is then needed). */
   personalData: boolean;
+  /** True when the public role may read everything the operation selects. */
+  publicData: boolean;
 }
 
 /** What a decision weighs besides its key: a fixed part and its violations' messages. */
@@ -78,10 +82,13 @@ export function authorizationPlugin(
   function decide(schema: GraphQLSchema, document: DocumentNode, principal: Principal): Decision {
     decisions += 1;
     const selected = selectedFields(schema, document);
-    return {
-      violations: findViolations(selected, policy, principal),
-      personalData: needsScope(policy, selected.keys(), PERSONAL_DATA_SCOPE),
-    };
+    const violations = findViolations(selected, policy, principal);
+    const personalData = needsScope(policy, selected.keys(), PERSONAL_DATA_SCOPE);
+    const publicData =
+      principal.role === 'public'
+        ? violations.length === 0
+        : !personalData && findViolations(selected, policy, PUBLIC_PRINCIPAL).length === 0;
+    return { violations, personalData, publicData };
   }
 
   function decision(
@@ -117,7 +124,7 @@ export function authorizationPlugin(
         didResolveOperation({ document, schema, contextValue, operationName, queryHash }) {
           const { principal } = contextValue;
           contextValue.operation = { name: operationName ?? null, hash: queryHash ?? null };
-          const { violations, personalData } = decision(
+          const { violations, personalData, publicData } = decision(
             schema,
             document,
             principal,
@@ -125,6 +132,7 @@ export function authorizationPlugin(
             operationName,
           );
           if (violations.length > 0) throw refusal(violations);
+          contextValue.publicData = publicData;
           // Personal data needs a purpose the role may declare (the owning subgraph checks again).
           if (personalData) {
             const allowed = ROLE_PURPOSES[principal.role];

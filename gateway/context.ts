@@ -9,6 +9,11 @@ export interface GatewayContext {
   purpose: Purpose | null;
   /** Filled once the operation is resolved, before any subgraph is called. */
   operation: { name: string | null; hash: string | null };
+  /**
+   * Set once the operation is resolved, before any subgraph is called: true when the public
+   * role may read everything it selects (so its answer is the same whoever signed in).
+   */
+  publicData?: boolean;
   /** The signed assertion for this request's subgraph fetches, made once on first use. */
   assertion?: Promise<string>;
   /**

@@ -22,6 +22,7 @@ import {
 
 const METRICS_TOKEN = 'replicas-test-metrics-token';
 const OPERATOR: DevTokenClaims = { role: 'operator', subject: 'op-replicas', desk: 'PO-NORD' };
+const ANALYST: DevTokenClaims = { role: 'analyst', subject: 'analyst-replicas' };
 const CNA: DevTokenClaims = { role: 'partner', subject: 'cna-replicas', organization: 'CNA' };
 
 let redis: RunningRedis;
@@ -259,14 +260,55 @@ describe('response cache of public data', () => {
     expect(counted['gateway_cache_hits_total{cache="response"}']).toBeGreaterThanOrEqual(1);
   });
 
-  it('never serves a signed-in caller from it, nor stores what it gets', async () => {
+  it('serves a signed-in caller only entries kept for the same rights, never the anonymous ones', async () => {
     expect((await post(one, { query: PUBLIC_QUERY })).status).toBe(200); // cached, if not yet
-    for (const url of [one, two]) {
-      const signedIn = await traffic(() => post(url, { query: PUBLIC_QUERY }, OPERATOR));
-      expect(signedIn.answer.status).toBe(200);
-      expect(signedIn.subgraphs).toBe(2);
-      // Still the subgraphs' max-age, but for the caller's own cache only.
-      expect(signedIn.answer.headers.get('cache-control')).toBe('max-age=60, private');
+    const query = PUBLIC_QUERY.replace('PublicDirectory', 'SignedInDirectory');
+    const first = await traffic(() => post(one, { query }, OPERATOR));
+    expect(first.answer.status).toBe(200);
+    expect(first.subgraphs).toBe(2);
+    // Still the subgraphs' max-age, but for the caller's own cache only.
+    expect(first.answer.headers.get('cache-control')).toBe('max-age=60, private');
+    // Another operator of the same desk, through the other replica: the same rights.
+    const colleague = { ...OPERATOR, subject: 'op-replicas-colleague' };
+    const shared = await traffic(() => post(two, { query }, colleague));
+    expect(shared.answer.data).toEqual(first.answer.data);
+    expect(shared.subgraphs).toBe(0);
+    expect(shared.answer.headers.get('cache-control')).toBe('max-age=60, private');
+    // Other rights (another desk, an analyst, anonymous) keep their own entries.
+    for (const caller of [
+      { ...OPERATOR, subject: 'op-replicas-sud', desk: 'PO-SUD' },
+      ANALYST,
+      null,
+    ]) {
+      const other = await traffic(() => post(two, { query }, caller));
+      expect(other.answer.data).toEqual(first.answer.data);
+      expect(other.subgraphs).toBe(2);
+    }
+  });
+
+  it("shares an analysts' aggregate between analysts, and keeps nothing of an operation that selects signed-in fields", async () => {
+    const flows = `query ReplicaFlows { communicationFlows(from: "2012-01-01", to: "2012-06-30", groupBy: [MONTH, CONTRACT_TYPE]) {
+      month contractType { code label } communications workers suppressed } }`;
+    const first = await traffic(() => post(one, { query: flows }, ANALYST));
+    expect(first.answer.errors).toBeUndefined();
+    expect(first.subgraphs).toBe(1);
+    expect(first.answer.headers.get('cache-control')).toBe('max-age=60, private');
+    const again = await traffic(() =>
+      post(two, { query: flows }, { ...ANALYST, subject: 'analyst-replicas-two' }),
+    );
+    expect(again.answer.data).toEqual(first.answer.data);
+    expect(again.subgraphs).toBe(0);
+    expect(again.upstream).toBe(0);
+
+    // The same desks beside a field only signed-in callers may read: every time from the
+    // subgraphs, whatever their hints say.
+    const mixed = `query ReplicaDesksAndJobSeekers { desks(kind: LABOUR_REGISTRY_DESK) { id name }
+      desk(id: "PO-NORD") { jobSeekers(first: 1) { edges { node { pseudonym } } } } }`;
+    for (const url of [one, two, one]) {
+      const answer = await traffic(() => post(url, { query: mixed }, ANALYST));
+      expect(answer.answer.errors).toBeUndefined();
+      expect(answer.subgraphs).toBe(2);
+      expect(answer.answer.headers.get('cache-control')).toBe('no-store');
     }
   });
 
@@ -293,7 +335,7 @@ describe('response cache of public data', () => {
     expect(cached.subgraphs).toBe(0);
   });
 
-  it('caches no answer holding a type without a hint (a signed-in field, or an aggregate)', async () => {
+  it('caches no answer holding a type without a hint (here desk activity, counted live)', async () => {
     const query = '{ comuni { name } deskActivity(from: "2024-01", to: "2024-02") { count } }';
     for (const url of [one, two]) {
       const answer = await traffic(() => post(url, { query }));

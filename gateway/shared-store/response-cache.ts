@@ -1,22 +1,45 @@
-// The response cache of public data: whole answers to anonymous callers' queries, kept for as
-// long as the cache hints allow and shared by every replica through the shared store.
+// The response cache of public data: whole answers to queries that select only what the public
+// role may read, kept for as long as the cache hints allow and shared by every replica through
+// the shared store.
 //
 // The hints come from the subgraphs: each declares `@cacheControl` on its public types (desks,
-// comuni, the course catalogue) and sends `Cache-Control` with its answer; the gateway's data
-// source restricts the request's policy to the minimum over every subgraph fetch, and a fetch
-// without `max-age` (any private or personal type) makes the whole answer uncacheable.
+// comuni, the course catalogue, the statistics' cells) and sends `Cache-Control` with its
+// answer; the gateway's data source restricts the request's policy to the minimum over every
+// subgraph fetch, and a fetch without `max-age` (any private or personal type) makes the whole
+// answer uncacheable.
 //
-// Only callers with the public role read and write it: what a signed-in caller gets depends on
-// their rights (and may be personal), so their answers are never stored nor served from it,
-// and their HTTP answers say `private` so that no shared HTTP cache keeps them either. An
-// answer with errors is never stored (Apollo's plugin), nor one that carries a cost report.
+// Answers are never shared between callers with different rights. Anonymous callers share one
+// set of entries. A signed-in caller (operator, analyst, partner) reads and writes entries of
+// their own rights only (role, scopes, desk, organisation: never who they are), and only for an
+// operation the authorization plugin found to select nothing but public data, so nothing personal
+// is ever kept: an analysts' dashboard sent again within the minute is answered from the cache,
+// an operator's page about a person never is. Citizens' answers are never kept (their rights
+// are their own record). Signed-in answers say `private` over HTTP, so that no shared HTTP cache
+// keeps them. An answer with errors is never stored (Apollo's plugin), nor one that carries a
+// cost report.
 import type { ApolloServerPlugin } from '@apollo/server';
 import ApolloServerPluginResponseCache from '@apollo/server-plugin-response-cache';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
+import type { Principal } from '../../lib/auth/principal.js';
 import type { GatewayContext } from '../context.js';
 
-const isShareable = (context: GatewayContext): boolean =>
-  context.principal.role === 'public' && context.costReport === undefined;
+/** Whether this request's answer may be read from, and written to, the cache. */
+export const mayCache = ({ principal, publicData, costReport }: GatewayContext): boolean =>
+  costReport === undefined && publicData === true && principal.role !== 'citizen';
+
+/**
+ * What a signed-in caller's entries are kept under: their rights, never their identity (the
+ * subject is left out, and the plugin hashes the whole key). Null for the public role.
+ */
+export function rightsOf(principal: Principal): string | null {
+  if (principal.role === 'public') return null;
+  return JSON.stringify([
+    principal.role,
+    [...principal.scopes].sort(),
+    principal.desk,
+    principal.organization,
+  ]);
+}
 
 /** The cache's plugins; with `cache` null (RESPONSE_CACHE off), only the `private` marking. */
 export function publicResponseCachePlugin(
@@ -27,10 +50,11 @@ export function publicResponseCachePlugin(
       ? [
           ApolloServerPluginResponseCache<GatewayContext>({
             cache,
-            // No sessions: a signed-in caller neither reads nor writes, so every entry is public.
-            sessionId: () => Promise.resolve(null),
-            shouldReadFromCache: ({ contextValue }) => Promise.resolve(isShareable(contextValue)),
-            shouldWriteToCache: ({ contextValue }) => Promise.resolve(isShareable(contextValue)),
+            // Anonymous callers share entries (no session); a signed-in caller's answers are
+            // marked private below, which the plugin keeps only under a session: their rights.
+            sessionId: ({ contextValue }) => Promise.resolve(rightsOf(contextValue.principal)),
+            shouldReadFromCache: ({ contextValue }) => Promise.resolve(mayCache(contextValue)),
+            shouldWriteToCache: ({ contextValue }) => Promise.resolve(mayCache(contextValue)),
           }),
         ]
       : []),
