@@ -1,7 +1,11 @@
 // The federated graph end to end: the gateway, four subgraphs and four simulated
 // upstreams over real HTTP, checked against what the upstreams themselves hold.
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { DEFAULT_COURSE_CONCURRENCY } from '../subgraphs/training/loaders.js';
 import {
+  copyDataset,
+  CREDENTIALS,
   graphql,
   resetUpstreamStats,
   startStack,
@@ -602,40 +606,123 @@ describe('training catalogue', () => {
 });
 
 describe('batching towards trio, which has no batch endpoint', () => {
+  // The course of every enrolment and certificate is fetched by id, one GET each: trio has
+  // no batch form. The small dataset's job seekers hold too few distinct courses to show the
+  // bound at work, so this block enrols some of them, on a private copy of the dataset with
+  // a stack of its own, in every course none of them holds yet.
+  let own: Stack;
+  let ownDataDir: string;
+  const SEEKERS = 200;
+
+  beforeAll(async () => {
+    ownDataDir = copyDataset(inject('dataDir'));
+    own = await startStack({ dataDir: ownDataDir });
+  });
+
+  afterAll(async () => {
+    await own?.stop();
+    if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
+  });
+
+  /** trio's enrolments and certificates of these people, in batches of its cap (20). */
+  async function trioCourses(cfs: string[]): Promise<Set<string>> {
+    const courses = new Set<string>();
+    for (let i = 0; i < cfs.length; i += 20) {
+      const batch = cfs.slice(i, i + 20).join(',');
+      const [enrolments, certificates] = await Promise.all([
+        upstreamGet<{ iscrizioni: { corso: string }[] }>(own, 'trio', `/v1/iscrizioni?cf=${batch}`),
+        upstreamGet<{ attestati: { corso: string }[] }>(own, 'trio', `/v1/attestati?cf=${batch}`),
+      ]);
+      for (const r of [...enrolments.iscrizioni, ...certificates.attestati]) courses.add(r.corso);
+    }
+    return courses;
+  }
+
   it('fetches each course at most once per GraphQL request, with a bounded number in flight', async () => {
-    const trio = stack.upstreamUrls.trio;
+    const trio = own.upstreamUrls.trio;
+    // The catalogue, and the job seekers the query below reads (idol's first page, by id).
+    const catalogue = new Map<string, string>();
+    for (let page = 1; ; page++) {
+      const { corsi, totale } = await upstreamGet<{
+        corsi: { id: string; titolo: string }[];
+        totale: number;
+      }>(own, 'trio', `/v1/corsi?pagina=${page}&dimensione=50`);
+      for (const c of corsi) catalogue.set(c.id, c.titolo);
+      if (corsi.length === 0 || catalogue.size >= totale) break;
+    }
+    const { lavoratori } = await upstreamGet<{
+      lavoratori: { id: string; codiceFiscale: string }[];
+    }>(own, 'idol', `/v1/lavoratori/ricerca?pagina=1&dimensione=${SEEKERS}`);
+    expect(lavoratori).toHaveLength(SEEKERS);
+    const cfs = lavoratori.map((l) => l.codiceFiscale);
+    const held = await trioCourses(cfs);
+    const missing = [...catalogue.keys()].filter((id) => !held.has(id));
+    for (const [i, corso] of missing.entries()) {
+      const res = await fetch(`${trio}/v1/iscrizioni`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${CREDENTIALS.trio}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ codiceFiscale: cfs[i % cfs.length], corso, sportello: null }),
+      });
+      expect(res.status, `enrolment in ${corso}`).toBe(201);
+    }
+    // What trio now holds for these people: the courses the gateway must resolve.
+    const expected = await trioCourses(cfs);
+    expect(expected.size).toBeGreaterThanOrEqual(100);
+    // The bound must be smaller than the work for the test to show it.
+    expect(DEFAULT_COURSE_CONCURRENCY).toBeLessThan(expected.size);
+
     const setLatency = (ms: number) =>
       fetch(`${trio}/_admin/settings`, { method: 'PUT', body: JSON.stringify({ latenzaMs: ms }) });
-    const query = `{ jobSeekers(first: 200) { edges { node {
+    const query = `{ jobSeekers(first: ${SEEKERS}) { edges { node { id
         trainingEnrollments { course { id title } }
         certificates { course { id title } } } } } }`;
     await setLatency(20);
     try {
-      await resetUpstreamStats(stack);
-      const res = await gql<{
+      await resetUpstreamStats(own);
+      type Course = { id: string; title: string };
+      const res = await graphql<{
         jobSeekers: {
           edges: {
-            node: { trainingEnrollments: { course: Json }[]; certificates: { course: Json }[] };
+            node: {
+              id: string;
+              trainingEnrollments: { course: Course }[];
+              certificates: { course: Course }[];
+            };
           }[];
         };
-      }>(query);
+      }>(own.gatewayUrl, query, undefined, {
+        authorization: `Bearer ${await own.token({ role: 'operator', subject: 'op-test', desk: 'PO-NORD' })}`,
+        'x-purpose': 'GUIDANCE',
+      });
       expect(res.errors).toBeUndefined();
-      const courseIds = new Set(
-        res.data!.jobSeekers.edges.flatMap(({ node }) => [
-          ...node.trainingEnrollments.map((e) => e.course.id as string),
-          ...node.certificates.map((c) => c.course.id as string),
-        ]),
-      );
       const stats = (await (await fetch(`${trio}/_admin/stats`)).json()) as {
         richieste: Record<string, number>;
         concorrenzaMassima: Record<string, number>;
       };
-      expect(courseIds.size).toBeGreaterThan(10);
+      const nodes = res.data!.jobSeekers.edges.map((e) => e.node);
+      // The same people as idol's page (compared without printing their ids).
+      const samePeople =
+        nodes.length === lavoratori.length && nodes.every((n, i) => n.id === lavoratori[i]!.id);
+      expect(samePeople, "the gateway's job seekers are idol's first page").toBe(true);
+      const courses = nodes.flatMap((n) => [
+        ...n.trainingEnrollments.map((e) => e.course),
+        ...n.certificates.map((c) => c.course),
+      ]);
+      const courseIds = new Set(courses.map((c) => c.id));
+      expect([...courseIds].sort()).toEqual([...expected].sort());
+      for (const c of courses) expect(c.title, c.id).toBe(catalogue.get(c.id));
+      // Each distinct course fetched once, by id, and never more than the bound at once.
       expect(stats.richieste['GET /v1/corsi/{id}']).toBe(courseIds.size);
-      expect(stats.concorrenzaMassima['GET /v1/corsi/{id}']).toBeLessThanOrEqual(8);
-      // 200 people in batches of 20 fiscal codes.
-      expect(stats.richieste['GET /v1/iscrizioni']).toBe(10);
-      expect(stats.richieste['GET /v1/attestati']).toBe(10);
+      expect(stats.concorrenzaMassima['GET /v1/corsi/{id}']).toBeLessThanOrEqual(
+        DEFAULT_COURSE_CONCURRENCY,
+      );
+      expect(stats.concorrenzaMassima['GET /v1/corsi/{id}']).toBeGreaterThan(1);
+      // The people's records in batches of 20 fiscal codes.
+      expect(stats.richieste['GET /v1/iscrizioni']).toBe(SEEKERS / 20);
+      expect(stats.richieste['GET /v1/attestati']).toBe(SEEKERS / 20);
     } finally {
       await setLatency(0);
     }
