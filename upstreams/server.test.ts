@@ -482,6 +482,52 @@ describe('co', () => {
     }
   });
 
+  it('counts 2011 flows by month and contract type as the raw communications do', async () => {
+    type Cell = { mese: string; contratto: string; comunicazioni: number; lavoratori: number };
+    const r = await call(
+      'co',
+      '/v1/statistiche/flussi?dal=2011-01-01&al=2011-12-31&raggruppa=mese,contratto',
+    );
+    expect(r.status).toBe(200);
+    const served = r.json<{ gruppi: Cell[] }>().gruppi;
+    for (const g of served) {
+      expect(Object.keys(g).sort()).toEqual(['comunicazioni', 'contratto', 'lavoratori', 'mese']);
+    }
+    // Independent of the route: the stored documents themselves, not the indexed columns
+    // the route groups on.
+    const d = db('co');
+    let expected: Cell[];
+    try {
+      expected = d
+        .prepare(
+          `SELECT substr(json_extract(doc, '$.dataInizio'), 1, 7) AS mese,
+                  json_extract(doc, '$.tipologiaContrattuale') AS contratto,
+                  count(*) AS comunicazioni,
+                  count(DISTINCT json_extract(doc, '$.lavoratore.codiceFiscale')) AS lavoratori
+             FROM comunicazioni
+            WHERE json_extract(doc, '$.dataInizio') BETWEEN '2011-01-01' AND '2011-12-31'
+            GROUP BY 1, 2`,
+        )
+        .all() as Cell[];
+    } finally {
+      d.close();
+    }
+    // A year of a district's flows: every month, several contract types, more communications
+    // than workers somewhere (someone hired twice in a month under the same contract).
+    expect(new Set(expected.map((c) => c.mese)).size).toBe(12);
+    expect(new Set(expected.map((c) => c.contratto)).size).toBeGreaterThan(3);
+    expect(expected.some((c) => c.comunicazioni > c.lavoratori)).toBe(true);
+    const key = (c: Cell) => `${c.mese} ${c.contratto}`;
+    const byKey = (cells: Cell[]) => [...cells].sort((a, b) => key(a).localeCompare(key(b)));
+    expect(byKey(served)).toEqual(byKey(expected));
+    expect(served.reduce((n, c) => n + c.comunicazioni, 0)).toBe(
+      column<number>(
+        'co',
+        "SELECT count(*) FROM comunicazioni WHERE json_extract(doc, '$.dataInizio') LIKE '2011-%'",
+      )[0],
+    );
+  });
+
   it('answers 429 with Retry-After past its quota, per key', async () => {
     expect((await putSettings('co', { quotaAlSecondo: 3 })).json()).toEqual({
       latenzaMs: 0,
