@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCsv } from '../../lib/csv.js';
+import { readProjectFile } from '../../lib/project-files.js';
 import { fiscalCodeMatches, isValidPartitaIva } from './fiscal-code.js';
 import { ensureDataset, GENERATOR_VERSION } from './index.js';
 import { contractValidAt, loadReference } from './reference.js';
@@ -504,4 +506,53 @@ describe('the dataset at scale 0.01', () => {
     expect(unionSide).toHaveLength(8);
     for (const d of desks) expect(comuni.has(d.comune)).toBe(true);
   });
+
+  it('holds the employment centre and the labour-registry desks exactly as reference/prato_desks_2010.csv lists them, row by row', () => {
+    // Read straight from the shipped file, not through loadReference (which the generator
+    // itself uses), so that a slip in either is seen.
+    const csv = parseCsv(readProjectFile('reference', 'prato_desks_2010.csv'));
+    expect(csv.length).toBeGreaterThan(0);
+    const expected = csv.map((r) => {
+      const [street, ...rest] = (r.address ?? '').split(',');
+      const note = /\(closed (\w{3}) (\d{4})\)/.exec(rest.join(','));
+      return {
+        codice: r.desk_id,
+        tipo: r.kind,
+        comune: r.comune_istat,
+        circoscrizione: r.circoscrizione || null,
+        // "Via VII Marzo 15, Prato": the registry keeps the street; the comune is a code
+        indirizzo: street?.trim(),
+        // "(closed Jan 2012)": the registry's closing date falls in that month
+        chiusura: note
+          ? `${note[2]}-${String(MONTHS.indexOf(note[1] ?? '') + 1).padStart(2, '0')}`
+          : null,
+      };
+    });
+    const actual = all<{ tipo: string; doc: string }>(
+      registry,
+      "SELECT tipo, doc FROM sportelli WHERE tipo <> 'PRIMA_ACCOGLIENZA' ORDER BY ordine",
+    ).map((row) => {
+      const d = JSON.parse(row.doc) as {
+        codice: string;
+        tipo: string;
+        comune: string;
+        circoscrizione: string | null;
+        indirizzo: string;
+        chiusura: string | null;
+      };
+      // The indexed column and the served document agree.
+      expect(row.tipo).toBe(d.tipo);
+      return {
+        codice: d.codice,
+        tipo: d.tipo,
+        comune: d.comune,
+        circoscrizione: d.circoscrizione,
+        indirizzo: d.indirizzo,
+        chiusura: d.chiusura?.slice(0, 7) ?? null,
+      };
+    });
+    expect(actual).toEqual(expected);
+  });
 });
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
