@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   buildSchema,
+  isEnumType,
   isInputObjectType,
   isInterfaceType,
   isIntrospectionType,
@@ -24,7 +25,7 @@ describe('schema', () => {
   });
 
   it.each(SUBGRAPH_NAMES)(
-    'every type and field of the %s subgraph that clients see has a description',
+    'every type, field, field argument and enum value of the %s subgraph that clients see has a description',
     (name) => {
       const missing: string[] = [];
       // The key fields of entities extended here (`Desk @key(fields: "id") { id: ID! ... }`)
@@ -48,19 +49,29 @@ describe('schema', () => {
         },
         FieldDefinition(node) {
           const inaccessible = node.directives?.some((d) => d.name.value === 'inaccessible');
+          if (inaccessible) return;
+          // Arguments are described where the field is declared, extensions included: no
+          // other subgraph declares them.
+          for (const arg of node.arguments ?? []) {
+            if (!arg.description)
+              missing.push(`${currentType}.${node.name.value}(${arg.name.value})`);
+          }
           const isKeyField =
             node.name.value === 'id' ||
             node.name.value === 'istatCode' ||
             node.name.value === 'code';
-          if (inaccessible || node.description) return;
+          if (node.description) return;
           if (!ownedHere && isKeyField) return;
           missing.push(`${currentType}.${node.name.value}`);
         },
         EnumTypeDefinition(node) {
           if (!node.description) missing.push(node.name.value);
+          for (const value of node.values ?? []) {
+            if (!value.description) missing.push(`${node.name.value}.${value.name.value}`);
+          }
         },
       });
-      expect(missing).toEqual([]);
+      expect(missing, `undescribed in the ${name} subgraph: ${missing.join(', ')}`).toEqual([]);
     },
   );
 
@@ -93,7 +104,7 @@ describe('schema', () => {
     }
   });
 
-  it('every type and field of the API schema has a description', () => {
+  it('every type, field, field argument and enum value of the API schema has a description', () => {
     const schema = buildSchema(readFileSync(API_SCHEMA_PATH, 'utf8'));
     const missing: string[] = [];
     const builtIn = new Set(['String', 'Int', 'Float', 'Boolean', 'ID', 'Query', 'Mutation']);
@@ -107,8 +118,14 @@ describe('schema', () => {
           : [];
       for (const field of fields) {
         if (!field.description) missing.push(`${type.name}.${field.name}`);
+        for (const arg of 'args' in field ? field.args : []) {
+          if (!arg.description) missing.push(`${type.name}.${field.name}(${arg.name})`);
+        }
+      }
+      for (const value of isEnumType(type) ? type.getValues() : []) {
+        if (!value.description) missing.push(`${type.name}.${value.name}`);
       }
     }
-    expect(missing).toEqual([]);
+    expect(missing, `undescribed in the API schema: ${missing.join(', ')}`).toEqual([]);
   });
 });
