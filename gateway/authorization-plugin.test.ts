@@ -50,6 +50,13 @@ const principal = (role: 'operator' | 'analyst'): Principal => ({
   fiscalCode: null,
 });
 
+const contextOf = (who: Principal, purpose: Purpose | null = null): GatewayContext => ({
+  principal: who,
+  purpose,
+  requestId: 'r',
+  operation: { name: null, hash: null },
+});
+
 async function run(
   query: string,
   who: Principal,
@@ -57,14 +64,7 @@ async function run(
 ): Promise<{ status: number | undefined; code: unknown; data: unknown }> {
   const response = await server.executeOperation(
     { query },
-    {
-      contextValue: {
-        principal: who,
-        purpose,
-        requestId: 'r',
-        operation: { name: null, hash: null },
-      },
-    },
+    { contextValue: contextOf(who, purpose) },
   );
   if (response.body.kind !== 'single') throw new Error('expected a single result');
   const { data, errors } = response.body.singleResult;
@@ -140,17 +140,7 @@ describe('authorization decisions', () => {
     await own.start();
     const publicDataOf = async (query: string, who: Principal, purpose: Purpose | null = null) => {
       seen = undefined;
-      await own.executeOperation(
-        { query },
-        {
-          contextValue: {
-            principal: who,
-            purpose,
-            requestId: 'r',
-            operation: { name: null, hash: null },
-          },
-        },
-      );
+      await own.executeOperation({ query }, { contextValue: contextOf(who, purpose) });
       return seen;
     };
     try {
@@ -176,12 +166,7 @@ describe('authorization decisions', () => {
     const own = new ApolloServer<GatewayContext>({ typeDefs, plugins: [small] });
     await own.start();
     try {
-      const contextValue: GatewayContext = {
-        principal: principal('analyst'),
-        purpose: null,
-        requestId: 'r',
-        operation: { name: null, hash: null },
-      };
+      const contextValue = contextOf(principal('analyst'));
       for (const query of ['{ desks }', '{ a: desks }', '{ b: desks }', '{ desks }']) {
         await own.executeOperation({ query }, { contextValue });
       }
