@@ -1,9 +1,11 @@
 // Employers subgraph resolvers: no I/O here, only loaders. Inputs are checked before
 // any loader is asked, so a refused query costs no upstream request.
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import type { GraphQLResolveInfo } from 'graphql';
 import { assertOwnRecord, type CallerContext } from '../shared/trust.js';
 import { isValidPartitaIva } from '../../lib/fiscal-code.js';
 import { addressResolvers } from '../shared/address.js';
+import { selectedFieldArguments } from '../shared/lookahead.js';
 import { badUserInput, UpstreamBadResponseError } from '../shared/errors.js';
 import {
   checkFirst,
@@ -23,7 +25,12 @@ import {
   type Coordinate,
 } from '../shared/suppression.js';
 import type { Page } from '../shared/decode.js';
-import { CO_PAGE_LIMIT_CAP, CO_SEARCH_SIZE_CAP } from './client.js';
+import {
+  CO_ID_SHAPES,
+  CO_PAGE_LIMIT_CAP,
+  CO_SEARCH_SIZE_CAP,
+  type EmployerCommunicationsQuery,
+} from './client.js';
 import type { EmployerLoaders } from './loaders.js';
 import { assertMayReadCommunicationsOf, assertMayReadEmploymentHistory } from './delegations.js';
 import { mutationResolvers, type CoWriteApi } from './writes.js';
@@ -160,14 +167,74 @@ function flowCell(row: FlowRow, asked: ReadonlySet<FlowDimension>, suppressed: b
   };
 }
 
+interface CommunicationsArgs {
+  from?: string | null;
+  to?: string | null;
+  type?: CommunicationType | null;
+  first?: number | null;
+  after?: string | null;
+}
+
+/** What one page of an employer's communications asks of co, its arguments checked. */
+function communicationsPage(employerId: string, args: CommunicationsArgs) {
+  const first = checkFirst(args.first, CO_PAGE_LIMIT_CAP, DEFAULT_COMMUNICATIONS_FIRST);
+  if (args.from && args.to && args.from > args.to)
+    throw badUserInput('from must not be after to', 'from');
+  const position = decodeCommunicationCursor(args.after);
+  const query: EmployerCommunicationsQuery = {
+    employerId,
+    from: args.from ?? undefined,
+    to: args.to ?? undefined,
+    type: args.type ? COMMUNICATION_TYPE_CODES[args.type] : undefined,
+    cursor: position.coCursor,
+    // One co request whatever the position: a mid-page cursor re-reads its page's start.
+    limit: Math.min(CO_PAGE_LIMIT_CAP, position.skip + first),
+  };
+  return { first, position, query };
+}
+
+/**
+ * An employer's communications are keyed by the employer's id, which `employer(id:)` already
+ * has: when the operation asks for them, each page asked for starts loading beside the employer
+ * itself, so that the desk's employer page costs one round of co requests instead of two (the
+ * same requests). Not for partners, whose right to an employer's communications depends on the
+ * employer's record (nothing is asked of co before that check), nor for ids co cannot hold or
+ * pages whose arguments the field refuses. A failed early load is left to the field's resolver,
+ * which meets the same (cached) promise.
+ */
+function prefetchCommunications(
+  ctx: EmployersContext,
+  employerId: string,
+  info: GraphQLResolveInfo,
+): void {
+  if (ctx.caller.principal.role === 'partner' || !CO_ID_SHAPES.employer.test(employerId)) return;
+  for (const args of selectedFieldArguments(info, 'communications')) {
+    let query: EmployerCommunicationsQuery;
+    try {
+      ({ query } = communicationsPage(employerId, args));
+    } catch {
+      continue; // the field's resolver refuses the same arguments, with no upstream request
+    }
+    ctx.loaders.communicationsByEmployerId.load(query).catch(() => undefined);
+  }
+}
+
 export const resolvers: GraphQLResolverMap<EmployersContext> = {
   Date: DateScalar,
   IdempotencyKey: IdempotencyKeyScalar,
   Mutation: mutationResolvers,
   YearMonth: YearMonthScalar,
   Query: {
-    employer: (_: unknown, { id }: { id: string }, ctx: EmployersContext) =>
-      ctx.loaders.employerById.load(id),
+    employer: (
+      _: unknown,
+      { id }: { id: string },
+      ctx: EmployersContext,
+      info: GraphQLResolveInfo,
+    ) => {
+      const employer = ctx.loaders.employerById.load(id);
+      prefetchCommunications(ctx, id, info);
+      return employer;
+    },
     employerByFiscalCode: (
       _: unknown,
       { fiscalCode }: { fiscalCode: string },
@@ -274,30 +341,13 @@ export const resolvers: GraphQLResolverMap<EmployersContext> = {
       e.ccnlCode === null ? null : describeCollectiveAgreement(e.ccnlCode),
     communications: async (
       e: Employer,
-      args: {
-        from?: string | null;
-        to?: string | null;
-        type?: CommunicationType | null;
-        first?: number | null;
-        after?: string | null;
-      },
+      args: CommunicationsArgs,
       ctx: EmployersContext,
     ): Promise<Connection<Communication>> => {
       // Before anything else: a refused partner learns nothing, not even about its arguments.
       assertMayReadCommunicationsOf(ctx.caller, e);
-      const first = checkFirst(args.first, CO_PAGE_LIMIT_CAP, DEFAULT_COMMUNICATIONS_FIRST);
-      if (args.from && args.to && args.from > args.to)
-        throw badUserInput('from must not be after to', 'from');
-      const position = decodeCommunicationCursor(args.after);
-      const page = await ctx.loaders.communicationsByEmployerId.load({
-        employerId: e.id,
-        from: args.from ?? undefined,
-        to: args.to ?? undefined,
-        type: args.type ? COMMUNICATION_TYPE_CODES[args.type] : undefined,
-        cursor: position.coCursor,
-        // One co request whatever the position: a mid-page cursor re-reads its page's start.
-        limit: Math.min(CO_PAGE_LIMIT_CAP, position.skip + first),
-      });
+      const { first, position, query } = communicationsPage(e.id, args);
+      const page = await ctx.loaders.communicationsByEmployerId.load(query);
       const nodes = page.items.slice(position.skip, position.skip + first);
       const exhaustsFetched = position.skip + nodes.length >= page.items.length;
       const edges = nodes.map((node, i) => ({

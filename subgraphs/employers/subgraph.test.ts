@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHttpServer } from '../../lib/graphql-http.js';
+import { SCOPES } from '../../lib/auth/scopes.js';
+import type { Principal } from '../../lib/auth/principal.js';
+import { clearFaults, setFaults } from '../../upstreams/faults.js';
 import { createUpstream, ensureDataset, type RunningUpstream } from '../../upstreams/index.js';
 import { createEmployersSubgraph } from './index.js';
 import { auditSuppression } from '../shared/suppression-audit.js';
@@ -162,6 +165,57 @@ describe('employers subgraph over co', () => {
       },
     });
     expect(requests).toEqual({ 'GET /v1/aziende': 1 });
+  });
+
+  it('asks co for the pages of employer(id:) { communications } beside the employer, not after it; each page once, refused arguments and partners never', async () => {
+    const page = `query ($id: ID!) { employer(id: $id) { id
+      five: communications(first: 5) { totalCount }
+      again: communications(first: 5) { totalCount }
+      ... on Employer { hirings: communications(first: 3, type: HIRING) { totalCount } }
+      tooMany: communications(first: 100000) { totalCount } } }`;
+    const partner: Principal = {
+      role: 'partner',
+      subject: 'partner-prefetch-test',
+      scopes: Object.values(SCOPES),
+      desk: null,
+      organization: 'CNA',
+      fiscalCode: null,
+    };
+    // Through a subgraph of its own, whose circuit for co opens on the failures below.
+    const own = await createEmployersSubgraph(
+      {
+        co: { baseUrl: co.url, credential: CREDENTIAL, timeoutMs: 10_000, connections: 8 },
+        port: 0,
+      },
+      testTrust.trust,
+    );
+    const requestsOf = async (principal?: Principal): Promise<Record<string, number>> => {
+      await fetch(`${co.url}/_admin/stats`, { method: 'DELETE' });
+      const res = await fetch(own.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(await testTrust.headersFor(principal)),
+        },
+        body: JSON.stringify({ query: page, variables: { id: busiest.id } }),
+      });
+      const body = (await res.json()) as GraphQLBody;
+      expect(body.errors?.length).toBeGreaterThan(0);
+      const stats = (await (await fetch(`${co.url}/_admin/stats`)).json()) as {
+        richieste: Record<string, number>;
+      };
+      return stats.richieste;
+    };
+    // co refuses the employer's own lookup: the two distinct pages were asked all the same.
+    await setFaults(co.url, [{ tipo: 'errore', stato: 503, percorso: 'GET /v1/aziende' }]);
+    try {
+      expect((await requestsOf())['GET /v1/comunicazioni']).toBe(2);
+      // A partner's right to the communications depends on the employer: nothing asked first.
+      expect((await requestsOf(partner))['GET /v1/comunicazioni']).toBeUndefined();
+    } finally {
+      await clearFaults(co.url);
+      await own.stop();
+    }
   });
 
   it('finds an employer by partita IVA, and refuses a wrong check digit without asking co', async () => {

@@ -2,9 +2,11 @@
 // other subgraphs are returned as bare keys (Desk {id}, Comune {istatCode},
 // Employer {id}); their owners resolve them.
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import type { GraphQLResolveInfo } from 'graphql';
 import { assertOwnRecord, type CallerContext } from '../shared/trust.js';
 import { isValidFiscalCode } from '../../lib/fiscal-code.js';
 import { addressResolvers } from '../shared/address.js';
+import { selectsField } from '../shared/lookahead.js';
 import {
   citizenships,
   comuniByCadastralCode,
@@ -22,7 +24,7 @@ import { IdempotencyKeyScalar } from '../shared/writes.js';
 import { DEFAULT_MIN_CELL_PEOPLE, measure, suppressRows } from '../shared/suppression.js';
 import { SEARCH_PAGE_CAP, type JobSeekerSearch } from './client.js';
 import type { WorkerLoaders } from './loaders.js';
-import { mutationResolvers, type IdolWriteApi } from './writes.js';
+import { mutationResolvers, WORKER_ID, type IdolWriteApi } from './writes.js';
 import {
   codeOf,
   EMPLOYMENT_STATUSES,
@@ -126,6 +128,24 @@ function unknownCode(field: string): never {
   throw new UpstreamBadResponseError('idol', `field ${field}`);
 }
 
+/**
+ * A worker's job-seeker record and guidance sessions are keyed by the worker's id, which
+ * `worker(id:)` already has: when the operation asks for them, their loads start beside the
+ * worker's own, so that the desk's worker page costs one round of IDOL requests instead of
+ * two (the same requests). Not for citizens, who may read only their own record: theirs is
+ * checked on the worker first, and nothing of anyone else's is asked of IDOL. Not for ids IDOL
+ * cannot hold. A failed early load is left to the field's resolver, which meets the same
+ * (cached) promise and reports it where the field is.
+ */
+function prefetchRecords(ctx: WorkersContext, id: string, info: GraphQLResolveInfo): void {
+  if (ctx.caller.principal.role === 'citizen' || !WORKER_ID.test(id)) return;
+  const started: Promise<unknown>[] = [];
+  if (selectsField(info, 'profile')) started.push(ctx.loaders.profileByWorkerId.load(id));
+  if (selectsField(info, 'guidanceSessions'))
+    started.push(ctx.loaders.guidanceSessionsByWorkerId.load(id));
+  for (const load of started) load.catch(() => undefined);
+}
+
 const desk = (id: string) => ({ id });
 
 export const resolvers: GraphQLResolverMap<WorkersContext> = {
@@ -141,8 +161,11 @@ export const resolvers: GraphQLResolverMap<WorkersContext> = {
         ? ctx.loaders.workerById.load(principal.subject)
         : null;
     },
-    worker: (_: unknown, { id }: { id: string }, ctx: WorkersContext) =>
-      visible(ctx, ctx.loaders.workerById.load(id)),
+    worker: (_: unknown, { id }: { id: string }, ctx: WorkersContext, info: GraphQLResolveInfo) => {
+      const worker = visible(ctx, ctx.loaders.workerById.load(id));
+      prefetchRecords(ctx, id, info);
+      return worker;
+    },
     workerByFiscalCode: (_: unknown, args: { fiscalCode: string }, ctx: WorkersContext) => {
       const code = normalizeFiscalCode(args.fiscalCode);
       // The message never echoes the code: it is personal data.

@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHttpServer } from '../../lib/graphql-http.js';
+import { SCOPES } from '../../lib/auth/scopes.js';
+import type { Principal } from '../../lib/auth/principal.js';
+import { clearFaults, setFaults } from '../../upstreams/faults.js';
 import { createUpstream, ensureDataset } from '../../upstreams/index.js';
 import { createWorkersSubgraph } from './index.js';
 import { auditSuppression } from '../shared/suppression-audit.js';
@@ -114,8 +117,12 @@ async function upstream<T>(base: string, key: string, path: string): Promise<T> 
 const idolGet = <T>(path: string) => upstream<T>(idol.url, IDOL_KEY, path);
 const coGet = <T>(path: string) => upstream<T>(co.url, CO_KEY, path);
 
-async function graphql<T>(query: string, variables?: Json): Promise<GraphQLResult<T>> {
-  const res = await fetch(subgraph.url, {
+async function graphql<T>(
+  query: string,
+  variables?: Json,
+  url = subgraph.url,
+): Promise<GraphQLResult<T>> {
+  const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(await testTrust.headersFor()) },
     body: JSON.stringify({ query, variables }),
@@ -127,9 +134,10 @@ async function graphql<T>(query: string, variables?: Json): Promise<GraphQLResul
 async function idolRequests<T>(
   query: string,
   variables?: Json,
+  url?: string,
 ): Promise<{ result: GraphQLResult<T>; requests: Record<string, number> }> {
   await fetch(`${idol.url}/_admin/stats`, { method: 'DELETE' });
-  const result = await graphql<T>(query, variables);
+  const result = await graphql<T>(query, variables, url);
   const stats = (await (await fetch(`${idol.url}/_admin/stats`)).json()) as {
     richieste: Record<string, number>;
   };
@@ -233,6 +241,71 @@ describe('workers subgraph over IDOL', () => {
       'GET /v1/schede': 1,
       'GET /v1/colloqui': 1,
     });
+  });
+
+  it("asks IDOL for the record and sessions of worker(id:) beside the worker, not after it; only those asked for, never a citizen's", async () => {
+    const [seeker, other] = await jobSeekers(2);
+    const page = `query ($id: ID!, $noProfile: Boolean = false) { worker(id: $id) {
+      id ...Record profile @skip(if: $noProfile) { status } } }
+      fragment Record on Worker { guidanceSessions { id } }`;
+    // A citizen asking for someone else's record: refused on the worker, and nothing else of
+    // that person is asked of IDOL.
+    const citizen: Principal = {
+      role: 'citizen',
+      subject: other!.id,
+      scopes: Object.values(SCOPES),
+      desk: null,
+      organization: null,
+      fiscalCode: other!.codiceFiscale,
+    };
+    await fetch(`${idol.url}/_admin/stats`, { method: 'DELETE' });
+    const res = await fetch(subgraph.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(await testTrust.headersFor(citizen, 'SELF_ACCESS')),
+      },
+      body: JSON.stringify({ query: page, variables: { id: seeker!.id } }),
+    });
+    const refused = (await res.json()) as GraphQLResult<unknown>;
+    expect(refused.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
+    const stats = (await (await fetch(`${idol.url}/_admin/stats`)).json()) as {
+      richieste: Record<string, number>;
+    };
+    expect(stats.richieste).toEqual({ 'GET /v1/lavoratori': 1 });
+    // IDOL refuses the worker's own lookup: the record and the sessions were asked all the same,
+    // at the same moment, once each. Through a subgraph of its own, whose circuit for IDOL
+    // opens on these failures, so that the other tests' stays closed.
+    const own = await createWorkersSubgraph(
+      {
+        idol: { baseUrl: idol.url, credential: IDOL_KEY, timeoutMs: 10_000, connections: 8 },
+        pseudonymKey: randomBytes(32),
+        auditLogPath: join(auditDir, 'workers-audit-prefetch.jsonl'),
+        port: 0,
+      },
+      testTrust.trust,
+    );
+    await setFaults(idol.url, [{ tipo: 'errore', stato: 503, percorso: 'GET /v1/lavoratori' }]);
+    try {
+      const failed = await idolRequests(page, { id: seeker!.id }, own.url);
+      expect(failed.result.errors?.[0]?.extensions?.['code']).toBe('UPSTREAM_UNAVAILABLE');
+      expect(failed.requests['GET /v1/schede']).toBe(1);
+      expect(failed.requests['GET /v1/colloqui']).toBe(1);
+      // Skipped: the record is not asked for.
+      const skipped = await idolRequests(page, { id: seeker!.id, noProfile: true }, own.url);
+      expect(skipped.requests['GET /v1/schede']).toBeUndefined();
+      expect(skipped.requests['GET /v1/colloqui']).toBe(1);
+      const bare = await idolRequests(
+        'query ($id: ID!) { worker(id: $id) { id } }',
+        { id: seeker!.id },
+        own.url,
+      );
+      expect(bare.requests['GET /v1/schede']).toBeUndefined();
+      expect(bare.requests['GET /v1/colloqui']).toBeUndefined();
+    } finally {
+      await clearFaults(idol.url);
+      await own.stop();
+    }
   });
 
   it('finds a person by fiscal code typed in lower case, and refuses a malformed one unasked', async () => {

@@ -31,7 +31,8 @@ import type { WorkersContext } from './resolvers.js';
 /** The first day a DID can carry: the systems start in 2010. */
 const FIRST_DAY = '2010-01-01';
 const DESK = /^[A-Z0-9][A-Z0-9-]{0,29}$/;
-const WORKER_ID = /^L\d{7}$/;
+/** The shape of an IDOL worker id (`L` and seven digits). */
+export const WORKER_ID = /^L\d{7}$/;
 
 export interface RegistrationBody {
   sportello: string;
