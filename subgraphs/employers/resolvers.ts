@@ -196,11 +196,13 @@ function communicationsPage(employerId: string, args: CommunicationsArgs) {
 /**
  * An employer's communications are keyed by the employer's id, which `employer(id:)` already
  * has: when the operation asks for them, each page asked for starts loading beside the employer
- * itself, so that the desk's employer page costs one round of co requests instead of two (the
- * same requests). Not for partners, whose right to an employer's communications depends on the
- * employer's record (nothing is asked of co before that check), nor for ids co cannot hold or
- * pages whose arguments the field refuses. A failed early load is left to the field's resolver,
- * which meets the same (cached) promise.
+ * itself, so that the desk's employer page costs one round of co requests instead of two. The
+ * requests are the ones the field would make once the employer is found; an id co does not
+ * know costs them too (one per distinct page asked for). Not for partners, whose right to an
+ * employer's communications depends on the employer's record (nothing is asked of co before
+ * that check), nor for ids co cannot hold or pages whose arguments the field refuses. A failed
+ * early load is left to the field's resolver, which meets the same (cached) failure. Never
+ * fails the employer itself.
  */
 function prefetchCommunications(
   ctx: EmployersContext,
@@ -208,7 +210,13 @@ function prefetchCommunications(
   info: GraphQLResolveInfo,
 ): void {
   if (ctx.caller.principal.role === 'partner' || !CO_ID_SHAPES.employer.test(employerId)) return;
-  for (const args of selectedFieldArguments(info, 'communications')) {
+  let pages: Record<string, unknown>[];
+  try {
+    pages = selectedFieldArguments(info, 'communications');
+  } catch {
+    return; // a selection this look-ahead cannot read: the field loads as it is resolved
+  }
+  for (const args of pages) {
     let query: EmployerCommunicationsQuery;
     try {
       ({ query } = communicationsPage(employerId, args));

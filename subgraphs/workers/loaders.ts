@@ -89,6 +89,25 @@ async function fetchGrouped<T>(
   return groupByKeys(keys, records, keyOf, identity);
 }
 
+/**
+ * A batch function whose failure fails each of its keys with an Error in its place, so that
+ * DataLoader keeps the failure for the rest of the request. A rejected batch would be forgotten,
+ * and the next load of a key (a field's own after one started early, resolvers.ts) would ask the
+ * failing upstream again.
+ */
+function failEachKey<K, V>(
+  batch: (keys: readonly K[]) => Promise<readonly (V | Error)[]>,
+): (keys: readonly K[]) => Promise<(V | Error)[]> {
+  return async (keys) => {
+    try {
+      return [...(await batch(keys))];
+    } catch (failure) {
+      const error = failure instanceof Error ? failure : new Error(String(failure));
+      return keys.map(() => error);
+    }
+  };
+}
+
 // Each order is total over the records' identities, so that no order IDOL sends can show.
 const byDateThenId = (a: GuidanceSession, b: GuidanceSession): number =>
   compareText(a.date, b.date) || compareText(a.id, b.id);
@@ -111,7 +130,7 @@ export function createLoaders(client: IdolApi): WorkerLoaders {
   };
 
   const workerById: DataLoader<string, Worker | null> = new DataLoader(
-    async (ids) => {
+    failEachKey(async (ids: readonly string[]) => {
       const workers = await fetchListable(
         ids,
         (asked) => client.workersByIds(asked),
@@ -119,12 +138,12 @@ export function createLoaders(client: IdolApi): WorkerLoaders {
       );
       primeBoth(workers);
       return workers;
-    },
+    }),
     { maxBatchSize: PERSON_CAP },
   );
 
   const workerByFiscalCode: DataLoader<string, Worker | null> = new DataLoader(
-    async (codes) => {
+    failEachKey(async (codes: readonly string[]) => {
       const workers = await fetchListable(
         codes,
         (asked) => client.workersByFiscalCodes(asked),
@@ -132,7 +151,7 @@ export function createLoaders(client: IdolApi): WorkerLoaders {
       );
       primeBoth(workers);
       return workers;
-    },
+    }),
     { maxBatchSize: PERSON_CAP },
   );
 
@@ -140,16 +159,17 @@ export function createLoaders(client: IdolApi): WorkerLoaders {
     workerById,
     workerByFiscalCode,
     profileByWorkerId: new DataLoader(
-      (ids) =>
+      failEachKey((ids: readonly string[]) =>
         fetchListable(
           ids,
           (asked) => client.profilesByWorkerIds(asked),
           (p) => p.workerId,
         ),
+      ),
       { maxBatchSize: PERSON_CAP },
     ),
     guidanceSessionsByWorkerId: new DataLoader(
-      async (ids) =>
+      failEachKey(async (ids: readonly string[]) =>
         (
           await fetchGrouped(
             ids,
@@ -158,10 +178,11 @@ export function createLoaders(client: IdolApi): WorkerLoaders {
             (s) => s.id,
           )
         ).map((sessions) => sessions.sort(byDateThenId)),
+      ),
       { maxBatchSize: PERSON_CAP },
     ),
     candidatesByVacancyId: new DataLoader(
-      async (ids) =>
+      failEachKey(async (ids: readonly string[]) =>
         (
           await fetchGrouped(
             ids,
@@ -170,10 +191,11 @@ export function createLoaders(client: IdolApi): WorkerLoaders {
             (c) => `${c.vacancyId} ${c.workerId}`,
           )
         ).map((candidates) => candidates.sort(byBestScore)),
+      ),
       { maxBatchSize: VACANCY_CAP },
     ),
     incomeSupportByEmployerId: new DataLoader(
-      async (ids) =>
+      failEachKey(async (ids: readonly string[]) =>
         (
           await fetchGrouped(
             ids,
@@ -182,6 +204,7 @@ export function createLoaders(client: IdolApi): WorkerLoaders {
             (e) => `${e.workerId} ${e.employerId} ${e.kind} ${e.from}`,
           )
         ).map((episodes) => episodes.sort(byStartThenWorker)),
+      ),
       { maxBatchSize: EMPLOYER_CAP },
     ),
     jobSeekerPage: new DataLoader(

@@ -132,18 +132,24 @@ function unknownCode(field: string): never {
  * A worker's job-seeker record and guidance sessions are keyed by the worker's id, which
  * `worker(id:)` already has: when the operation asks for them, their loads start beside the
  * worker's own, so that the desk's worker page costs one round of IDOL requests instead of
- * two (the same requests). Not for citizens, who may read only their own record: theirs is
- * checked on the worker first, and nothing of anyone else's is asked of IDOL. Not for ids IDOL
- * cannot hold. A failed early load is left to the field's resolver, which meets the same
- * (cached) promise and reports it where the field is.
+ * two. The requests are the ones the fields would make once the worker is found; an id IDOL
+ * does not know costs them too (once each). Not for citizens, who may read only their own
+ * record: theirs is checked on the worker first, and nothing of anyone else's is asked of IDOL.
+ * Not for ids IDOL cannot hold. A failed early load is left to the field's resolver, which
+ * meets the same failure (loaders.ts keeps it for the request). Never fails the worker itself.
  */
 function prefetchRecords(ctx: WorkersContext, id: string, info: GraphQLResolveInfo): void {
   if (ctx.caller.principal.role === 'citizen' || !WORKER_ID.test(id)) return;
-  const started: Promise<unknown>[] = [];
-  if (selectsField(info, 'profile')) started.push(ctx.loaders.profileByWorkerId.load(id));
-  if (selectsField(info, 'guidanceSessions'))
-    started.push(ctx.loaders.guidanceSessionsByWorkerId.load(id));
-  for (const load of started) load.catch(() => undefined);
+  try {
+    if (selectsField(info, 'profile')) {
+      ctx.loaders.profileByWorkerId.load(id).catch(() => undefined);
+    }
+    if (selectsField(info, 'guidanceSessions')) {
+      ctx.loaders.guidanceSessionsByWorkerId.load(id).catch(() => undefined);
+    }
+  } catch {
+    // A selection this look-ahead cannot read: the fields load as they are resolved.
+  }
 }
 
 const desk = (id: string) => ({ id });

@@ -273,9 +273,8 @@ describe('workers subgraph over IDOL', () => {
       richieste: Record<string, number>;
     };
     expect(stats.richieste).toEqual({ 'GET /v1/lavoratori': 1 });
-    // IDOL refuses the worker's own lookup: the record and the sessions were asked all the same,
-    // at the same moment, once each. Through a subgraph of its own, whose circuit for IDOL
-    // opens on these failures, so that the other tests' stays closed.
+    // Through a subgraph of its own, whose circuit for IDOL opens on the failures below, so that
+    // the other tests' stays closed.
     const own = await createWorkersSubgraph(
       {
         idol: { baseUrl: idol.url, credential: IDOL_KEY, timeoutMs: 10_000, connections: 8 },
@@ -285,8 +284,23 @@ describe('workers subgraph over IDOL', () => {
       },
       testTrust.trust,
     );
-    await setFaults(idol.url, [{ tipo: 'errore', stato: 503, percorso: 'GET /v1/lavoratori' }]);
     try {
+      // The record's early load fails while the worker is still on its way: the field meets
+      // that failure, and IDOL is not asked again.
+      await setFaults(idol.url, [
+        { tipo: 'latenza', ms: 300, percorso: 'GET /v1/lavoratori' },
+        { tipo: 'malformato', percorso: 'GET /v1/schede' },
+      ]);
+      const garbled = await idolRequests(
+        'query ($id: ID!) { worker(id: $id) { id profile { status } } }',
+        { id: seeker!.id },
+        own.url,
+      );
+      expect(garbled.result.errors?.[0]?.extensions?.['code']).toBe('UPSTREAM_BAD_RESPONSE');
+      expect(garbled.requests['GET /v1/schede']).toBe(1);
+      // IDOL refuses the worker's own lookup: the record and the sessions were asked all the
+      // same, at the same moment, once each.
+      await setFaults(idol.url, [{ tipo: 'errore', stato: 503, percorso: 'GET /v1/lavoratori' }]);
       const failed = await idolRequests(page, { id: seeker!.id }, own.url);
       expect(failed.result.errors?.[0]?.extensions?.['code']).toBe('UPSTREAM_UNAVAILABLE');
       expect(failed.requests['GET /v1/schede']).toBe(1);
