@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { PUBLIC_PRINCIPAL, type Principal } from '../../lib/auth/principal.js';
 import type { GatewayContext } from '../context.js';
 import { ROLE_SCOPES } from '../roles.js';
-import { mayCache, rightsOf } from './response-cache.js';
+import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
+import { entryKey, mayCache, rightsOf, skippingNeverKept } from './response-cache.js';
 
 const signedIn = (role: Exclude<Principal['role'], 'public'>, subject: string, more = {}) => ({
   ...PUBLIC_PRINCIPAL,
@@ -63,5 +64,57 @@ describe('rightsOf', () => {
     expect(new Set(rights).size).toBe(rights.length);
     // Anonymous callers share entries without a session.
     expect(rightsOf(PUBLIC_PRINCIPAL)).toBeNull();
+  });
+});
+
+describe('entry keys', () => {
+  const analyst = context(signedIn('analyst', 'a-1'));
+  const data = { source: '{ desks { id } }', operationName: null, variables: {}, extra: null };
+
+  it("hash what the plugin keys on, the caller's rights included", () => {
+    const anonymous = entryKey(context(PUBLIC_PRINCIPAL), { ...data, sessionMode: 0 });
+    const own = entryKey(analyst, {
+      ...data,
+      sessionId: rightsOf(analyst.principal),
+      sessionMode: 1,
+    });
+    expect(anonymous).toMatch(/^[0-9a-f]{64}$/);
+    expect(own).toMatch(/^[0-9a-f]{64}$/);
+    expect(own).not.toBe(anonymous);
+    const operator = context(signedIn('operator', 'o-1', { desk: 'PO-NORD' }));
+    expect(
+      entryKey(operator, { ...data, sessionId: rightsOf(operator.principal), sessionMode: 1 }),
+    ).not.toBe(own);
+  });
+
+  it('never ask the store for an entry no signed-in answer is kept under', async () => {
+    const store = new InMemoryLRUCache<string>();
+    const asked: string[] = [];
+    const counting = {
+      get: (key: string) => {
+        asked.push(key);
+        return store.get(key);
+      },
+      set: (key: string, value: string) => store.set(key, value),
+      delete: (key: string) => store.delete(key),
+    };
+    const cache = skippingNeverKept(counting);
+    // The plugin's second lookup for a signed-in caller, under its prefix.
+    const unused = `fqc:${entryKey(analyst, { ...data, sessionMode: 2 })}`;
+    await cache.set(unused, 'x');
+    expect(await cache.get(unused)).toBeUndefined();
+    expect(asked).toEqual([]);
+    expect(await store.get(unused)).toBeUndefined();
+    // Every other key goes through.
+    const kept = `fqc:${entryKey(context(PUBLIC_PRINCIPAL), { ...data, sessionMode: 0 })}`;
+    await cache.set(kept, 'y');
+    expect(await cache.get(kept)).toBe('y');
+    expect(asked).toEqual([kept]);
+  });
+
+  it('keep citizens apart by their own record, though nothing of theirs is kept', () => {
+    expect(rightsOf(signedIn('citizen', 'L0000001'))).not.toBe(
+      rightsOf(signedIn('citizen', 'L0000002')),
+    );
   });
 });

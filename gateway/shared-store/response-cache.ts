@@ -17,6 +17,7 @@
 // are their own record). Signed-in answers say `private` over HTTP, so that no shared HTTP cache
 // keeps them. An answer with errors is never stored (Apollo's plugin), nor one that carries a
 // cost report.
+import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 import ApolloServerPluginResponseCache from '@apollo/server-plugin-response-cache';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
@@ -29,7 +30,8 @@ export const mayCache = ({ principal, publicData, costReport }: GatewayContext):
 
 /**
  * What a signed-in caller's entries are kept under: their rights, never their identity (the
- * subject is left out, and the plugin hashes the whole key). Null for the public role.
+ * subject is left out, and the whole key is hashed). Null for the public role. A citizen's
+ * rights are their own record: their subject is in, though mayCache keeps nothing of theirs.
  */
 export function rightsOf(principal: Principal): string | null {
   if (principal.role === 'public') return null;
@@ -38,7 +40,33 @@ export function rightsOf(principal: Principal): string | null {
     [...principal.scopes].sort(),
     principal.desk,
     principal.organization,
+    principal.role === 'citizen' ? principal.subject : null,
   ]);
+}
+
+/**
+ * The key no entry is ever kept under. With a session, Apollo's plugin looks up the caller's
+ * private entry and then one "public for signed-in callers"; a signed-in caller's answers are
+ * always private here, so that second entry never exists, and asking for it would cost every
+ * miss a second round trip to Redis.
+ */
+const NEVER_KEPT = 'never-kept';
+
+/** The entry's key: Apollo's (a sha256 of what the plugin keys on), or NEVER_KEPT. */
+export function entryKey(context: GatewayContext, keyData: unknown): string {
+  const signedIn = rightsOf(context.principal) !== null;
+  if (signedIn && (keyData as { sessionId?: unknown }).sessionId === undefined) return NEVER_KEPT;
+  return createHash('sha256').update(JSON.stringify(keyData)).digest('hex');
+}
+
+/** `cache`, answering NEVER_KEPT (under any prefix) with a miss and storing nothing under it. */
+export function skippingNeverKept(cache: KeyValueCache): KeyValueCache {
+  const never = (key: string) => key.endsWith(NEVER_KEPT);
+  return {
+    get: (key) => (never(key) ? Promise.resolve(undefined) : cache.get(key)),
+    set: (key, value, options) => (never(key) ? Promise.resolve() : cache.set(key, value, options)),
+    delete: (key) => (never(key) ? Promise.resolve(true) : cache.delete(key)),
+  };
 }
 
 /** The cache's plugins; with `cache` null (RESPONSE_CACHE off), only the `private` marking. */
@@ -49,7 +77,9 @@ export function publicResponseCachePlugin(
     ...(cache
       ? [
           ApolloServerPluginResponseCache<GatewayContext>({
-            cache,
+            cache: skippingNeverKept(cache),
+            generateCacheKey: (requestContext, keyData) =>
+              entryKey(requestContext.contextValue as GatewayContext, keyData),
             // Anonymous callers share entries (no session); a signed-in caller's answers are
             // marked private below, which the plugin keeps only under a session: their rights.
             sessionId: ({ contextValue }) => Promise.resolve(rightsOf(contextValue.principal)),
