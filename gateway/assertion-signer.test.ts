@@ -20,7 +20,13 @@ function request(
   operation: GatewayContext['operation'] = { name: 'Page', hash: 'h1' },
   purpose: GatewayContext['purpose'] = null,
 ): GatewayContext {
-  return { principal, requestId: crypto.randomUUID(), purpose, operation };
+  return {
+    principal,
+    callerKey: 'test-caller',
+    requestId: crypto.randomUUID(),
+    purpose,
+    operation,
+  };
 }
 
 describe('assertionSigner', () => {

@@ -55,6 +55,7 @@ const contextOf = (who: Principal, purpose: Purpose | null = null): GatewayConte
   purpose,
   requestId: 'r',
   operation: { name: null, hash: null },
+  callerKey: 'test-caller',
 });
 
 async function run(

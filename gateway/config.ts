@@ -13,6 +13,7 @@ import { DEFAULT_TRUSTED_DOCUMENTS_PATH } from './trusted-documents.js';
 import { readLogConfig, type LogConfig } from '../lib/log.js';
 import { readTelemetryConfig, type TelemetryConfig } from '../lib/telemetry.js';
 import { DEFAULT_KEY_PREFIX, type SharedStoreConfig } from './shared-store/index.js';
+import { DEFAULT_REGISTRATIONS_PER_HOUR } from './shared-store/registration-quota.js';
 
 /** Issuer and audience of the development tokens minted by `npm run token`. */
 export const DEV_TOKEN_ISSUER = 'prato-graph-dev';
@@ -160,7 +161,7 @@ export function readSubgraphUrls(env: Env): SubgraphUrls {
 /**
  * REDIS_URL (`redis://` or `rediss://`), REDIS_KEY_PREFIX and, with a URL, REDIS_KEY_SECRET
  * (the key of the hash that names rate-limit buckets, the same on every replica); RESPONSE_CACHE
- * (default true). The URL may hold a password and the secret is one: neither is repeated in an
+ * (default true); PERSISTED_QUERY_REGISTRATIONS_PER_HOUR (default 100). The URL may hold a password and the secret is one: neither is repeated in an
  * error.
  */
 export function readSharedStore(env: Env): SharedStoreConfig {
@@ -171,9 +172,21 @@ export function readSharedStore(env: Env): SharedStoreConfig {
     );
   }
   const responseCache = envBoolean(env, 'RESPONSE_CACHE', true);
+  const registrationsPerHour = envInt(
+    env,
+    'PERSISTED_QUERY_REGISTRATIONS_PER_HOUR',
+    DEFAULT_REGISTRATIONS_PER_HOUR,
+    { min: 1, max: 1_000_000 },
+  );
   const url = env.REDIS_URL;
   if (url === undefined || url === '') {
-    return Object.freeze({ redisUrl: null, keyPrefix, keySecret: null, responseCache });
+    return Object.freeze({
+      redisUrl: null,
+      keyPrefix,
+      keySecret: null,
+      responseCache,
+      registrationsPerHour,
+    });
   }
   let parsed: URL | null;
   try {
@@ -192,7 +205,13 @@ export function readSharedStore(env: Env): SharedStoreConfig {
       'REDIS_KEY_SECRET is not valid: with REDIS_URL, expected 32 or more characters',
     );
   }
-  return Object.freeze({ redisUrl: url, keyPrefix, keySecret, responseCache });
+  return Object.freeze({
+    redisUrl: url,
+    keyPrefix,
+    keySecret,
+    responseCache,
+    registrationsPerHour,
+  });
 }
 
 /** METRICS_TOKEN, at least 16 characters; never repeated in the error, being a secret. */

@@ -4,6 +4,11 @@ import type { CostReport } from './cost-report.js';
 
 export interface GatewayContext {
   principal: Principal;
+  /**
+   * Whom the request counts against (limits/rate-limit.ts rateLimitKey): the signed-in subject,
+   * else the client's address. Only ever used as a bucket's name, hashed in Redis.
+   */
+  callerKey: string;
   requestId: string;
   /** The purpose declared in `x-purpose`, if any. */
   purpose: Purpose | null;

@@ -39,6 +39,7 @@ import {
   IN_MEMORY,
   PERSISTED_QUERY_TTL_SECONDS,
   publicResponseCachePlugin,
+  registrationQuotaPlugin,
   type SharedStoreConfig,
 } from './shared-store/index.js';
 import {
@@ -315,6 +316,8 @@ export async function createGateway(
     rateLimit: limits.rateLimit,
     logger: options.logger,
   });
+  const registrationQuota = registrationQuotaPlugin(shared.registrations);
+  const persistedQueryStats = shared.stats['persisted_query'];
   const metrics = createGatewayMetrics({
     knownOperationNames: trustedDocuments.operationNames,
     knownCodes: new Set([...CLIENT_VISIBLE_CODES, 'INTERNAL_SERVER_ERROR']),
@@ -323,6 +326,10 @@ export async function createGateway(
       result_size: () => resultSize.stats(),
       document: () => documentStore.stats(),
       ...shared.stats,
+      persisted_query: () => ({
+        ...persistedQueryStats?.(),
+        refused: registrationQuota.refused(),
+      }),
     },
     token: options.metricsToken ?? null,
   });
@@ -417,6 +424,9 @@ export async function createGateway(
         maxCost: limits.maxCost,
         estimator: costEstimator,
       }),
+      // A persisted query is registered only within the caller's quota, once every check above
+      // has accepted its document (Apollo writes it after didResolveOperation).
+      registrationQuota,
       // Last: a plan is shown only for an operation every check above accepted.
       costReportPlugin({ estimator: costEstimator }),
       // Anonymous callers' public answers, kept as the subgraphs' cache hints allow; served
@@ -437,7 +447,8 @@ export async function createGateway(
       const deadline = deadlineClock() + requestDeadlineMs;
       const principal = await security.authenticate(header(req, 'authorization'));
       // As soon as the caller is known, before the document is even parsed.
-      const decision = await rateLimits.take(rateLimitKey(principal, req.socket.remoteAddress));
+      const callerKey = rateLimitKey(principal, req.socket.remoteAddress);
+      const decision = await rateLimits.take(callerKey);
       if (!decision.allowed) throw rateLimitedError(decision.retryAfterSeconds);
       const declared = header(req, 'x-purpose');
       if (declared !== undefined && !isPurpose(declared)) {
@@ -450,6 +461,7 @@ export async function createGateway(
       if (costReport === 'plan' && principal.role === 'public') throw planRefused();
       return {
         principal,
+        callerKey,
         requestId,
         purpose: declared ?? null,
         operation: { name: null, hash: null },

@@ -21,6 +21,8 @@ export interface CacheStats {
   misses?: number;
   /** Reads and writes of a shared store that failed and were done without it. */
   errors?: number;
+  /** Writes declined on purpose (persisted queries over a caller's registration quota). */
+  refused?: number;
 }
 
 export interface GatewayMetricsOptions {
@@ -114,6 +116,11 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
     'gateway_cache_errors_total',
     'Reads and writes of the shared store (persisted queries, public responses, rate limits) that failed, Redis being unreachable or too slow, and were done without it, by cache',
     (stats) => stats.errors,
+  );
+  cacheCounter(
+    'gateway_cache_refused_total',
+    "Writes declined on purpose, by cache (persisted queries beyond a caller's registration quota: served, not registered)",
+    (stats) => stats.refused,
   );
   new Gauge({
     name: 'gateway_cache_entries',

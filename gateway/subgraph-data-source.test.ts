@@ -57,6 +57,7 @@ function context(deadline?: number): GatewayContext {
     requestId: 'r1',
     purpose: null,
     operation: { name: null, hash: null },
+    callerKey: 'test-caller',
     ...(deadline !== undefined ? { deadline } : {}),
   };
 }

@@ -37,6 +37,9 @@ let memoryTwo: string;
 /** Two replicas sharing Redis with a burst of 4 and next to no refill. */
 let limitedOne: string;
 let limitedTwo: string;
+/** Two replicas sharing Redis with a quota of two persisted-query registrations per caller. */
+let quotaOne: string;
+let quotaTwo: string;
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -57,6 +60,9 @@ beforeAll(async () => {
   const limitedStore = { ...shared, keyPrefix: 'replicas-test-limits:' };
   limitedOne = await stack.startGateway({ sharedStore: limitedStore, limits });
   limitedTwo = await stack.startGateway({ sharedStore: limitedStore, limits });
+  const quotaStore = { ...shared, keyPrefix: 'replicas-test-quota:', registrationsPerHour: 2 };
+  quotaOne = await stack.startGateway({ sharedStore: quotaStore });
+  quotaTwo = await stack.startGateway({ sharedStore: quotaStore });
 });
 
 afterAll(async () => {
@@ -205,6 +211,27 @@ describe('automatic persisted queries', () => {
     expect(served.status).toBe(200);
     expect(served.errors).toBeUndefined();
     expect(codeOf(await byHash(two, padded))).toBe('PERSISTED_QUERY_NOT_FOUND');
+  });
+});
+
+describe('persisted-query registration quota', () => {
+  it("one caller's registrations through both replicas spend one quota; beyond it, served and not registered", async () => {
+    const texts = [1, 2, 3].map((n) => `query Quota${n} { comuni { istatCode } }`);
+    for (const [i, text] of texts.entries()) {
+      const answer = await register(i % 2 === 0 ? quotaOne : quotaTwo, text);
+      expect(answer.status).toBe(200);
+      expect(answer.errors).toBeUndefined();
+    }
+    expect((await byHash(quotaTwo, texts[0]!)).status).toBe(200);
+    expect((await byHash(quotaOne, texts[1]!)).status).toBe(200);
+    for (const url of [quotaOne, quotaTwo]) {
+      expect(codeOf(await byHash(url, texts[2]!))).toBe('PERSISTED_QUERY_NOT_FOUND');
+    }
+    const counted = await metrics(quotaOne);
+    expect(counted['gateway_cache_refused_total{cache="persisted_query"}']).toBe(1);
+    // A signed-in caller has a quota of its own.
+    expect((await register(quotaTwo, texts[2]!, OPERATOR)).status).toBe(200);
+    expect((await byHash(quotaOne, texts[2]!, OPERATOR)).status).toBe(200);
   });
 });
 

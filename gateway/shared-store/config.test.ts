@@ -1,4 +1,5 @@
-// REDIS_URL, REDIS_KEY_PREFIX and REDIS_KEY_SECRET: validated, and never echoed when secret.
+// REDIS_URL, REDIS_KEY_PREFIX, REDIS_KEY_SECRET, RESPONSE_CACHE and
+// PERSISTED_QUERY_REGISTRATIONS_PER_HOUR: validated, and never echoed when secret.
 import { describe, expect, it } from 'vitest';
 import { readSharedStore } from '../config.js';
 
@@ -11,6 +12,7 @@ describe('readSharedStore', () => {
       keyPrefix: 'prato-graph:',
       keySecret: null,
       responseCache: true,
+      registrationsPerHour: 100,
     });
   });
 
@@ -21,13 +23,18 @@ describe('readSharedStore', () => {
         REDIS_KEY_PREFIX: 'prato-graph-test:',
         REDIS_KEY_SECRET: SECRET,
         RESPONSE_CACHE: 'false',
+        PERSISTED_QUERY_REGISTRATIONS_PER_HOUR: '20',
       }),
     ).toEqual({
       redisUrl: 'rediss://gateway:pw@redis.internal:6380/2',
       keyPrefix: 'prato-graph-test:',
       keySecret: SECRET,
       responseCache: false,
+      registrationsPerHour: 20,
     });
+    expect(() => readSharedStore({ PERSISTED_QUERY_REGISTRATIONS_PER_HOUR: '0' })).toThrow(
+      /PERSISTED_QUERY_REGISTRATIONS_PER_HOUR/,
+    );
   });
 
   it('refuses a URL that is not redis:// or rediss://, without repeating it (it may hold a password)', () => {

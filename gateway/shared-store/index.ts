@@ -19,8 +19,10 @@ import { createMemoryRateLimitStore, type RateLimitStore } from '../limits/rate-
 import { guardedCache, memoryCache, redisCache, type GuardedCache } from './cache.js';
 import { closeRedis, connectRedis, type SharedStoreLogger } from './redis.js';
 import { createRedisRateLimitStore } from './rate-limit.js';
+import { DEFAULT_REGISTRATIONS_PER_HOUR } from './registration-quota.js';
 
 export { publicResponseCachePlugin } from './response-cache.js';
+export { registrationQuotaPlugin } from './registration-quota.js';
 export type { SharedStoreLogger } from './redis.js';
 
 export const DEFAULT_KEY_PREFIX = 'prato-graph:';
@@ -37,6 +39,11 @@ export interface SharedStoreConfig {
    * every answer comes from the subgraphs, as when measuring what each operation costs them.
    */
   responseCache: boolean;
+  /**
+   * PERSISTED_QUERY_REGISTRATIONS_PER_HOUR: automatic persisted queries one caller may register
+   * an hour, all at once or at that pace (registration-quota.ts). Default 100.
+   */
+  registrationsPerHour?: number;
 }
 
 export const IN_MEMORY: SharedStoreConfig = Object.freeze({
@@ -52,9 +59,10 @@ export const IN_MEMORY: SharedStoreConfig = Object.freeze({
  * registered: 2,000 tokens (the token limit) written out ordinarily stay well under it, while
  * a longer text is padding (comments, long literals) that a hostile client could use to fill
  * the store. Every registration has passed every limit before it is written (Apollo writes
- * only after didResolveOperation), so the worst one caller can write is its rate-limit
- * allowance times 32 KiB, each entry gone after an hour; Redis's own `maxmemory` with an LRU
- * policy bounds the rest (README "Running N replicas").
+ * only after didResolveOperation), and each caller registers at most its quota an hour
+ * (registration-quota.ts, 100 by default), so the worst one caller can write is about 3 MiB an
+ * hour, each entry gone after an hour; Redis's own `maxmemory` with an LRU policy bounds the
+ * rest (README "Running N replicas").
  */
 export const PERSISTED_QUERY_TTL_SECONDS = 3_600;
 export const PERSISTED_QUERY_MAX_LENGTH = 32 * 1024;
@@ -86,6 +94,8 @@ export interface SharedStore {
   /** For the response cache of public data (whose plugin prefixes its keys with `fqc:`); null when off. */
   readonly responses: KeyValueCache | null;
   readonly rateLimits: RateLimitStore;
+  /** Each caller's allowance of persisted-query registrations (registration-quota.ts). */
+  readonly registrations: RateLimitStore;
   /** By cache name, for gateway/metrics.ts `caches`. */
   readonly stats: Readonly<Record<string, () => CacheStats>>;
   close(): Promise<void>;
@@ -101,6 +111,8 @@ export interface SharedStoreOptions extends SharedStoreConfig {
 
 export async function createSharedStore(options: SharedStoreOptions): Promise<SharedStore> {
   const rate = { ratePerSecond: options.rateLimit.perSecond, burst: options.rateLimit.burst };
+  const perHour = options.registrationsPerHour ?? DEFAULT_REGISTRATIONS_PER_HOUR;
+  const registrationRate = { ratePerSecond: perHour / 3_600, burst: perHour };
   if (options.redisUrl === null) {
     const queries = memoryCache(MEMORY_PERSISTED_QUERY_BYTES);
     const responses = memoryCache(MEMORY_RESPONSE_BYTES);
@@ -111,6 +123,7 @@ export async function createSharedStore(options: SharedStoreOptions): Promise<Sh
         ? guardResponses(responses, () => responses.keys().length)
         : null,
       rateLimits: createMemoryRateLimitStore(rate),
+      registrations: createMemoryRateLimitStore(registrationRate),
       rateLimitFallbacks: () => undefined,
       close: () => Promise.resolve(),
     });
@@ -125,12 +138,17 @@ export async function createSharedStore(options: SharedStoreOptions): Promise<Sh
     ...(options.commandTimeoutMs ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
   });
   const rateLimits = createRedisRateLimitStore(client, { ...rate, keySecret: options.keySecret });
+  const registrations = createRedisRateLimitStore(client, {
+    ...registrationRate,
+    keySecret: options.keySecret,
+  });
   return assemble({
     kind: 'redis',
     persistedQueries: guardPersistedQueries(redisCache(client, ''), undefined),
     responses: options.responseCache ? guardResponses(redisCache(client, ''), undefined) : null,
     rateLimits,
-    rateLimitFallbacks: () => rateLimits.fallbacks(),
+    registrations,
+    rateLimitFallbacks: () => rateLimits.fallbacks() + registrations.fallbacks(),
     close: () => closeRedis(client),
   });
 }
@@ -159,6 +177,7 @@ function assemble(parts: {
   persistedQueries: GuardedCache;
   responses: GuardedCache | null;
   rateLimits: RateLimitStore;
+  registrations: RateLimitStore;
   rateLimitFallbacks: () => number | undefined;
   close: () => Promise<void>;
 }): SharedStore {
@@ -168,6 +187,7 @@ function assemble(parts: {
     persistedQueries: parts.persistedQueries,
     responses: parts.responses,
     rateLimits: parts.rateLimits,
+    registrations: parts.registrations,
     stats: {
       persisted_query: () => parts.persistedQueries.stats(),
       ...(responses ? { response: () => responses.stats() } : {}),

@@ -21,6 +21,7 @@ const context = (principal: Principal, more: Partial<GatewayContext> = {}): Gate
   requestId: 'r',
   purpose: null,
   operation: { name: null, hash: null },
+  callerKey: 'test-caller',
   publicData: true,
   ...more,
 });
