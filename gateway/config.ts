@@ -14,6 +14,7 @@ import { readLogConfig, type LogConfig } from '../lib/log.js';
 import { readTelemetryConfig, type TelemetryConfig } from '../lib/telemetry.js';
 import { DEFAULT_KEY_PREFIX, type SharedStoreConfig } from './shared-store/index.js';
 import { DEFAULT_REGISTRATIONS_PER_HOUR } from './shared-store/registration-quota.js';
+import { trustedProxyList } from './client-address.js';
 
 /** Issuer and audience of the development tokens minted by `npm run token`. */
 export const DEV_TOKEN_ISSUER = 'prato-graph-dev';
@@ -75,6 +76,12 @@ export interface GatewayConfig {
    * (gateway/shared-store): Redis with REDIS_URL, this process's memory without.
    */
   sharedStore: SharedStoreConfig;
+  /**
+   * TRUSTED_PROXIES: the reverse proxies (addresses and CIDR ranges) whose `X-Forwarded-For`
+   * names the client for anonymous callers' allowances (gateway/client-address.ts). Default
+   * none: the connection's address.
+   */
+  trustedProxies: readonly string[];
   /** LOG_LEVEL, LOG_FORMAT (lib/log.ts). */
   log: LogConfig;
   /** OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, OTEL_SERVICE_NAME (lib/telemetry.ts): traces if set. */
@@ -109,6 +116,7 @@ export function readGatewayConfig(env: Env): Readonly<GatewayConfig> {
     log: readLogConfig(env),
     telemetry: readTelemetryConfig(env),
     sharedStore: readSharedStore(env),
+    trustedProxies: readTrustedProxies(env),
     auth: Object.freeze({
       jwksUrl: env.AUTH_JWKS_URL ? envUrl(env, 'AUTH_JWKS_URL', '') : null,
       keysDir: envString(env, 'KEYS_DIR', 'data/keys'),
@@ -212,6 +220,16 @@ export function readSharedStore(env: Env): SharedStoreConfig {
     responseCache,
     registrationsPerHour,
   });
+}
+
+/** TRUSTED_PROXIES: comma-separated addresses and CIDR ranges, each checked. */
+export function readTrustedProxies(env: Env): readonly string[] {
+  const entries = (env.TRUSTED_PROXIES ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  trustedProxyList(entries); // throws naming the first entry that is neither
+  return Object.freeze(entries);
 }
 
 /** METRICS_TOKEN, at least 16 characters; never repeated in the error, being a secret. */

@@ -33,6 +33,7 @@ import {
   resolveSubgraphUrls,
 } from './supergraph-file.js';
 import { gatewayReadiness } from './readiness.js';
+import { clientAddress, trustedProxyList } from './client-address.js';
 import { createIde } from './ide/index.js';
 import {
   createSharedStore,
@@ -106,7 +107,13 @@ export type GatewayOptions = Omit<
   | 'sharedStore'
   | 'coalesceAnonymousFetches'
   | 'batchSubgraphFetches'
+  | 'trustedProxies'
 > & {
+  /**
+   * The reverse proxies whose X-Forwarded-For names anonymous callers (TRUSTED_PROXIES).
+   * Default none.
+   */
+  trustedProxies?: readonly string[];
   /**
    * Whether anonymous callers' identical subgraph fetches in flight share one request
    * (COALESCE_ANONYMOUS_FETCHES). Default true.
@@ -334,6 +341,7 @@ export async function createGateway(
     token: options.metricsToken ?? null,
   });
   const rateLimits = options.rateLimitStore ?? shared.rateLimits;
+  const proxies = options.trustedProxies?.length ? trustedProxyList(options.trustedProxies) : null;
   const agent = new Agent({
     connections: options.subgraphConnections,
     keepAliveTimeout: 30_000,
@@ -447,7 +455,7 @@ export async function createGateway(
       const deadline = deadlineClock() + requestDeadlineMs;
       const principal = await security.authenticate(header(req, 'authorization'));
       // As soon as the caller is known, before the document is even parsed.
-      const callerKey = rateLimitKey(principal, req.socket.remoteAddress);
+      const callerKey = rateLimitKey(principal, clientAddress(req, proxies));
       const decision = await rateLimits.take(callerKey);
       if (!decision.allowed) throw rateLimitedError(decision.retryAfterSeconds);
       const declared = header(req, 'x-purpose');

@@ -76,7 +76,11 @@ export interface StackOptions {
 export type ReplicaOptions = Partial<
   Pick<
     GatewayOptions,
-    'sharedStore' | 'limits' | 'batchSubgraphFetches' | 'coalesceAnonymousFetches'
+    | 'sharedStore'
+    | 'limits'
+    | 'batchSubgraphFetches'
+    | 'coalesceAnonymousFetches'
+    | 'trustedProxies'
   >
 >;
 

@@ -93,9 +93,8 @@ export function createMemoryRateLimitStore(options: MemoryRateLimitOptions = {})
 }
 
 /**
- * The bucket a request counts against: the signed-in subject, else the client's address.
- * Behind a reverse proxy every anonymous caller has the proxy's address; reading
- * X-Forwarded-For from a trusted proxy is not done yet (a client could forge it otherwise).
+ * The bucket a request counts against: the signed-in subject, else the client's address (behind
+ * trusted reverse proxies, the one their X-Forwarded-For names: gateway/client-address.ts).
  */
 export function rateLimitKey(principal: Principal, remoteAddress: string | undefined): string {
   return principal.subject
