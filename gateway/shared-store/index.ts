@@ -125,6 +125,7 @@ export async function createSharedStore(options: SharedStoreOptions): Promise<Sh
       rateLimits: createMemoryRateLimitStore(rate),
       registrations: createMemoryRateLimitStore(registrationRate),
       rateLimitFallbacks: () => undefined,
+      registrationFallbacks: () => 0,
       close: () => Promise.resolve(),
     });
   }
@@ -148,7 +149,8 @@ export async function createSharedStore(options: SharedStoreOptions): Promise<Sh
     responses: options.responseCache ? guardResponses(redisCache(client, ''), undefined) : null,
     rateLimits,
     registrations,
-    rateLimitFallbacks: () => rateLimits.fallbacks() + registrations.fallbacks(),
+    rateLimitFallbacks: () => rateLimits.fallbacks(),
+    registrationFallbacks: () => registrations.fallbacks(),
     close: () => closeRedis(client),
   });
 }
@@ -179,6 +181,8 @@ function assemble(parts: {
   rateLimits: RateLimitStore;
   registrations: RateLimitStore;
   rateLimitFallbacks: () => number | undefined;
+  /** Quota takes done in memory, Redis failing: counted with the persisted queries' errors. */
+  registrationFallbacks: () => number;
   close: () => Promise<void>;
 }): SharedStore {
   const { responses } = parts;
@@ -189,7 +193,11 @@ function assemble(parts: {
     rateLimits: parts.rateLimits,
     registrations: parts.registrations,
     stats: {
-      persisted_query: () => parts.persistedQueries.stats(),
+      persisted_query: () => {
+        const stats = parts.persistedQueries.stats();
+        const fallbacks = parts.registrationFallbacks();
+        return fallbacks === 0 ? stats : { ...stats, errors: (stats.errors ?? 0) + fallbacks };
+      },
       ...(responses ? { response: () => responses.stats() } : {}),
       rate_limit: () => {
         const errors = parts.rateLimitFallbacks();

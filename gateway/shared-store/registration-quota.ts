@@ -10,10 +10,16 @@
 // a hundred covers the largest client here (the IDE's examples, a partner's manifest are not
 // registrations: trusted documents are served from the manifest).
 //
-// The registration is Apollo's (its request pipeline writes after every didResolveOperation
-// hook has run, when `metrics.persistedQueryRegister` is still set); this plugin only clears
-// that flag when the caller's quota is spent.
+// The registration is Apollo's: its request pipeline writes after the didResolveOperation hooks
+// have settled, when `metrics.persistedQueryRegister` is still set. This plugin clears that flag
+// when the caller's quota is spent, and when the document is registered already (Apollo would
+// write it again, and a client resending a known text spends nothing). Apollo runs the hooks
+// together: a refusal another hook throws at once stops this one before it spends anything, and
+// the refusals made later (a partner's unregistered operation) drop the registration earlier.
+// Behind a load balancer, name it in TRUSTED_PROXIES: otherwise every anonymous caller has the
+// balancer's address, and so one quota between them.
 import type { ApolloServerPlugin } from '@apollo/server';
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { RateLimitStore } from '../limits/rate-limit.js';
 import type { GatewayContext } from '../context.js';
 
@@ -27,19 +33,29 @@ export interface RegistrationQuotaPlugin extends ApolloServerPlugin<GatewayConte
   refused(): number;
 }
 
-export function registrationQuotaPlugin(store: RateLimitStore): RegistrationQuotaPlugin {
+/**
+ * `persistedQueries` is the cache given to Apollo's `persistedQueries` option, which keys its
+ * entries `apq:<sha256>`.
+ */
+export function registrationQuotaPlugin(
+  store: RateLimitStore,
+  persistedQueries: KeyValueCache,
+): RegistrationQuotaPlugin {
   let refused = 0;
   return {
     refused: () => refused,
     requestDidStart() {
       return Promise.resolve({
         async didResolveOperation(requestContext) {
-          if (!requestContext.metrics.persistedQueryRegister) return;
-          const decision = await store.take(
-            registrationBucket(requestContext.contextValue.callerKey),
-          );
+          const { metrics, queryHash, contextValue } = requestContext;
+          if (!metrics.persistedQueryRegister || queryHash === undefined) return;
+          if ((await persistedQueries.get(`apq:${queryHash}`)) !== undefined) {
+            metrics.persistedQueryRegister = false;
+            return;
+          }
+          const decision = await store.take(registrationBucket(contextValue.callerKey));
           if (!decision.allowed) {
-            requestContext.metrics.persistedQueryRegister = false;
+            metrics.persistedQueryRegister = false;
             refused += 1;
           }
         },
