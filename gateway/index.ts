@@ -33,7 +33,7 @@ import {
   resolveSubgraphUrls,
 } from './supergraph-file.js';
 import { gatewayReadiness } from './readiness.js';
-import { clientAddress, trustedProxyList } from './client-address.js';
+import { addressBucket, clientAddress, trustedProxyList } from './client-address.js';
 import { createIde } from './ide/index.js';
 import {
   createSharedStore,
@@ -323,7 +323,7 @@ export async function createGateway(
     rateLimit: limits.rateLimit,
     logger: options.logger,
   });
-  const registrationQuota = registrationQuotaPlugin(shared.registrations);
+  const registrationQuota = registrationQuotaPlugin(shared.registrations, shared.persistedQueries);
   const persistedQueryStats = shared.stats['persisted_query'];
   const metrics = createGatewayMetrics({
     knownOperationNames: trustedDocuments.operationNames,
@@ -432,8 +432,8 @@ export async function createGateway(
         maxCost: limits.maxCost,
         estimator: costEstimator,
       }),
-      // A persisted query is registered only within the caller's quota, once every check above
-      // has accepted its document (Apollo writes it after didResolveOperation).
+      // A persisted query is registered only within the caller's quota (Apollo writes it once
+      // every didResolveOperation hook has settled; registration-quota.ts).
       registrationQuota,
       // Last: a plan is shown only for an operation every check above accepted.
       costReportPlugin({ estimator: costEstimator }),
@@ -455,7 +455,7 @@ export async function createGateway(
       const deadline = deadlineClock() + requestDeadlineMs;
       const principal = await security.authenticate(header(req, 'authorization'));
       // As soon as the caller is known, before the document is even parsed.
-      const callerKey = rateLimitKey(principal, clientAddress(req, proxies));
+      const callerKey = rateLimitKey(principal, addressBucket(clientAddress(req, proxies)));
       const decision = await rateLimits.take(callerKey);
       if (!decision.allowed) throw rateLimitedError(decision.retryAfterSeconds);
       const declared = header(req, 'x-purpose');
