@@ -21,7 +21,7 @@ import type { SystemName } from '../upstreams/types.js';
 import { ensureKeys } from '../lib/auth/keys.js';
 import { projectPath } from '../lib/project-files.js';
 import type { Env } from '../lib/env.js';
-import { readGatewayConfig } from '../gateway/config.js';
+import { readGatewayConfig, type GatewayConfig } from '../gateway/config.js';
 import {
   readSupergraphFile,
   resolveSubgraphUrls,
@@ -59,6 +59,9 @@ interface Plan {
   warnings: string[];
 }
 
+/** A URL's host name without the brackets of an IPv6 address. */
+const bareHost = (hostname: string): string => hostname.replace(/^\[(.*)\]$/, '$1');
+
 /** How to reach a server listening on `host`: one listening on every interface, on loopback. */
 function reachableHost(host: string): string {
   if (host === '' || host === '0.0.0.0') return '127.0.0.1';
@@ -72,7 +75,7 @@ function isLoopback(host: string): boolean {
 
 /** Whether a URL's host name reaches a server listening on `listenHost` of this machine. */
 function reachesHost(urlHost: string, listenHost: string): boolean {
-  const h = urlHost.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  const h = bareHost(urlHost).toLowerCase();
   const l = listenHost.toLowerCase();
   if (h === l || l === '' || l === '0.0.0.0' || l === '::') return true;
   if (!isLoopback(h) || !isLoopback(l)) return false;
@@ -123,51 +126,36 @@ function upstreamListen(
     );
   }
   return {
-    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    host: bareHost(url.hostname),
     port: fixedPort(setting, urlPort(url)),
   };
 }
 
-/** Reads the configuration as the processes will, and decides what to start where. */
-function planServices(env: Env): Plan {
+/**
+ * Reads the configuration as the processes will (the gateway's already read), and decides what
+ * to start where.
+ */
+function planServices(env: Env, gateway: GatewayConfig): Plan {
   const warnings: string[] = [];
-  const gateway = readGatewayConfig(env);
   const desks = readDesksConfig(env);
   const workers = readWorkersConfig(env);
   const employers = readEmployersConfig(env);
   const training = readTrainingConfig(env);
-  // Each subgraph, the setting naming its port, and its upstream as its own reader gives it.
-  const subgraphs: {
-    name: string;
-    portSetting: string;
-    listen: SubgraphProcessConfig;
-    upstream: { system: SystemName; setting: string; baseUrl: string };
-  }[] = [
-    {
-      name: 'desks',
-      portSetting: 'DESKS_PORT',
-      listen: desks,
-      upstream: { system: 'registry', setting: 'REGISTRY_URL', baseUrl: desks.registry.baseUrl },
-    },
-    {
-      name: 'workers',
-      portSetting: 'WORKERS_PORT',
-      listen: workers,
-      upstream: { system: 'idol', setting: 'IDOL_URL', baseUrl: workers.idol.baseUrl },
-    },
-    {
-      name: 'employers',
-      portSetting: 'EMPLOYERS_PORT',
-      listen: employers,
-      upstream: { system: 'co', setting: 'CO_URL', baseUrl: employers.co.baseUrl },
-    },
-    {
-      name: 'training',
-      portSetting: 'TRAINING_PORT',
-      listen: training,
-      upstream: { system: 'trio', setting: 'TRIO_URL', baseUrl: training.trio.baseUrl },
-    },
-  ];
+  // Each subgraph, the setting naming its port (`<NAME>_PORT`), and its upstream as its own
+  // reader gives it (`<SYSTEM>_URL`).
+  const subgraphs = (
+    [
+      ['desks', desks, 'registry', desks.registry.baseUrl],
+      ['workers', workers, 'idol', workers.idol.baseUrl],
+      ['employers', employers, 'co', employers.co.baseUrl],
+      ['training', training, 'trio', training.trio.baseUrl],
+    ] as const
+  ).map(([name, listen, system, baseUrl]) => ({
+    name,
+    portSetting: `${name.toUpperCase()}_PORT`,
+    listen,
+    upstream: { system, setting: `${system.toUpperCase()}_URL`, baseUrl },
+  }));
 
   const upstreamServices: Service[] = subgraphs.map(({ upstream }) => {
     const listen = upstreamListen(upstream.system, upstream.setting, upstream.baseUrl);
@@ -311,9 +299,10 @@ try {
   const config = readUpstreamsConfig(process.env);
   // Development keys (token signing, gateway assertions, pseudonym secret): created once, in
   // KEYS_DIR as the gateway reads it; before the plan, which reads the workers' pseudonym key.
-  const keysDir = readGatewayConfig(process.env).auth.keysDir;
+  const gateway = readGatewayConfig(process.env);
+  const keysDir = gateway.auth.keysDir;
   await ensureKeys(isAbsolute(keysDir) ? keysDir : projectPath(keysDir));
-  const plan = planServices(process.env);
+  const plan = planServices(process.env, gateway);
   services = plan.services;
   for (const warning of plan.warnings) console.warn(`warning: ${warning}`);
 
