@@ -169,8 +169,8 @@ export function readSubgraphUrls(env: Env): SubgraphUrls {
 /**
  * REDIS_URL (`redis://` or `rediss://`), REDIS_KEY_PREFIX and, with a URL, REDIS_KEY_SECRET
  * (the key of the hash that names rate-limit buckets, the same on every replica); RESPONSE_CACHE
- * (default true); PERSISTED_QUERY_REGISTRATIONS_PER_HOUR (default 100). The URL may hold a password and the secret is one: neither is repeated in an
- * error.
+ * (default true); PERSISTED_QUERY_REGISTRATIONS_PER_HOUR (default 100). The URL may hold a
+ * password and the secret is one: neither is repeated in an error.
  */
 export function readSharedStore(env: Env): SharedStoreConfig {
   const keyPrefix = envString(env, 'REDIS_KEY_PREFIX', DEFAULT_KEY_PREFIX);
@@ -186,15 +186,10 @@ export function readSharedStore(env: Env): SharedStoreConfig {
     DEFAULT_REGISTRATIONS_PER_HOUR,
     { min: 1, max: 1_000_000 },
   );
+  const common = { keyPrefix, responseCache, registrationsPerHour };
   const url = env.REDIS_URL;
   if (url === undefined || url === '') {
-    return Object.freeze({
-      redisUrl: null,
-      keyPrefix,
-      keySecret: null,
-      responseCache,
-      registrationsPerHour,
-    });
+    return Object.freeze({ redisUrl: null, keySecret: null, ...common });
   }
   let parsed: URL | null;
   try {
@@ -213,13 +208,7 @@ export function readSharedStore(env: Env): SharedStoreConfig {
       'REDIS_KEY_SECRET is not valid: with REDIS_URL, expected 32 or more characters',
     );
   }
-  return Object.freeze({
-    redisUrl: url,
-    keyPrefix,
-    keySecret,
-    responseCache,
-    registrationsPerHour,
-  });
+  return Object.freeze({ redisUrl: url, keySecret, ...common });
 }
 
 /** TRUSTED_PROXIES: comma-separated addresses and CIDR ranges, each checked. */

@@ -40,7 +40,6 @@ import {
   IN_MEMORY,
   PERSISTED_QUERY_TTL_SECONDS,
   publicResponseCachePlugin,
-  registrationQuotaPlugin,
   type SharedStoreConfig,
 } from './shared-store/index.js';
 import {
@@ -323,8 +322,6 @@ export async function createGateway(
     rateLimit: limits.rateLimit,
     logger: options.logger,
   });
-  const registrationQuota = registrationQuotaPlugin(shared.registrations, shared.persistedQueries);
-  const persistedQueryStats = shared.stats['persisted_query'];
   const metrics = createGatewayMetrics({
     knownOperationNames: trustedDocuments.operationNames,
     knownCodes: new Set([...CLIENT_VISIBLE_CODES, 'INTERNAL_SERVER_ERROR']),
@@ -333,10 +330,6 @@ export async function createGateway(
       result_size: () => resultSize.stats(),
       document: () => documentStore.stats(),
       ...shared.stats,
-      persisted_query: () => ({
-        ...persistedQueryStats?.(),
-        refused: registrationQuota.refused(),
-      }),
     },
     token: options.metricsToken ?? null,
   });
@@ -434,7 +427,7 @@ export async function createGateway(
       }),
       // A persisted query is registered only within the caller's quota (Apollo writes it once
       // every didResolveOperation hook has settled; registration-quota.ts).
-      registrationQuota,
+      shared.registrationQuota,
       // Last: a plan is shown only for an operation every check above accepted.
       costReportPlugin({ estimator: costEstimator }),
       // Anonymous callers' public answers, kept as the subgraphs' cache hints allow; served

@@ -19,10 +19,13 @@ import { createMemoryRateLimitStore, type RateLimitStore } from '../limits/rate-
 import { guardedCache, memoryCache, redisCache, type GuardedCache } from './cache.js';
 import { closeRedis, connectRedis, type SharedStoreLogger } from './redis.js';
 import { createRedisRateLimitStore } from './rate-limit.js';
-import { DEFAULT_REGISTRATIONS_PER_HOUR } from './registration-quota.js';
+import {
+  DEFAULT_REGISTRATIONS_PER_HOUR,
+  registrationQuotaPlugin,
+  type RegistrationQuotaPlugin,
+} from './registration-quota.js';
 
 export { publicResponseCachePlugin } from './response-cache.js';
-export { registrationQuotaPlugin } from './registration-quota.js';
 export type { SharedStoreLogger } from './redis.js';
 
 export const DEFAULT_KEY_PREFIX = 'prato-graph:';
@@ -94,8 +97,11 @@ export interface SharedStore {
   /** For the response cache of public data (whose plugin prefixes its keys with `fqc:`); null when off. */
   readonly responses: KeyValueCache | null;
   readonly rateLimits: RateLimitStore;
-  /** Each caller's allowance of persisted-query registrations (registration-quota.ts). */
-  readonly registrations: RateLimitStore;
+  /**
+   * Keeps each caller's persisted-query registrations within its allowance
+   * (registration-quota.ts); its refusals count in the `persisted_query` stats.
+   */
+  readonly registrationQuota: RegistrationQuotaPlugin;
   /** By cache name, for gateway/metrics.ts `caches`. */
   readonly stats: Readonly<Record<string, () => CacheStats>>;
   close(): Promise<void>;
@@ -186,17 +192,21 @@ function assemble(parts: {
   close: () => Promise<void>;
 }): SharedStore {
   const { responses } = parts;
+  const registrationQuota = registrationQuotaPlugin(parts.registrations, parts.persistedQueries);
   return {
     kind: parts.kind,
     persistedQueries: parts.persistedQueries,
     responses: parts.responses,
     rateLimits: parts.rateLimits,
-    registrations: parts.registrations,
+    registrationQuota,
     stats: {
       persisted_query: () => {
         const stats = parts.persistedQueries.stats();
-        const fallbacks = parts.registrationFallbacks();
-        return fallbacks === 0 ? stats : { ...stats, errors: (stats.errors ?? 0) + fallbacks };
+        return {
+          ...stats,
+          errors: stats.errors + parts.registrationFallbacks(),
+          refused: registrationQuota.refused(),
+        };
       },
       ...(responses ? { response: () => responses.stats() } : {}),
       rate_limit: () => {
