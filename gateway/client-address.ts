@@ -69,8 +69,9 @@ export function addressBucket(address: string | undefined): string | undefined {
 export function trustedProxyList(entries: readonly string[]): BlockList {
   const list = new BlockList();
   for (const entry of entries) {
-    const [address = '', prefix, extra] = entry.split('/');
-    const kind = family(plain(address));
+    const [written = '', prefix, extra] = entry.split('/');
+    const address = plain(written);
+    const kind = family(address);
     const bits = prefix === undefined ? null : Number(prefix);
     const maxBits = kind === 'ipv4' ? 32 : 128;
     if (
@@ -87,8 +88,8 @@ export function trustedProxyList(entries: readonly string[]): BlockList {
         `TRUSTED_PROXIES: ${JSON.stringify(entry)} would trust every address, clients included: list the proxies`,
       );
     }
-    if (bits === null) list.addAddress(plain(address), kind);
-    else list.addSubnet(plain(address), bits, kind);
+    if (bits === null) list.addAddress(address, kind);
+    else list.addSubnet(address, bits, kind);
   }
   return list;
 }

@@ -54,7 +54,7 @@ const NEVER_KEPT = 'never-kept';
 
 /** The entry's key: Apollo's (a sha256 of what the plugin keys on), or NEVER_KEPT. */
 export function entryKey(context: GatewayContext, keyData: unknown): string {
-  const signedIn = rightsOf(context.principal) !== null;
+  const signedIn = context.principal.role !== 'public';
   if (signedIn && (keyData as { sessionId?: unknown }).sessionId === undefined) return NEVER_KEPT;
   return createHash('sha256').update(JSON.stringify(keyData)).digest('hex');
 }
