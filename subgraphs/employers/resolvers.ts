@@ -5,7 +5,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { assertOwnRecord, type CallerContext } from '../shared/trust.js';
 import { isValidPartitaIva } from '../../lib/fiscal-code.js';
 import { addressResolvers } from '../shared/address.js';
-import { selectedFieldArguments } from '../shared/lookahead.js';
+import { startEarly } from '../shared/lookahead.js';
 import { badUserInput, UpstreamBadResponseError } from '../shared/errors.js';
 import {
   checkFirst,
@@ -201,8 +201,7 @@ function communicationsPage(employerId: string, args: CommunicationsArgs) {
  * know costs them too (one per distinct page asked for). Not for partners, whose right to an
  * employer's communications depends on the employer's record (nothing is asked of co before
  * that check), nor for ids co cannot hold or pages whose arguments the field refuses. A failed
- * early load is left to the field's resolver, which meets the same (cached) failure. Never
- * fails the employer itself.
+ * early load is left to the field's resolver, which meets the same (cached) failure.
  */
 function prefetchCommunications(
   ctx: EmployersContext,
@@ -210,21 +209,9 @@ function prefetchCommunications(
   info: GraphQLResolveInfo,
 ): void {
   if (ctx.caller.principal.role === 'partner' || !CO_ID_SHAPES.employer.test(employerId)) return;
-  let pages: Record<string, unknown>[];
-  try {
-    pages = selectedFieldArguments(info, 'communications');
-  } catch {
-    return; // a selection this look-ahead cannot read: the field loads as it is resolved
-  }
-  for (const args of pages) {
-    let query: EmployerCommunicationsQuery;
-    try {
-      ({ query } = communicationsPage(employerId, args));
-    } catch {
-      continue; // the field's resolver refuses the same arguments, with no upstream request
-    }
-    ctx.loaders.communicationsByEmployerId.load(query).catch(() => undefined);
-  }
+  startEarly(info, 'communications', (args) =>
+    ctx.loaders.communicationsByEmployerId.load(communicationsPage(employerId, args).query),
+  );
 }
 
 export const resolvers: GraphQLResolverMap<EmployersContext> = {

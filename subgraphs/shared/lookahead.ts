@@ -68,7 +68,29 @@ export function selectedFieldArguments(
   return nodes.map((node) => getArgumentValues(field, node, info.variableValues));
 }
 
-/** Whether the operation asks for `name` on the object this resolver returns. */
-export function selectsField(info: GraphQLResolveInfo, name: string): boolean {
-  return selectedFieldArguments(info, name).length > 0;
+/**
+ * Starts, for each selection of `name` on the object this resolver returns, the load `start`
+ * makes of its arguments, so that the field's own resolver later meets it in the loader's cache.
+ * Never fails the resolver that looks ahead: a selection it cannot read, arguments `start`
+ * refuses (it throws; the field's resolver refuses them again, with no upstream request) and a
+ * failed load (the field meets the same failure) are all left to the field.
+ */
+export function startEarly(
+  info: GraphQLResolveInfo,
+  name: string,
+  start: (args: Record<string, unknown>) => Promise<unknown>,
+): void {
+  let selections: Record<string, unknown>[];
+  try {
+    selections = selectedFieldArguments(info, name);
+  } catch {
+    return;
+  }
+  for (const args of selections) {
+    try {
+      start(args).catch(() => undefined);
+    } catch {
+      // refused arguments
+    }
+  }
 }

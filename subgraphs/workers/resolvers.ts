@@ -6,7 +6,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { assertOwnRecord, type CallerContext } from '../shared/trust.js';
 import { isValidFiscalCode } from '../../lib/fiscal-code.js';
 import { addressResolvers } from '../shared/address.js';
-import { selectsField } from '../shared/lookahead.js';
+import { startEarly } from '../shared/lookahead.js';
 import {
   citizenships,
   comuniByCadastralCode,
@@ -136,20 +136,12 @@ function unknownCode(field: string): never {
  * does not know costs them too (once each). Not for citizens, who may read only their own
  * record: theirs is checked on the worker first, and nothing of anyone else's is asked of IDOL.
  * Not for ids IDOL cannot hold. A failed early load is left to the field's resolver, which
- * meets the same failure (loaders.ts keeps it for the request). Never fails the worker itself.
+ * meets the same failure (loaders.ts keeps it for the request).
  */
 function prefetchRecords(ctx: WorkersContext, id: string, info: GraphQLResolveInfo): void {
   if (ctx.caller.principal.role === 'citizen' || !WORKER_ID.test(id)) return;
-  try {
-    if (selectsField(info, 'profile')) {
-      ctx.loaders.profileByWorkerId.load(id).catch(() => undefined);
-    }
-    if (selectsField(info, 'guidanceSessions')) {
-      ctx.loaders.guidanceSessionsByWorkerId.load(id).catch(() => undefined);
-    }
-  } catch {
-    // A selection this look-ahead cannot read: the fields load as they are resolved.
-  }
+  startEarly(info, 'profile', () => ctx.loaders.profileByWorkerId.load(id));
+  startEarly(info, 'guidanceSessions', () => ctx.loaders.guidanceSessionsByWorkerId.load(id));
 }
 
 const desk = (id: string) => ({ id });
