@@ -64,7 +64,9 @@ import type {
 } from './compare/load-client.js';
 import {
   benchChildren,
+  LOAD_RUN_OPTIONS,
   loadClient,
+  loadRunSettings,
   numberOption,
   type Started,
   subgraphCount as subgraphCounter,
@@ -93,33 +95,22 @@ import { hiveGatewayArgs } from './hive-cli.js';
 
 const { values } = parseArgs({
   options: {
-    seconds: { type: 'string', default: '5' },
-    warmup: { type: 'string', default: '2' },
-    concurrency: { type: 'string', default: '16' },
-    latencies: { type: 'string', default: '0,20' },
+    ...LOAD_RUN_OPTIONS,
     scale: { type: 'string', default: '0.1' },
     seed: { type: 'string', default: '2010' },
-    'max-requests': { type: 'string', default: '200000' },
     workloads: { type: 'string' },
     variants: { type: 'string', default: 'ours,apollo,hive,direct' },
     users: { type: 'string' },
-    json: { type: 'string' },
-    logs: { type: 'string' },
     'cpu-prof': { type: 'string' },
   },
 });
 
-const seconds = numberOption('seconds', values.seconds, 1, 40);
-const warmupSeconds = numberOption('warmup', values.warmup, 0, 15);
-const concurrency = Math.round(numberOption('concurrency', values.concurrency, 1, 256));
+const { seconds, warmupSeconds, concurrency, maxRequests, latencies } = loadRunSettings(values, {
+  maxSeconds: 40,
+  maxWarmupSeconds: 15,
+});
 const userCount = Math.round(numberOption('users', values.users ?? values.concurrency, 1, 256));
-const maxRequests = Math.round(
-  numberOption('max-requests', values['max-requests'], concurrency, 1e7),
-);
 numberOption('scale', values.scale, 0.001, 10);
-const latencies = values.latencies
-  .split(',')
-  .map((l) => Math.round(numberOption('latencies', l, 0, 1000)));
 const OURS = ['ours', 'ours-nocoalesce', 'ours-nocache', 'ours-plain'] as const;
 const VARIANTS = [...OURS, 'apollo', 'hive', 'hive-nodedupe', 'direct'] as const;
 /** How each of our variants differs from (a): sharing between requests turned off. */

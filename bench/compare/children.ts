@@ -18,6 +18,49 @@ export function numberOption(name: string, raw: string, min: number, max: number
   return n;
 }
 
+/** The options every comparison run takes (its own go beside them in its parseArgs). */
+export const LOAD_RUN_OPTIONS = {
+  seconds: { type: 'string', default: '5' },
+  warmup: { type: 'string', default: '2' },
+  concurrency: { type: 'string', default: '16' },
+  latencies: { type: 'string', default: '0,20' },
+  'max-requests': { type: 'string', default: '200000' },
+  json: { type: 'string' },
+  logs: { type: 'string' },
+} as const;
+
+export interface LoadRunSettings {
+  seconds: number;
+  warmupSeconds: number;
+  concurrency: number;
+  maxRequests: number;
+  /** Upstream (or subgraph) latencies to measure at, in milliseconds. */
+  latencies: number[];
+}
+
+/** LOAD_RUN_OPTIONS' values checked, the measured and warm-up seconds at most the given bounds. */
+export function loadRunSettings(
+  values: {
+    seconds: string;
+    warmup: string;
+    concurrency: string;
+    latencies: string;
+    'max-requests': string;
+  },
+  bounds: { maxSeconds: number; maxWarmupSeconds: number },
+): LoadRunSettings {
+  const concurrency = Math.round(numberOption('concurrency', values.concurrency, 1, 256));
+  return {
+    seconds: numberOption('seconds', values.seconds, 1, bounds.maxSeconds),
+    warmupSeconds: numberOption('warmup', values.warmup, 0, bounds.maxWarmupSeconds),
+    concurrency,
+    maxRequests: Math.round(numberOption('max-requests', values['max-requests'], concurrency, 1e7)),
+    latencies: values.latencies
+      .split(',')
+      .map((l) => Math.round(numberOption('latencies', l, 0, 1000))),
+  };
+}
+
 export interface Started {
   child: ChildProcess;
   /** The last lines it wrote, for the message if it fails. */

@@ -38,8 +38,9 @@ import { projectPath } from '../../lib/project-files.js';
 import {
   askChild,
   benchChildren,
+  LOAD_RUN_OPTIONS,
   loadClient,
-  numberOption,
+  loadRunSettings,
   subgraphCount,
   waitUntilServing,
   type Started as Child,
@@ -55,26 +56,15 @@ import { hiveGatewayArgs } from '../hive-cli.js';
 
 const { values } = parseArgs({
   options: {
-    seconds: { type: 'string', default: '5' },
-    warmup: { type: 'string', default: '2' },
-    concurrency: { type: 'string', default: '16' },
-    latencies: { type: 'string', default: '0,20' },
+    ...LOAD_RUN_OPTIONS,
     variants: { type: 'string', default: 'ours,apollo,hive' },
-    'max-requests': { type: 'string', default: '200000' },
-    json: { type: 'string' },
-    logs: { type: 'string' },
   },
 });
 
-const seconds = numberOption('seconds', values.seconds, 1, 60);
-const warmupSeconds = numberOption('warmup', values.warmup, 0, 30);
-const concurrency = Math.round(numberOption('concurrency', values.concurrency, 1, 256));
-const maxRequests = Math.round(
-  numberOption('max-requests', values['max-requests'], concurrency, 1e7),
-);
-const latencies = values.latencies
-  .split(',')
-  .map((l) => Math.round(numberOption('latencies', l, 0, 1000)));
+const { seconds, warmupSeconds, concurrency, maxRequests, latencies } = loadRunSettings(values, {
+  maxSeconds: 60,
+  maxWarmupSeconds: 30,
+});
 
 const VARIANTS = ['ours', 'ours-nocoalesce', 'apollo', 'hive', 'hive-nodedupe'] as const;
 type Variant = (typeof VARIANTS)[number];
