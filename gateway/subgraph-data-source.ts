@@ -56,6 +56,14 @@ export function subgraphBudget(remainingMs: number): number {
   return Math.max(1, remainingMs - Math.min(100, Math.floor(remainingMs / 10)));
 }
 
+/** A subgraph that failed to answer: all a client is told (never its URL or its body). */
+function unavailable(originalError?: Error): GraphQLError {
+  return new GraphQLError('A part of the graph failed to answer', {
+    extensions: { code: 'SUBGRAPH_UNAVAILABLE' },
+    ...(originalError ? { originalError } : {}),
+  });
+}
+
 function outOfTime(originalError?: Error): GraphQLError {
   return new GraphQLError('A part of the graph did not answer in time', {
     extensions: { code: 'SUBGRAPH_UNAVAILABLE' },
@@ -527,11 +535,8 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       };
     } catch (error) {
       // Transport failures (refused connection, timeout) carry the subgraph's URL: replaced.
-      if (signal.aborted) throw outOfTime(error instanceof Error ? error : undefined);
-      throw new GraphQLError('A part of the graph failed to answer', {
-        extensions: { code: 'SUBGRAPH_UNAVAILABLE' },
-        ...(error instanceof Error ? { originalError: error } : {}),
-      });
+      const cause = error instanceof Error ? error : undefined;
+      throw signal.aborted ? outOfTime(cause) : unavailable(cause);
     } finally {
       this.onFetch?.(this.subgraphName, ok, (performance.now() - started) / 1000);
       observed?.end(status);
@@ -550,11 +555,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       body = undefined;
     }
     if (reply.status < 200 || reply.status >= 300) throw refusal(reply.status, body);
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new GraphQLError('A part of the graph failed to answer', {
-        extensions: { code: 'SUBGRAPH_UNAVAILABLE' },
-      });
-    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw unavailable();
     return body;
   }
 }
@@ -567,23 +568,20 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
  * only that.
  */
 function refusal(status: number, body: unknown): GraphQLError {
-  const refused = status === 400 ? firstError(body) : undefined;
-  if (refused && INPUT_REFUSED_CODES.has(String(refused.code))) {
-    return new GraphQLError(refused.message, {
+  const failed = firstError(body);
+  if (status === 400 && failed && INPUT_REFUSED_CODES.has(String(failed.code))) {
+    return new GraphQLError(failed.message, {
       extensions: {
         code: 'BAD_USER_INPUT',
-        ...(refused.field === undefined ? {} : { field: refused.field }),
+        ...(failed.field === undefined ? {} : { field: failed.field }),
       },
     });
   }
   // Personal data is not served when its audit record cannot be written: say so plainly.
-  const failed = firstError(body);
   if (status === 503 && failed?.code === 'AUDIT_UNAVAILABLE') {
     return new GraphQLError('Personal data cannot be served now: the audit log is unavailable', {
       extensions: { code: 'AUDIT_UNAVAILABLE' },
     });
   }
-  return new GraphQLError('A part of the graph failed to answer', {
-    extensions: { code: 'SUBGRAPH_UNAVAILABLE' },
-  });
+  return unavailable();
 }
