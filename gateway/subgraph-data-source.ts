@@ -9,8 +9,8 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { getGlobalDispatcher, request as undiciRequest, type Dispatcher } from 'undici';
-import { ASSERTION_HEADER, REQUEST_ID_HEADER } from '../lib/auth/assertion.js';
-import { observeSubgraphFetch } from '../lib/request-scope.js';
+import { ASSERTION_HEADER } from '../lib/auth/assertion.js';
+import { observeSubgraphFetch, REQUEST_ID_HEADER } from '../lib/request-scope.js';
 import type { AssertionSigner } from './assertion-signer.js';
 import {
   answersEachFetch,

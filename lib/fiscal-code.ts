@@ -31,8 +31,13 @@ const DIGIT_OR_OMOCODIA = `[0-9${OMOCODIA_LETTERS}]`;
  * A fiscal code's shape, unanchored: 6 letters, 2 digits (or their omocodia letters), the
  * month's letter, 2 digits, a letter, 3 digits, the check letter.
  */
-export const FISCAL_CODE_PATTERN = `[A-Z]{6}${DIGIT_OR_OMOCODIA}{2}[${MONTH_LETTERS}]${DIGIT_OR_OMOCODIA}{2}[A-Z]${DIGIT_OR_OMOCODIA}{3}[A-Z]`;
+const FISCAL_CODE_PATTERN = `[A-Z]{6}${DIGIT_OR_OMOCODIA}{2}[${MONTH_LETTERS}]${DIGIT_OR_OMOCODIA}{2}[A-Z]${DIGIT_OR_OMOCODIA}{3}[A-Z]`;
 const FISCAL_CODE_SHAPE = new RegExp(`^${FISCAL_CODE_PATTERN}$`);
+/**
+ * Anything shaped like a fiscal code, anywhere in a text and in any case (for `replace` and
+ * `matchAll`, which do not depend on its `lastIndex`).
+ */
+export const FISCAL_CODE_ANYWHERE = new RegExp(FISCAL_CODE_PATTERN, 'gi');
 
 /** Undoes omocodia: the letters standing for digits become digits again. */
 export function decodeOmocodia(code: string): string {

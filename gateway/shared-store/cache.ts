@@ -57,8 +57,6 @@ export interface GuardOptions {
   maxValueLength: number;
   /** Values this returns false for are not stored (the request is still served). */
   accept?: (value: string) => boolean;
-  /** Told once per failed read or write (the caller logs state changes, not each failure). */
-  onError?: (error: unknown) => void;
   /** Entries kept, when the underlying cache can tell. */
   entries?: () => number;
 }
@@ -67,10 +65,6 @@ export function guardedCache(inner: KeyValueCache, options: GuardOptions): Guard
   let hits = 0;
   let misses = 0;
   let errors = 0;
-  const failed = (error: unknown) => {
-    errors += 1;
-    options.onError?.(error);
-  };
   return {
     async get(key) {
       try {
@@ -78,8 +72,8 @@ export function guardedCache(inner: KeyValueCache, options: GuardOptions): Guard
         if (value === undefined) misses += 1;
         else hits += 1;
         return value;
-      } catch (error) {
-        failed(error);
+      } catch {
+        errors += 1;
         misses += 1;
         return undefined;
       }
@@ -94,15 +88,15 @@ export function guardedCache(inner: KeyValueCache, options: GuardOptions): Guard
       );
       try {
         await inner.set(key, value, { ttl });
-      } catch (error) {
-        failed(error);
+      } catch {
+        errors += 1;
       }
     },
     async delete(key) {
       try {
         return await inner.delete(key);
-      } catch (error) {
-        failed(error);
+      } catch {
+        errors += 1;
         return false;
       }
     },

@@ -13,7 +13,11 @@
 // logged once (redis.ts), with no key, value or caller in the message.
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { Redis } from 'ioredis';
-import { isValidFiscalCode, normalizeFiscalCode } from '../../lib/fiscal-code.js';
+import {
+  FISCAL_CODE_ANYWHERE,
+  isValidFiscalCode,
+  normalizeFiscalCode,
+} from '../../lib/fiscal-code.js';
 import type { CacheStats } from '../metrics.js';
 import { createMemoryRateLimitStore, type RateLimitStore } from '../limits/rate-limit.js';
 import { guardedCache, memoryCache, redisCache, type GuardedCache } from './cache.js';
@@ -76,15 +80,12 @@ export const RESPONSE_MAX_LENGTH = 512 * 1024;
 export const MEMORY_PERSISTED_QUERY_BYTES = 8 * 1024 * 1024;
 export const MEMORY_RESPONSE_BYTES = 32 * 1024 * 1024;
 
-const FISCAL_CODE_LIKE =
-  /[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]/gi;
-
 /**
  * True when `text` holds no valid fiscal code. A query may spell one as a literal; such a text
  * is served but not written to the shared store, where it would outlive the request.
  */
 export function holdsNoFiscalCode(text: string): boolean {
-  for (const [match] of text.matchAll(FISCAL_CODE_LIKE)) {
+  for (const [match] of text.matchAll(FISCAL_CODE_ANYWHERE)) {
     if (isValidFiscalCode(normalizeFiscalCode(match))) return false;
   }
   return true;

@@ -70,8 +70,6 @@ export interface RedisRateLimitOptions {
   keySecret: string;
   /** Clock in milliseconds; by default Redis's own (TIME). Injectable for tests. */
   now?: () => number;
-  /** Told of each take answered without Redis. */
-  onError?: (error: unknown) => void;
 }
 
 export interface RedisRateLimitStore extends RateLimitStore {
@@ -121,9 +119,8 @@ export function createRedisRateLimitStore(
     async take(key) {
       try {
         return await takeInRedis(bucketKey(options.keySecret, key));
-      } catch (error) {
+      } catch {
         fallbacks += 1;
-        options.onError?.(error);
         return local.take(key);
       }
     },

@@ -3,18 +3,16 @@
 // slow or down, requests are answered without it (see index.ts for what each use does then),
 // so the client is set up to fail fast rather than to wait.
 import { Redis } from 'ioredis';
+import { silentLogger } from '../../lib/log.js';
 
-/** What the shared store reports about Redis: state changes only, never keys or values. */
+/**
+ * What the shared store reports about Redis: state changes only, never keys or values (the
+ * gateway's logger, or a test's; lib/log.ts silentLogger when none is given).
+ */
 export interface SharedStoreLogger {
   info(message: string): void;
   warn(message: string): void;
 }
-
-/** Says nothing: the gateway's default when it is given no logger. */
-export const silentLogger: SharedStoreLogger = {
-  info: () => {},
-  warn: () => {},
-};
 
 export interface RedisClientOptions {
   /** `redis://` or `rediss://` URL (REDIS_URL); may hold a password: never logged. */

@@ -21,8 +21,6 @@ export const ASSERTION_TTL_SECONDS = 60;
  * outlives any request's deadline (10 s by default) at the subgraph.
  */
 export const ASSERTION_REUSE_SECONDS = 30;
-/** The gateway's id of the client request, sent with every subgraph request. */
-export const REQUEST_ID_HEADER = 'x-request-id';
 
 type Key = CryptoKey | KeyObject | Uint8Array;
 

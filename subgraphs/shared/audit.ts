@@ -30,6 +30,7 @@ import { getNamedType, isInterfaceType, isObjectType, type GraphQLSchema } from 
 import type { Principal, Purpose, Role } from '../../lib/auth/principal.js';
 import { selectedFields, type Policy } from '../../lib/auth/policy.js';
 import { PERSONAL_DATA_SCOPE } from '../../lib/auth/scopes.js';
+import { FISCAL_CODE_ANYWHERE } from '../../lib/fiscal-code.js';
 import type { CallerContext } from './trust.js';
 
 const writeAsync = promisify(write);
@@ -200,13 +201,9 @@ export function personalFields(policy: Policy): Set<string> {
   return personal;
 }
 
-// Shape of an Italian personal fiscal code (omocodia letters included), anywhere in a string.
-const FISCAL_CODE_LIKE =
-  /[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-EHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]/gi;
-
 /** Client-chosen text (an operation name) with anything shaped like a fiscal code removed. */
 export function withoutFiscalCodes(text: string | null): string | null {
-  return text === null ? null : text.replace(FISCAL_CODE_LIKE, '[redacted]');
+  return text === null ? null : text.replace(FISCAL_CODE_ANYWHERE, '[redacted]');
 }
 
 export interface AuditPluginOptions {

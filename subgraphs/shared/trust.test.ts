@@ -3,12 +3,8 @@
 import type { IncomingMessage } from 'node:http';
 import { generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import {
-  ASSERTION_HEADER,
-  REQUEST_ID_HEADER,
-  signAssertion,
-  type SignedFacts,
-} from '../../lib/auth/assertion.js';
+import { ASSERTION_HEADER, signAssertion, type SignedFacts } from '../../lib/auth/assertion.js';
+import { REQUEST_ID_HEADER } from '../../lib/request-scope.js';
 import { PUBLIC_PRINCIPAL } from '../../lib/auth/principal.js';
 import { callerVerifier, requestIdOf } from './trust.js';
 
