@@ -11,7 +11,7 @@ import {
 } from '../lib/auth/assertion.js';
 import type { Principal } from '../lib/auth/principal.js';
 import type { GatewayContext } from './context.js';
-import { BoundedCache } from './limits/bounded-cache.js';
+import { BoundedCache } from '../lib/bounded-cache.js';
 
 /** Signs (or reuses) the caller's assertion for one client request's subgraph fetches. */
 export type AssertionSigner = (context: GatewayContext) => Promise<string>;

@@ -12,7 +12,7 @@ import { isRole, PUBLIC_PRINCIPAL, type Principal } from '../lib/auth/principal.
 import { isValidFiscalCode } from '../lib/fiscal-code.js';
 import { loadPublicJwks } from '../lib/auth/keys.js';
 import { ROLE_SCOPES } from './roles.js';
-import { BoundedCache, type BoundedCacheStats } from './limits/bounded-cache.js';
+import { BoundedCache, type BoundedCacheStats } from '../lib/bounded-cache.js';
 
 /** Verified tokens kept (least recently used dropped). */
 export const DEFAULT_TOKEN_CACHE_ENTRIES = 10_000;

@@ -21,7 +21,7 @@ import {
 } from '../lib/auth/policy.js';
 import { PUBLIC_PRINCIPAL, type Principal } from '../lib/auth/principal.js';
 import type { GatewayContext } from './context.js';
-import { BoundedCache, type BoundedCacheStats } from './limits/bounded-cache.js';
+import { BoundedCache, type BoundedCacheStats } from '../lib/bounded-cache.js';
 import { PERSONAL_DATA_SCOPE, ROLE_PURPOSES } from './roles.js';
 
 export const DEFAULT_AUTHORIZATION_CACHE_ENTRIES = 10_000;

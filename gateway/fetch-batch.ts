@@ -16,7 +16,7 @@ import {
   type VariableDefinitionNode,
 } from 'graphql';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import { BoundedCache } from './limits/bounded-cache.js';
+import { BoundedCache } from '../lib/bounded-cache.js';
 import type { GraphQLFormattedError } from 'graphql';
 
 export interface BatchableFetch {

@@ -22,7 +22,7 @@ import {
   type DocumentNode,
   type GraphQLSchema,
 } from 'graphql';
-import { BoundedCache, type BoundedCacheStats } from './bounded-cache.js';
+import { BoundedCache, type BoundedCacheStats } from '../../lib/bounded-cache.js';
 import { assertLimit } from './limit-error.js';
 import { coercedVariables, estimateKey, perDocument } from './operation-walk.js';
 import {

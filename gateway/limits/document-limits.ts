@@ -39,7 +39,7 @@ import {
   type Token,
   type ValidationRule,
 } from 'graphql';
-import { BoundedCache, type BoundedCacheStats } from './bounded-cache.js';
+import { BoundedCache, type BoundedCacheStats } from '../../lib/bounded-cache.js';
 import { assertLimit } from './limit-error.js';
 
 export const DEFAULT_DOCUMENT_VERDICT_CACHE_ENTRIES = 10_000;

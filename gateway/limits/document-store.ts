@@ -12,7 +12,7 @@
 // the gateway's own LRU, behind the DocumentStore interface Apollo does export.
 import type { DocumentStore } from '@apollo/server';
 import type { DocumentNode } from 'graphql';
-import { BoundedCache, type BoundedCacheStats } from './bounded-cache.js';
+import { BoundedCache, type BoundedCacheStats } from '../../lib/bounded-cache.js';
 import { assertLimit } from './limit-error.js';
 
 export const DEFAULT_DOCUMENT_STORE_BYTES = 16 * 2 ** 20;

@@ -33,10 +33,4 @@ export function limitError(
   });
 }
 
-/** Validates a limit option up front, naming the bad value (like DataLoader's options). */
-export function assertLimit(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new TypeError(`${name} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
-}
+export { assertLimit } from '../../lib/bounded-cache.js';

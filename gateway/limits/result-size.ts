@@ -57,7 +57,7 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
-import { BoundedCache, type BoundedCacheStats } from './bounded-cache.js';
+import { BoundedCache, type BoundedCacheStats } from '../../lib/bounded-cache.js';
 import { assertLimit } from './limit-error.js';
 import {
   coercedVariables,

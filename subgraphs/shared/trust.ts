@@ -22,6 +22,7 @@ import {
   type Policy,
 } from '../../lib/auth/policy.js';
 import { PERSONAL_DATA_SCOPE } from '../../lib/auth/scopes.js';
+import { BoundedCache } from '../../lib/bounded-cache.js';
 
 export type AssertionKey = CryptoKey | KeyObject | Uint8Array;
 
@@ -41,8 +42,11 @@ export function requestIdOf(req: IncomingMessage): string {
   return currentRequestId() ?? gatewayRequestIdOr(req);
 }
 
-/** Verified assertions kept at most, and what their tokens may weigh in all. */
+/** Verified assertions kept at most, and what they may weigh in all (tokens and facts). */
 export const VERIFIED_ASSERTIONS_MAX = 10_000;
+const VERIFIED_ASSERTIONS_MAX_BYTES = 16 * 2 ** 20;
+/** What the verified facts of one assertion weigh besides its token (an estimate). */
+const FACTS_BYTES = 512;
 
 /** Verifies the callers of one subgraph. */
 export type CallerVerifier = (req: IncomingMessage) => Promise<Assertion>;
@@ -54,7 +58,10 @@ export type CallerVerifier = (req: IncomingMessage) => Promise<Assertion>;
  * token is the very string that was verified, and one that was refused is never kept.
  */
 export function callerVerifier(key: AssertionKey): CallerVerifier {
-  const verified = new Map<string, SignedFacts & { expiresAtMs: number }>();
+  const verified = new BoundedCache<SignedFacts & { expiresAtMs: number }>({
+    maxEntries: VERIFIED_ASSERTIONS_MAX,
+    maxBytes: VERIFIED_ASSERTIONS_MAX_BYTES,
+  });
   return async (req) => {
     const header = req.headers[ASSERTION_HEADER];
     const token = Array.isArray(header) ? header[0] : header;
@@ -71,12 +78,7 @@ export function callerVerifier(key: AssertionKey): CallerVerifier {
         if (!(err instanceof AssertionError)) throw err;
         throw refused();
       }
-      // Oldest first out: a Map iterates in insertion order.
-      if (verified.size >= VERIFIED_ASSERTIONS_MAX) {
-        const oldest = verified.keys().next();
-        if (!oldest.done) verified.delete(oldest.value);
-      }
-      verified.set(token, facts);
+      verified.set(token, facts, FACTS_BYTES);
     }
     return {
       principal: facts.principal,

@@ -1,7 +1,14 @@
 // A least-recently-used map bounded twice: by its number of entries and by the bytes they are
 // estimated to take. Keys come from clients (a hash of their document), so neither bound may
 // depend on what they send: the caller states what each entry weighs when it stores it.
-import { assertLimit } from './limit-error.js';
+
+/** Validates a limit option up front, naming the bad value (like DataLoader's options). */
+export function assertLimit(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new TypeError(`${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
 
 export interface BoundedCacheOptions {
   /** Most entries kept. */
