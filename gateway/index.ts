@@ -1,7 +1,6 @@
 // The gateway: serves the composed supergraph, fetching from the subgraphs over undici.
 import { formatVariableError } from '../lib/variable-errors.js';
 import { INCOMPLETE_DATA, valueCompletionPlugin } from './value-completion.js';
-import type { IncomingMessage } from 'node:http';
 import { isAbsolute } from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import {
@@ -33,6 +32,7 @@ import {
   resolveSubgraphUrls,
 } from './supergraph-file.js';
 import { gatewayReadiness } from './readiness.js';
+import { headerOf } from '../lib/request-scope.js';
 import { addressBucket, clientAddress, trustedProxyList } from './client-address.js';
 import { createIde } from './ide/index.js';
 import {
@@ -254,11 +254,6 @@ export async function loadGatewaySecurity(auth: GatewayConfig['auth']): Promise<
   };
 }
 
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
 export async function createGateway(
   options: GatewayOptions,
   security: GatewaySecurity,
@@ -446,19 +441,19 @@ export async function createGateway(
     context: async (req, requestId) => {
       // The budget starts when the request is taken up, before authentication and planning.
       const deadline = deadlineClock() + requestDeadlineMs;
-      const principal = await security.authenticate(header(req, 'authorization'));
+      const principal = await security.authenticate(headerOf(req, 'authorization'));
       // As soon as the caller is known, before the document is even parsed.
       const callerKey = rateLimitKey(principal, addressBucket(clientAddress(req, proxies)));
       const decision = await rateLimits.take(callerKey);
       if (!decision.allowed) throw rateLimitedError(decision.retryAfterSeconds);
-      const declared = header(req, 'x-purpose');
+      const declared = headerOf(req, 'x-purpose');
       if (declared !== undefined && !isPurpose(declared)) {
         throw new GraphQLError(`x-purpose must be one of ${PURPOSES.join(', ')}`, {
           extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
         });
       }
       // The plan shows subgraphs and internal structure, like introspection: signed-in only.
-      const costReport = costReportMode(header(req, COST_REPORT_HEADER));
+      const costReport = costReportMode(headerOf(req, COST_REPORT_HEADER));
       if (costReport === 'plan' && principal.role === 'public') throw planRefused();
       return {
         principal,

@@ -11,6 +11,7 @@ import {
   closeRequestScope,
   currentRequest,
   gatewayRequestIdOr,
+  headerOf,
   REQUEST_ID_HEADER,
   runInRequestScope,
 } from './request-scope.js';
@@ -70,11 +71,6 @@ export interface RunningHttpServer {
 }
 
 class BodyTooLargeError extends Error {}
-
-function singleHeader(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
 
 /**
  * The id of the request being served (also in its `x-request-id` response header), for
@@ -318,7 +314,7 @@ export async function serveGraphQL<TContext extends BaseContext>(
       requestId,
       logger: options.logger ?? silentLogger,
       tracing: options.tracing,
-      ...(options.behindGateway ? { traceparent: singleHeader(req, TRACEPARENT_HEADER) } : {}),
+      ...(options.behindGateway ? { traceparent: headerOf(req, TRACEPARENT_HEADER) } : {}),
     };
     runInRequestScope(scope, req, (opened) => {
       // One access record (and the span's end) per request, however the response ends.

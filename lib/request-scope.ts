@@ -55,10 +55,15 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 /** The gateway's request ids are UUIDs; a process behind it repeats nothing else into its logs. */
 const GATEWAY_REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** A request header's value; the first when the client sent it more than once. */
+export function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
 /** The request id the gateway sent with `req` when it is one of its ids, else a new one. */
 export function gatewayRequestIdOr(req: IncomingMessage): string {
-  const header = req.headers[REQUEST_ID_HEADER];
-  const given = Array.isArray(header) ? header[0] : header;
+  const given = headerOf(req, REQUEST_ID_HEADER);
   return given !== undefined && GATEWAY_REQUEST_ID.test(given) ? given : randomUUID();
 }
 

@@ -3,7 +3,7 @@
 // own SDL is checked again against it, so that nothing is served around the gateway.
 import type { IncomingMessage } from 'node:http';
 import { currentRequestId } from '../../lib/graphql-http.js';
-import { gatewayRequestIdOr } from '../../lib/request-scope.js';
+import { gatewayRequestIdOr, headerOf } from '../../lib/request-scope.js';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { CryptoKey, KeyObject } from 'jose';
@@ -63,8 +63,7 @@ export function callerVerifier(key: AssertionKey): CallerVerifier {
     maxBytes: VERIFIED_ASSERTIONS_MAX_BYTES,
   });
   return async (req) => {
-    const header = req.headers[ASSERTION_HEADER];
-    const token = Array.isArray(header) ? header[0] : header;
+    const token = headerOf(req, ASSERTION_HEADER);
     if (!token) throw refused();
     let facts = verified.get(token);
     if (facts !== undefined && Date.now() >= facts.expiresAtMs) {
