@@ -129,20 +129,19 @@ function pathOf(req: IncomingMessage): string {
   return KNOWN_PATHS.has(path) ? path : 'other';
 }
 
-/** Writes the request's access record and ends its span; called once the response is over. */
-export function closeRequestScope(
+/** The access record of a request whose response is over. */
+function accessRecord(
   scope: RequestScope,
   req: IncomingMessage,
   res: ServerResponse,
-): void {
+  outcome: string,
+  codes: string[],
+) {
   const { facts, path } = scope;
-  const status = res.statusCode;
-  const outcome = facts.outcome ?? (status < 400 ? 'ok' : 'error');
-  const codes = [...facts.codes];
-  const record = {
+  return {
     method: req.method,
     path,
-    status,
+    status: res.statusCode,
     ms: Math.round((performance.now() - scope.started) * 10) / 10,
     ...(facts.operation !== undefined ? { operation: facts.operation } : {}),
     ...(facts.operationType !== undefined ? { operationType: facts.operationType } : {}),
@@ -153,9 +152,24 @@ export function closeRequestScope(
     // The client went away before the whole response was sent.
     ...(res.writableFinished ? {} : { aborted: true }),
   };
-  if (PROBE_PATHS.has(path)) scope.log.debug(record, 'request');
-  else scope.log.info(record, 'request');
+}
+
+/** Writes the request's access record and ends its span; called once the response is over. */
+export function closeRequestScope(
+  scope: RequestScope,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
+  const { facts, path } = scope;
+  const level = PROBE_PATHS.has(path) ? 'debug' : 'info';
+  const logged = scope.log.isLevelEnabled(level);
   const span = scope.span;
+  // Nothing to build when neither a record nor a span wants it (LOG_LEVEL=warn, no traces).
+  if (!logged && !span) return;
+  const status = res.statusCode;
+  const outcome = facts.outcome ?? (status < 400 ? 'ok' : 'error');
+  const codes = [...facts.codes];
+  if (logged) scope.log[level](accessRecord(scope, req, res, outcome, codes), 'request');
   if (!span) return;
   span.setAttributes({
     'http.response.status_code': status,
