@@ -90,8 +90,6 @@ import {
   type Operation,
   type Workload,
 } from './compare/workloads.js';
-import { freePort } from '../lib/free-port.js';
-import { hiveGatewayArgs } from './hive-cli.js';
 
 const { values } = parseArgs({
   options: {
@@ -525,25 +523,15 @@ async function main(): Promise<void> {
     BENCH_CALLERS: callersFile,
     BENCH_ASSERTION_KEY: assertionKeyFile,
   };
-  if (variants.includes('apollo')) {
-    gateways.apollo = await children.startService(
-      'gateway (b) stock Apollo',
-      [...profile('apollo'), join(benchDir, 'compare', 'apollo-stock.js')],
-      { ...stockEnv, BENCH_PORT: '0' },
-    );
-  }
-  for (const variant of ['hive', 'hive-nodedupe'] as const) {
+  for (const variant of ['apollo', 'hive', 'hive-nodedupe'] as const) {
     if (!variants.includes(variant)) continue;
-    const port = await freePort();
-    const hive = children.start(
+    gateways[variant] = await children.startStockGateway(
       `gateway ${LABEL[variant]}`,
-      [
-        ...profile(variant),
-        ...hiveGatewayArgs(supergraphPath, join(benchDir, 'compare', 'hive.config.js'), port),
-      ],
-      { ...stockEnv, ...(variant === 'hive-nodedupe' ? { BENCH_HIVE_DEDUPE: 'off' } : {}) },
+      variant,
+      supergraphPath,
+      stockEnv,
+      profile(variant),
     );
-    gateways[variant] = { ...hive, url: `http://127.0.0.1:${port}/graphql` };
   }
   for (const [variant, gateway] of Object.entries(gateways)) {
     await waitUntilServing(LABEL[variant as Variant], gateway.url);

@@ -7,7 +7,9 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../lib/free-port.js';
 import { listeningUrl, stopChildren } from '../backends.js';
+import { hiveGatewayArgs } from '../hive-cli.js';
 import type { CountQuery, CountReply } from './count-requests.js';
 import type { ClientMessage, ClientReply } from './load-client.js';
 
@@ -83,9 +85,26 @@ export interface Children {
     args: string[],
     env: Record<string, string>,
   ) => Promise<Started & { url: string }>;
+  /**
+   * Starts a stock gateway serving `supergraphPath`: Apollo's (apollo-stock.ts) or Hive's CLI
+   * (hive.config.ts; `hive-nodedupe` with its deduplication off), given the assertions and
+   * subgraph URLs in `env` (BENCH_*). Hive says it listens in its own words: the caller waits
+   * until it answers (waitUntilServing).
+   */
+  startStockGateway: (
+    name: string,
+    variant: 'apollo' | 'hive' | 'hive-nodedupe',
+    supergraphPath: string,
+    env: Record<string, string>,
+    /** Node's own options before the script (a CPU profile). */
+    nodeArgs?: string[],
+  ) => Promise<Started & { url: string }>;
   /** Stops every child (SIGTERM, then SIGKILL); their exits are no longer reported. */
   stopAll: () => Promise<void>;
 }
+
+/** bench/compare/, where the stock gateways' scripts are. */
+const compareDir = dirname(fileURLToPath(import.meta.url));
 
 export function benchChildren(options: {
   /** Each child's whole output goes to `<logsDir>/<name>.log`. */
@@ -123,24 +142,40 @@ export function benchChildren(options: {
     });
     return { child, tail: () => tail };
   };
+  const startService: Children['startService'] = (name, args, env) =>
+    new Promise((resolve, reject) => {
+      let started: Started | undefined = undefined;
+      let resolved = false;
+      started = start(name, args, env, (line) => {
+        const url = listeningUrl(line);
+        if (url && started && !resolved) {
+          resolved = true;
+          resolve({ ...started, url });
+        }
+      });
+      started.child.once('exit', (code, signal) =>
+        reject(new Error(`${name} exited with code ${code ?? signal}`)),
+      );
+    });
   return {
     list,
     start,
-    startService: (name, args, env) =>
-      new Promise((resolve, reject) => {
-        let started: Started | undefined = undefined;
-        let resolved = false;
-        started = start(name, args, env, (line) => {
-          const url = listeningUrl(line);
-          if (url && started && !resolved) {
-            resolved = true;
-            resolve({ ...started, url });
-          }
+    startService,
+    async startStockGateway(name, variant, supergraphPath, env, nodeArgs = []) {
+      if (variant === 'apollo') {
+        return startService(name, [...nodeArgs, join(compareDir, 'apollo-stock.js')], {
+          ...env,
+          BENCH_PORT: '0',
         });
-        started.child.once('exit', (code, signal) =>
-          reject(new Error(`${name} exited with code ${code ?? signal}`)),
-        );
-      }),
+      }
+      const port = await freePort();
+      const hive = start(
+        name,
+        [...nodeArgs, ...hiveGatewayArgs(supergraphPath, join(compareDir, 'hive.config.js'), port)],
+        { ...env, ...(variant === 'hive-nodedupe' ? { BENCH_HIVE_DEDUPE: 'off' } : {}) },
+      );
+      return { ...hive, url: `http://127.0.0.1:${port}/graphql` };
+    },
     async stopAll() {
       stopping = true;
       await stopChildren(list);

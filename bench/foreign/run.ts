@@ -33,7 +33,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureKeys, keyFiles } from '../../lib/auth/keys.js';
-import type { Principal } from '../../lib/auth/principal.js';
+import { PUBLIC_PRINCIPAL } from '../../lib/auth/principal.js';
+import { subgraphEnvName } from '../../gateway/supergraph-file.js';
 import { projectPath } from '../../lib/project-files.js';
 import {
   askChild,
@@ -51,8 +52,6 @@ import { cpuMs } from '../compare/proc.js';
 import { FOREIGN_QUERY_PATH, FOREIGN_SUPERGRAPH_PATH } from './compose.js';
 import type { DelayMessage } from './main.js';
 import { FOREIGN_SUBGRAPHS, type ForeignSubgraphName } from './subgraphs.js';
-import { freePort } from '../../lib/free-port.js';
-import { hiveGatewayArgs } from '../hive-cli.js';
 
 const { values } = parseArgs({
   options: {
@@ -90,10 +89,6 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const children = benchChildren({ logsDir: values.logs, log });
 
 type Started = Pick<Child, 'child'> & { url: string };
-
-/** Starts `node <args>` and resolves with the URL it prints when listening. */
-const start = (name: string, args: string[], env: Record<string, string>): Promise<Started> =>
-  children.startService(name, args, env);
 
 type Subgraphs = Record<ForeignSubgraphName, Started>;
 
@@ -135,7 +130,11 @@ async function main(): Promise<void> {
   const counter = pathToFileURL(join(benchDir, 'compare', 'count-requests.js')).href;
   const started = await Promise.all(
     FOREIGN_SUBGRAPHS.map((name) =>
-      start(`subgraph ${name}`, ['--import', counter, join(foreignDir, 'main.js'), name, '0'], {}),
+      children.startService(
+        `subgraph ${name}`,
+        ['--import', counter, join(foreignDir, 'main.js'), name, '0'],
+        {},
+      ),
     ),
   );
   const subgraphs = Object.fromEntries(
@@ -148,14 +147,7 @@ async function main(): Promise<void> {
   const publicCaller: BenchCaller = {
     authorization: null,
     purpose: null,
-    principal: {
-      role: 'public',
-      subject: null,
-      scopes: [],
-      desk: null,
-      organization: null,
-      fiscalCode: null,
-    } satisfies Principal,
+    principal: PUBLIC_PRINCIPAL,
   };
   const callersFile = join(tempDir, 'callers.json');
   writeFileSync(callersFile, JSON.stringify([publicCaller]), { mode: 0o600 });
@@ -168,33 +160,29 @@ async function main(): Promise<void> {
   const gateways: Partial<Record<Variant, Started>> = {};
   for (const variant of variants) {
     if (variant === 'ours' || variant === 'ours-nocoalesce') {
-      gateways[variant] = await start(`gateway ${variant}`, [join(distDir, 'gateway/main.js')], {
-        HOST: '127.0.0.1',
-        GATEWAY_PORT: '0',
-        KEYS_DIR: keysDir,
-        SUPERGRAPH_PATH: supergraphPath,
-        ...Object.fromEntries(
-          FOREIGN_SUBGRAPHS.map((name) => [`SUBGRAPH_URL_${name.toUpperCase()}`, urls[name]]),
-        ),
-        RATE_LIMIT_PER_SECOND: '1000000',
-        RATE_LIMIT_BURST: '1000000',
-        ...(variant === 'ours-nocoalesce' ? { COALESCE_ANONYMOUS_FETCHES: 'false' } : {}),
-      });
-    } else if (variant === 'apollo') {
-      gateways.apollo = await start(
-        'gateway apollo',
-        [join(benchDir, 'compare', 'apollo-stock.js')],
-        { ...stockEnv, BENCH_PORT: '0' },
+      gateways[variant] = await children.startService(
+        `gateway ${variant}`,
+        [join(distDir, 'gateway/main.js')],
+        {
+          HOST: '127.0.0.1',
+          GATEWAY_PORT: '0',
+          KEYS_DIR: keysDir,
+          SUPERGRAPH_PATH: supergraphPath,
+          ...Object.fromEntries(
+            FOREIGN_SUBGRAPHS.map((name) => [`SUBGRAPH_URL_${subgraphEnvName(name)}`, urls[name]]),
+          ),
+          RATE_LIMIT_PER_SECOND: '1000000',
+          RATE_LIMIT_BURST: '1000000',
+          ...(variant === 'ours-nocoalesce' ? { COALESCE_ANONYMOUS_FETCHES: 'false' } : {}),
+        },
       );
     } else {
-      const port = await freePort();
-      // Hive prints its own address in its own words: ready when it answers (below).
-      const hive = children.start(
+      gateways[variant] = await children.startStockGateway(
         `gateway ${variant}`,
-        hiveGatewayArgs(supergraphPath, join(benchDir, 'compare', 'hive.config.js'), port),
-        { ...stockEnv, ...(variant === 'hive-nodedupe' ? { BENCH_HIVE_DEDUPE: 'off' } : {}) },
+        variant,
+        supergraphPath,
+        stockEnv,
       );
-      gateways[variant] = { child: hive.child, url: `http://127.0.0.1:${port}/graphql` };
     }
   }
   for (const [variant, gateway] of Object.entries(gateways)) {
